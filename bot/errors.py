@@ -1,0 +1,31 @@
+"""Errors that carry a message fit for the person who sees it; everything else is a bug and gets logged."""
+
+from __future__ import annotations
+
+
+class AikiError(Exception):
+    """Base for known failures. `str(error)` is safe to show to a user: no stack, no secrets."""
+
+
+class ConfigError(AikiError):
+    """A setting is missing or wrong; the message names the environment variable."""
+
+
+class EmbeddingModelError(AikiError):
+    """The embedding model cannot be found or loaded."""
+
+
+class StoreLockedError(AikiError):
+    """Another process (usually a running AIKI) holds the memory store or database."""
+
+
+class StoreMismatchError(AikiError):
+    """The memory store was built with another embedding model or dimension."""
+
+
+class InvalidInputError(AikiError):
+    """Input that cannot be used as it is (empty text, a malformed line, ...)."""
+
+
+class MemoryNotFoundError(AikiError):
+    """No memory with that id in the caller's scope."""

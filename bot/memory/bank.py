@@ -1,0 +1,92 @@
+"""The memory bank: the embedder and the store together, speaking text instead of vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.embedder import Embedder, clean_text
+from bot.memory.models import (
+    Memory,
+    MemoryKind,
+    Origin,
+    ScoredMemory,
+    SearchFilter,
+    StoreInfo,
+    new_memory_id,
+    normalise_id,
+    utcnow,
+)
+from bot.memory.port import MemoryStore
+
+
+@dataclass(frozen=True)
+class NewMemory:
+    scope: str
+    text: str
+    kind: MemoryKind = MemoryKind.NOTE
+    importance: float = 0.5
+    origin: Origin = field(default_factory=Origin)
+    created_at: datetime | None = None
+    id: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    superseded_by: str | None = None
+    last_recalled_at: datetime | None = None
+
+    def build(self) -> Memory:
+        if not self.scope:
+            raise ValueError("a memory needs a scope")
+        return Memory(
+            id=normalise_id(self.id) if self.id else new_memory_id(),
+            scope=self.scope,
+            kind=self.kind,
+            text=clean_text(self.text),
+            created_at=self.created_at or utcnow(),
+            importance=min(1.0, max(0.0, float(self.importance))),
+            origin=self.origin,
+            meta=dict(self.meta),
+            superseded_by=self.superseded_by,
+            last_recalled_at=self.last_recalled_at,
+        )
+
+
+class MemoryBank:
+    def __init__(self, store: MemoryStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+
+    @property
+    def built_with(self) -> StoreInfo:
+        return StoreInfo(model=self.embedder.model_name, dim=self.embedder.dim)
+
+    async def open(self) -> None:
+        await self.store.open(self.built_with)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def add(self, new: Sequence[NewMemory]) -> list[Memory]:
+        """Embed and store a batch; when this returns, every memory in it is durable."""
+        memories = [item.build() for item in new]
+        vectors = await self.embedder.embed_passages([m.text for m in memories])
+        await self.store.upsert(list(zip(memories, vectors, strict=True)))
+        return memories
+
+    async def add_one(self, new: NewMemory) -> Memory:
+        return (await self.add([new]))[0]
+
+    async def search(self, query: str, where: SearchFilter, limit: int = 10) -> list[ScoredMemory]:
+        vector = await self.embedder.embed_query(query)
+        return await self.store.search(vector, where, limit)
+
+    async def replace_text(self, scope: str, memory_id: str, text: str) -> Memory | None:
+        """Change what a memory says (re-embedded); None if it is not in that scope."""
+        found = await self.store.get(scope, memory_id)
+        if found is None:
+            return None
+        changed = found.with_changes(text=clean_text(text))
+        vector = (await self.embedder.embed_passages([changed.text]))[0]
+        await self.store.upsert([(changed, vector)])
+        return changed

@@ -1,0 +1,118 @@
+"""AIKI's memory JSONL format: one memory per line, read as a stream so big files stay cheap.
+
+A line looks like this (only `text` and `scope` are required; `scope` may come from `--scope`):
+
+    {"id": "0b7c...", "scope": "123456789", "kind": "fact", "text": "Jovnna builds AIKI-HOME",
+     "created_at": "2025-11-19T10:00:00Z", "importance": 0.7,
+     "origin": {"source": "dm", "channel_id": 1, "message_id": 2}, "meta": {}}
+
+Without an `id`, one is derived from scope + text, so importing the same file twice adds nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from bot.memory.bank import NewMemory
+from bot.memory.models import Memory, MemoryKind, Origin, parse_time
+from bot.memory.schema import iso_or_none
+
+_KNOWN_KEYS = {
+    "id", "scope", "kind", "text", "created_at", "last_recalled_at", "importance",
+    "origin", "superseded_by", "meta",
+}  # fmt: skip
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"imported {self.imported}, skipped {self.skipped} blank, rejected {len(self.rejected)}"]
+        lines += [f"  line {number}: {reason}" for number, reason in self.rejected[:50]]
+        if len(self.rejected) > 50:
+            lines.append(f"  ... and {len(self.rejected) - 50} more")
+        return "\n".join(lines)
+
+
+def parse_line(data: Any, default_scope: str | None) -> NewMemory:
+    """One decoded JSON value to a memory to add; ValueError says what is wrong with it."""
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    unknown = set(data) - _KNOWN_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("`text` is missing or empty")
+    scope = data.get("scope", default_scope)
+    if scope is None or not str(scope).strip():
+        raise ValueError("`scope` is missing (give it in the line or with --scope)")
+    kind = data.get("kind", MemoryKind.NOTE.value)
+    try:
+        memory_kind = MemoryKind(kind)
+    except ValueError:
+        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(k.value for k in MemoryKind)}") from None
+    importance = data.get("importance", 0.5)
+    if not isinstance(importance, int | float) or not 0 <= importance <= 1:
+        raise ValueError("`importance` must be a number from 0 to 1")
+    try:
+        created_at = parse_time(data.get("created_at"))
+        parse_time(data.get("last_recalled_at"))
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError("`created_at` or `last_recalled_at` is not an ISO 8601 time") from None
+    scope = str(scope).strip()
+    return NewMemory(
+        scope=scope,
+        text=text,
+        kind=memory_kind,
+        importance=float(importance),
+        origin=Origin.from_payload(data.get("origin")),
+        created_at=created_at,
+        id=str(data["id"]) if data.get("id") not in (None, "") else f"{scope}\x1f{text.strip()}",
+        meta=dict(data.get("meta") or {}),
+        superseded_by=data.get("superseded_by") or None,
+        last_recalled_at=parse_time(data.get("last_recalled_at")),
+    )
+
+
+def read_memories(
+    handle: BinaryIO, default_scope: str | None, report: ImportReport
+) -> Iterator[tuple[int, NewMemory]]:
+    """Yield (line number, memory) for every good line; bad lines go into the report and the rest go on."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            report.rejected.append((number, f"not valid UTF-8 (byte {exc.start})"))
+            continue
+        if not line:
+            report.skipped += 1
+            continue
+        try:
+            yield number, parse_line(json.loads(line), default_scope)
+        except json.JSONDecodeError as exc:
+            report.rejected.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+        except ValueError as exc:
+            report.rejected.append((number, str(exc)))
+
+
+def memory_to_line(memory: Memory) -> str:
+    record = {
+        "id": memory.id,
+        "scope": memory.scope,
+        "kind": memory.kind.value,
+        "text": memory.text,
+        "created_at": iso_or_none(memory.created_at),
+        "last_recalled_at": iso_or_none(memory.last_recalled_at),
+        "importance": memory.importance,
+        "origin": memory.origin.to_payload(),
+        "superseded_by": memory.superseded_by,
+        "meta": memory.meta,
+    }
+    return json.dumps(record, ensure_ascii=False)

@@ -1,0 +1,222 @@
+"""Long jobs over the whole memory store: import, export, migrate between backends, re-embed."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.embedder import Embedder
+from bot.errors import AikiError
+from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.edge import EdgeMemoryStore
+from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
+from bot.memory.models import ChunkVectors, Memory, StoreInfo
+from bot.memory.port import MemoryStore
+from bot.memory.server import QdrantServerMemoryStore
+
+log = logging.getLogger(__name__)
+
+IMPORT_BATCH = 256
+COPY_PAGE = 512
+# Marks a staging store whose copy finished and was counted, so a swap cut short can be completed.
+COMPLETE_MARKER = "REINDEX_COMPLETE"
+
+Reembed = Callable[[list[Memory]], Awaitable[list[ChunkVectors]]]
+
+
+async def import_jsonl(bank: MemoryBank, path: Path, default_scope: str | None, progress: bool) -> ImportReport:
+    """Stream a JSONL file into memory in batches; bad lines are reported, good ones imported."""
+    report = ImportReport()
+    batch: list[tuple[int, NewMemory]] = []
+
+    async def flush() -> None:
+        try:
+            report.imported += len(await bank.add([item for _, item in batch]))
+        except ValueError as exc:  # one bad item in a batch: retry one by one to keep the good ones
+            log.debug("batch rejected (%s); retrying line by line", exc)
+            for number, item in batch:
+                try:
+                    await bank.add([item])
+                    report.imported += 1
+                except ValueError as line_exc:
+                    report.rejected.append((number, str(line_exc)))
+        batch.clear()
+
+    with path.open("rb") as handle, tqdm(
+        total=path.stat().st_size, unit="B", unit_scale=True, desc="import", disable=not progress
+    ) as bar:
+        for number, item in read_memories(handle, default_scope, report):
+            batch.append((number, item))
+            if len(batch) >= IMPORT_BATCH:
+                await flush()
+                bar.n = handle.tell()
+                bar.refresh()
+        if batch:
+            await flush()
+        bar.n = bar.total
+        bar.refresh()
+    report.rejected.sort()
+    return report
+
+
+async def export_jsonl(store: MemoryStore, path: Path, progress: bool) -> int:
+    """Write every memory of every scope as JSONL (vectors are not exported: import re-embeds)."""
+    written = 0
+    temporary = path.with_name(path.name + ".partial")
+    with temporary.open("w", encoding="utf-8") as out, tqdm(unit=" memories", desc="export", disable=not progress) as bar:
+        for scope in await store.scopes():
+            offset: str | None = None
+            while True:
+                page, offset = await store.list(scope, COPY_PAGE, offset)
+                for memory in page:
+                    out.write(memory_to_line(memory) + "\n")
+                written += len(page)
+                bar.update(len(page))
+                if offset is None:
+                    break
+    temporary.replace(path)
+    return written
+
+
+async def copy_all(
+    source: MemoryStore, target: MemoryStore, reembed: Reembed | None, progress: bool, desc: str
+) -> dict[str, int]:
+    """Copy every scope page by page, re-embedding when asked; returns the source count per scope."""
+    counts: dict[str, int] = {}
+    scopes = await source.scopes()
+    total = 0
+    for scope in scopes:
+        counts[scope] = await source.count(scope)
+        total += counts[scope]
+    with tqdm(total=total, unit=" memories", desc=desc, disable=not progress) as bar:
+        for scope in scopes:
+            offset: str | None = None
+            while True:
+                page, offset = await source.list_with_vectors(scope, COPY_PAGE, offset)
+                if reembed is not None and page:
+                    vectors = await reembed([memory for memory, _ in page])
+                    page = [(memory, vector) for (memory, _), vector in zip(page, vectors, strict=True)]
+                await target.upsert(page)
+                bar.update(len(page))
+                if offset is None:
+                    break
+    return counts
+
+
+async def verify_counts(target: MemoryStore, expected: dict[str, int]) -> None:
+    for scope, count in expected.items():
+        found = await target.count(scope)
+        if found != count:
+            raise AikiError(f"copy incomplete for scope {scope}: {found} of {count} memories")
+
+
+async def migrate(source: MemoryStore, target: MemoryStore, progress: bool) -> dict[str, int]:
+    """Embedded store -> server: same vectors, same ids; the source is left as it was."""
+    info = await source.info()
+    if info is None:
+        raise AikiError(f"there is no memory store at {source.location} to migrate")
+    await source.open(info)
+    try:
+        await target.open(info)
+        counts = await copy_all(source, target, None, progress, "migrate")
+        await verify_counts(target, counts)
+    finally:
+        await source.close()
+        await target.close()
+    return counts
+
+
+def embed_memories(embedder: Embedder) -> Reembed:
+    async def reembed(memories: list[Memory]) -> list[ChunkVectors]:
+        return await embedder.embed_passages([memory.text for memory in memories])
+
+    return reembed
+
+
+async def reindex_edge(path: Path, embedder: Embedder, progress: bool) -> dict[str, int]:
+    """Re-embed into a staging shard beside the live one, then swap the directories.
+
+    Interrupted before the swap, the live store is untouched and the next run starts the staging
+    copy again; interrupted during the swap, `finish_interrupted_reindex` completes it at next open.
+    """
+    staging_path = path.with_name(path.name + ".reindex")
+    finish_interrupted_reindex(path)
+    shutil.rmtree(staging_path, ignore_errors=True)
+    source = EdgeMemoryStore(path)
+    info = await source.info()
+    if info is None:
+        raise AikiError(f"there is no memory store at {path} to re-index")
+    staging = EdgeMemoryStore(staging_path)
+    await source.open(info)
+    try:
+        await staging.open(StoreInfo(model=embedder.model_name, dim=embedder.dim))
+        counts = await copy_all(source, staging, embed_memories(embedder), progress, "reindex")
+        await verify_counts(staging, counts)
+    finally:
+        await source.close()
+        await staging.close()
+    (staging_path / COMPLETE_MARKER).write_text("ok")
+    _swap(path, staging_path)
+    return counts
+
+
+def _swap(path: Path, staging_path: Path) -> None:
+    retired = path.with_name(path.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    path.rename(retired)
+    staging_path.rename(path)
+    (path / COMPLETE_MARKER).unlink(missing_ok=True)
+    shutil.rmtree(retired, ignore_errors=True)
+    log.info("memory store at %s re-indexed", path)
+
+
+def finish_interrupted_reindex(path: Path) -> None:
+    """Complete a swap that a crash cut short; a staging copy that never finished is ignored."""
+    staging_path = path.with_name(path.name + ".reindex")
+    if (staging_path / COMPLETE_MARKER).exists():
+        if path.exists():
+            _swap(path, staging_path)
+        else:
+            staging_path.rename(path)
+            (path / COMPLETE_MARKER).unlink(missing_ok=True)
+        log.warning("completed an interrupted re-index of %s", path)
+
+
+async def reindex_server(live: QdrantServerMemoryStore, embedder: Embedder, progress: bool) -> dict[str, int]:
+    """Re-embed into a staging collection, then rebuild the live collection from it.
+
+    The staging collection is only dropped once the live one holds every memory again, so an
+    interruption at any point leaves a complete copy; running the command again resumes from it.
+    """
+    staging = live.sibling(live.collection + "__reindex")
+    new_info = StoreInfo(model=embedder.model_name, dim=embedder.dim)
+    info = await live.info()
+    staged = await staging.info()
+    if staged is not None and info in (None, new_info):
+        # A previous run dropped the live collection after a complete staging copy: resume the swap.
+        await staging.open(new_info)
+        counts = {scope: await staging.count(scope) for scope in await staging.scopes()}
+        if info is not None:
+            await live.drop()
+    elif info is None:
+        raise AikiError(f"there is no memory store at {live.location} to re-index")
+    elif info == new_info:
+        await live.open(info)
+        return {scope: await live.count(scope) for scope in await live.scopes()}
+    else:
+        if staged is not None:  # a staging copy that never finished
+            await staging.drop()
+        await live.open(info)
+        await staging.open(new_info)
+        counts = await copy_all(live, staging, embed_memories(embedder), progress, "reindex")
+        await verify_counts(staging, counts)
+        await live.drop()
+    await live.open(new_info)
+    await copy_all(staging, live, None, progress, "swap")
+    await verify_counts(live, counts)
+    await staging.drop()
+    return counts

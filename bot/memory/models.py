@@ -1,0 +1,170 @@
+"""What a memory is, independent of where it is stored."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+Vector = list[float]
+# A memory is stored as one vector per window of its text; a search scores it by its best window.
+ChunkVectors = list[Vector]
+
+# AIKI's own identity lives in a scope of its own, never a Discord user id.
+IDENTITY_SCOPE = "aiki"
+
+# Ids that are not UUIDs (e.g. from another system's export) are mapped into this namespace,
+# so importing the same file twice lands on the same points.
+_ID_NAMESPACE = uuid.UUID("6f1d2a4e-9c1b-4d7e-8a55-a1c0e0d1a1c1")
+
+
+class MemoryKind(str, Enum):
+    IDENTITY = "identity"
+    FACT = "fact"
+    EPISODE = "episode"
+    NOTE = "note"
+    PROJECT = "project"
+
+
+class OriginSource(str, Enum):
+    DM = "dm"
+    CHANNEL = "channel"
+    CLI = "cli"
+    IMPORT = "import"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a memory came from, so a recalled memory can say so."""
+
+    source: OriginSource = OriginSource.SYSTEM
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "source": self.source.value,
+            "guild_id": self.guild_id,
+            "channel_id": self.channel_id,
+            "message_id": self.message_id,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any] | None) -> Origin:
+        data = data or {}
+        return cls(
+            source=OriginSource(data.get("source", OriginSource.SYSTEM.value)),
+            guild_id=data.get("guild_id"),
+            channel_id=data.get("channel_id"),
+            message_id=data.get("message_id"),
+        )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_memory_id() -> str:
+    return str(uuid.uuid4())
+
+
+def normalise_id(raw: str | int) -> str:
+    """A point id Qdrant accepts: UUIDs stay as they are, anything else maps to a stable UUID."""
+    text = str(raw).strip()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return str(uuid.uuid5(_ID_NAMESPACE, text))
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Memory:
+    id: str
+    scope: str
+    kind: MemoryKind
+    text: str
+    created_at: datetime = field(default_factory=utcnow)
+    last_recalled_at: datetime | None = None
+    importance: float = 0.5
+    origin: Origin = field(default_factory=Origin)
+    superseded_by: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def with_changes(self, **changes: Any) -> Memory:
+        return replace(self, **changes)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "kind": self.kind.value,
+            "text": self.text,
+            "created_at": _iso(self.created_at),
+            # A number next to the timestamp: score formulas (recency decay) and range filters use it.
+            "created_ts": self.created_at.timestamp(),
+            "last_recalled_at": _iso(self.last_recalled_at) if self.last_recalled_at else None,
+            "importance": float(self.importance),
+            "origin": self.origin.to_payload(),
+            "superseded_by": self.superseded_by,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_payload(cls, point_id: object, payload: dict[str, Any]) -> Memory:
+        return cls(
+            id=str(point_id),
+            scope=str(payload["scope"]),
+            kind=MemoryKind(payload.get("kind", MemoryKind.NOTE.value)),
+            text=str(payload.get("text", "")),
+            created_at=parse_time(payload.get("created_at")) or utcnow(),
+            last_recalled_at=parse_time(payload.get("last_recalled_at")),
+            importance=float(payload.get("importance", 0.5)),
+            origin=Origin.from_payload(payload.get("origin")),
+            superseded_by=payload.get("superseded_by"),
+            meta=dict(payload.get("meta") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class ScoredMemory:
+    memory: Memory
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """A search is always bound to at least one scope; the rest narrows it."""
+
+    scopes: tuple[str, ...]
+    kinds: tuple[MemoryKind, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    include_superseded: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.scopes or any(not scope for scope in self.scopes):
+            raise ValueError("a memory search needs at least one non-empty scope")
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the store was built with; checked against the configured embedder at start-up."""
+
+    model: str
+    dim: int

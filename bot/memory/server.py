@@ -1,0 +1,193 @@
+"""qdrant-client adapter: a Qdrant server, Qdrant Cloud or a distributed cluster (one collection)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from qdrant_client import AsyncQdrantClient, models
+
+from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
+from bot.memory.port import PAGE_SIZE
+from bot.memory.schema import DENSE, check_store_info, iso_or_none
+
+log = logging.getLogger(__name__)
+
+_INDEXES: tuple[tuple[str, Any], ...] = (
+    ("scope", models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True)),
+    ("kind", models.PayloadSchemaType.KEYWORD),
+    ("created_at", models.PayloadSchemaType.DATETIME),
+    ("created_ts", models.PayloadSchemaType.FLOAT),
+    ("importance", models.PayloadSchemaType.FLOAT),
+    ("superseded_by", models.PayloadSchemaType.KEYWORD),
+    ("origin.source", models.PayloadSchemaType.KEYWORD),
+)
+
+
+def _scope_is(scope: str) -> models.FieldCondition:
+    return models.FieldCondition(key="scope", match=models.MatchValue(value=scope))
+
+
+def _filter_for(where: SearchFilter) -> models.Filter:
+    must: list[Any] = [models.FieldCondition(key="scope", match=models.MatchAny(any=list(where.scopes)))]
+    if where.kinds:
+        must.append(models.FieldCondition(key="kind", match=models.MatchAny(any=[k.value for k in where.kinds])))
+    if where.since or where.until:
+        must.append(
+            models.FieldCondition(
+                key="created_at",
+                range=models.DatetimeRange(gte=iso_or_none(where.since), lte=iso_or_none(where.until)),
+            )
+        )
+    if not where.include_superseded:
+        must.append(models.IsNullCondition(is_null=models.PayloadField(key="superseded_by")))
+    return models.Filter(must=must)
+
+
+def _dense(vector: Any) -> ChunkVectors:
+    chunks = vector.get(DENSE) if isinstance(vector, dict) else vector
+    return [list(chunk) for chunk in chunks or []]
+
+
+class QdrantServerMemoryStore:
+    """One collection on a Qdrant server (or qdrant-client's local mode, which speaks the same API)."""
+
+    def __init__(self, client: AsyncQdrantClient, collection: str, location: str, owns_client: bool = True) -> None:
+        self._client = client
+        self._collection = collection
+        self._location = location
+        self._owns_client = owns_client
+
+    def sibling(self, collection: str) -> QdrantServerMemoryStore:
+        """Another collection on the same server and connection (used as re-index staging)."""
+        return QdrantServerMemoryStore(self._client, collection, self._location, owns_client=False)
+
+    @property
+    def collection(self) -> str:
+        return self._collection
+
+    async def drop(self) -> None:
+        await self._client.delete_collection(self._collection)
+
+    @property
+    def location(self) -> str:
+        return f"{self._location} (collection {self._collection!r})"
+
+    async def info(self) -> StoreInfo | None:
+        if not await self._client.collection_exists(self._collection):
+            return None
+        config = (await self._client.get_collection(self._collection)).config
+        meta = config.metadata or {}
+        vectors = config.params.vectors
+        dim = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else int(meta.get("dim", 0))
+        return StoreInfo(model=str(meta.get("model", "unknown")), dim=int(dim))
+
+    async def open(self, expected: StoreInfo) -> None:
+        existing = await self.info()
+        if existing is not None:
+            check_store_info(existing, expected, self.location)
+        else:
+            await self._client.create_collection(
+                self._collection,
+                vectors_config={
+                    DENSE: models.VectorParams(
+                        size=expected.dim,
+                        distance=models.Distance.COSINE,
+                        multivector_config=models.MultiVectorConfig(
+                            comparator=models.MultiVectorComparator.MAX_SIM
+                        ),
+                    )
+                },
+                metadata={"model": expected.model, "dim": expected.dim},
+            )
+            for field, schema in _INDEXES:
+                await self._client.create_payload_index(self._collection, field, schema)
+        log.info("memory store open: qdrant server %s", self.location)
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self._client.close()
+
+    async def upsert(self, items: Sequence[tuple[Memory, ChunkVectors]]) -> None:
+        if not items:
+            return
+        points = [models.PointStruct(id=m.id, vector={DENSE: [list(c) for c in v]}, payload=m.to_payload()) for m, v in items]
+        await self._client.upsert(self._collection, points=points, wait=True)
+
+    async def update_payload(self, scope: str, memory_id: str, memory: Memory) -> bool:
+        if await self.get(scope, memory_id) is None:
+            return False
+        payload = memory.with_changes(id=memory_id, scope=scope).to_payload()
+        await self._client.set_payload(self._collection, payload=payload, points=[memory_id], wait=True)
+        return True
+
+    async def _delete_where(self, where: models.Filter) -> int:
+        doomed = (await self._client.count(self._collection, count_filter=where, exact=True)).count
+        if doomed:
+            await self._client.delete(self._collection, points_selector=models.FilterSelector(filter=where), wait=True)
+        return doomed
+
+    async def delete(self, scope: str, memory_ids: Sequence[str]) -> int:
+        if not memory_ids:
+            return 0
+        where = models.Filter(must=[models.HasIdCondition(has_id=list(memory_ids)), _scope_is(scope)])
+        return await self._delete_where(where)
+
+    async def delete_scope(self, scope: str) -> int:
+        return await self._delete_where(models.Filter(must=[_scope_is(scope)]))
+
+    async def search(self, vector: Vector, where: SearchFilter, limit: int) -> list[ScoredMemory]:
+        response = await self._client.query_points(
+            self._collection,
+            query=[list(vector)],
+            using=DENSE,
+            query_filter=_filter_for(where),
+            limit=limit,
+            with_payload=True,
+        )
+        return [ScoredMemory(Memory.from_payload(p.id, p.payload or {}), p.score) for p in response.points]
+
+    async def get_with_vector(self, scope: str, memory_id: str) -> tuple[Memory, ChunkVectors] | None:
+        try:
+            records = await self._client.retrieve(
+                self._collection, ids=[memory_id], with_payload=True, with_vectors=[DENSE]
+            )
+        except (ValueError, TypeError):  # a malformed id is simply not found
+            return None
+        for record in records:
+            if (record.payload or {}).get("scope") == scope:
+                return Memory.from_payload(record.id, record.payload or {}), _dense(record.vector)
+        return None
+
+    async def get(self, scope: str, memory_id: str) -> Memory | None:
+        found = await self.get_with_vector(scope, memory_id)
+        return found[0] if found else None
+
+    async def list_with_vectors(
+        self, scope: str, limit: int = PAGE_SIZE, offset: str | None = None
+    ) -> tuple[list[tuple[Memory, ChunkVectors]], str | None]:
+        records, next_offset = await self._client.scroll(
+            self._collection,
+            scroll_filter=models.Filter(must=[_scope_is(scope)]),
+            limit=limit,
+            offset=offset,
+            with_payload=True,
+            with_vectors=[DENSE],
+        )
+        page = [(Memory.from_payload(r.id, r.payload or {}), _dense(r.vector)) for r in records]
+        return page, str(next_offset) if next_offset is not None else None
+
+    async def list(
+        self, scope: str, limit: int = PAGE_SIZE, offset: str | None = None
+    ) -> tuple[list[Memory], str | None]:
+        page, next_offset = await self.list_with_vectors(scope, limit, offset)
+        return [memory for memory, _ in page], next_offset
+
+    async def count(self, scope: str) -> int:
+        where = models.Filter(must=[_scope_is(scope)])
+        return (await self._client.count(self._collection, count_filter=where, exact=True)).count
+
+    async def scopes(self) -> list[str]:
+        response = await self._client.facet(self._collection, key="scope", limit=1_000_000, exact=True)
+        return sorted(str(hit.value) for hit in response.hits)

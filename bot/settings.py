@@ -1,0 +1,128 @@
+"""AIKI's settings: read once from the environment (and `.env`) in the composition root, validated, passed down."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "AIKI_"
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+
+
+class MemoryBackend(str, Enum):
+    EDGE = "edge"
+    SERVER = "server"
+
+
+def _split_ids(value: object) -> object:
+    """Accept `123,456`, `123 456` or a JSON-less list for the id settings."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return value
+
+
+IdList = Annotated[list[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Discord
+    discord_token: SecretStr | None = None
+    owner_ids: IdList = Field(default_factory=list)
+    allowed_user_ids: IdList = Field(default_factory=list)
+    dev_guild_id: int | None = None
+
+    # LLM (any OpenAI-compatible endpoint)
+    llm_base_url: str = "https://api.openai.com/v1"
+    llm_api_key: SecretStr = SecretStr("")
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=1, ge=0, le=5)
+
+    # Embeddings
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_model_path: Path | None = None
+    model_cache_dir: Path = Path("data/models")
+
+    # Long-term memory
+    memory_backend: MemoryBackend = MemoryBackend.EDGE
+    data_dir: Path = Path("data")
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = Field(default="aiki_memories", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+
+    # State
+    sqlite_path: Path | None = None
+    timezone: str = "Europe/Oslo"
+    log_level: str = "INFO"
+
+    _split = field_validator("owner_ids", "allowed_user_ids", mode="before")(_split_ids)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Oslo") from exc
+        return value
+
+    @field_validator("llm_base_url", "qdrant_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _server_needs_url(self) -> Settings:
+        if self.memory_backend is MemoryBackend.SERVER and not self.qdrant_url:
+            raise ValueError(f"{ENV_PREFIX}QDRANT_URL is required when {ENV_PREFIX}MEMORY_BACKEND=server")
+        return self
+
+    @property
+    def edge_path(self) -> Path:
+        return self.data_dir / "memory"
+
+    @property
+    def database_path(self) -> Path:
+        return self.sqlite_path or self.data_dir / "aiki.db"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def allowed_ids(self) -> frozenset[int]:
+        return frozenset(self.owner_ids) | frozenset(self.allowed_user_ids)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings once; a bad value becomes a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"] if isinstance(part, str))
+            name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,201 @@
+"""AIKI's state in one SQLite file (aiosqlite, WAL). All SQL lives in this package."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import StoreLockedError
+from bot.memory.models import parse_time, utcnow
+from bot.memory.schema import iso_or_none
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    scope: str
+    role: str  # "user" | "assistant"
+    content: str
+    created_at: datetime
+    source: str = "cli"
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    reply_to_message_id: int | None = None
+    status: str = "ok"
+    id: int | None = None
+
+
+def load_migrations() -> list[tuple[int, str]]:
+    """The numbered SQL files shipped with the package, in order."""
+    found = []
+    for entry in resources.files("bot.state").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migration files must be numbered 001, 002, ... without gaps, found {numbers}")
+    return found
+
+
+def _locked(path: Path) -> StoreLockedError:
+    return StoreLockedError(
+        f"The database {path} stayed locked by another process for {BUSY_TIMEOUT_MS // 1000} s. "
+        "Is another AIKI command running? Let it finish, then try again."
+    )
+
+
+class StateStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("state store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        self._db.row_factory = aiosqlite.Row
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self._db.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: a commit survives the process being killed; only power loss can undo the last one.
+            await self._db.execute("PRAGMA synchronous = NORMAL")
+            await self._db.execute("PRAGMA foreign_keys = ON")
+            await self.migrate()
+        except sqlite3.OperationalError as exc:
+            await self.close()
+            if "locked" in str(exc):
+                raise _locked(self.path) from None
+            raise
+
+    async def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply the migrations the file has not seen yet; running it again changes nothing."""
+        current = await self.schema_version()
+        for number, sql in load_migrations():
+            if number <= current:
+                continue
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._run_script(sql)
+                await self.db.execute(f"PRAGMA user_version = {number}")
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            log.info("database %s migrated to schema version %d", self.path, number)
+            current = number
+        return current
+
+    async def _run_script(self, sql: str) -> None:
+        # executescript() would COMMIT first; statements one by one keep the migration atomic.
+        for statement in (part.strip() for part in _split_sql(sql)):
+            if statement:
+                await self.db.execute(statement)
+
+    async def integrity_check(self) -> str:
+        async with self.db.execute("PRAGMA integrity_check") as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else "no answer"
+
+    # -- turns -------------------------------------------------------------
+
+    async def add_turn(self, turn: Turn) -> int:
+        """Store one turn and commit; when this returns, the turn is on disk."""
+        try:
+            cursor = await self.db.execute(
+                "INSERT INTO turns (scope, role, content, created_at, source, guild_id, channel_id,"
+                " message_id, reply_to_message_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    turn.scope,
+                    turn.role,
+                    turn.content,
+                    iso_or_none(turn.created_at),
+                    turn.source,
+                    turn.guild_id,
+                    turn.channel_id,
+                    turn.message_id,
+                    turn.reply_to_message_id,
+                    turn.status,
+                ),
+            )
+            await self.db.commit()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise _locked(self.path) from None
+            raise
+        return int(cursor.lastrowid or 0)
+
+    async def recent_turns(self, scope: str, limit: int = 20) -> list[Turn]:
+        """The last `limit` turns of a person's conversation, oldest first."""
+        async with self.db.execute(
+            "SELECT * FROM (SELECT * FROM turns WHERE scope = ? ORDER BY created_at DESC, id DESC LIMIT ?)"
+            " ORDER BY created_at, id",
+            (scope, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_turn(row) for row in rows]
+
+    async def count_turns(self, scope: str | None = None) -> int:
+        if scope is None:
+            sql, args = "SELECT COUNT(*) FROM turns", ()
+        else:
+            sql, args = "SELECT COUNT(*) FROM turns WHERE scope = ?", (scope,)
+        async with self.db.execute(sql, args) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def delete_turns(self, scope: str) -> int:
+        cursor = await self.db.execute("DELETE FROM turns WHERE scope = ?", (scope,))
+        await self.db.commit()
+        return cursor.rowcount
+
+
+def _turn(row: Any) -> Turn:
+    return Turn(
+        id=row["id"],
+        scope=row["scope"],
+        role=row["role"],
+        content=row["content"],
+        created_at=parse_time(row["created_at"]) or utcnow(),
+        source=row["source"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        reply_to_message_id=row["reply_to_message_id"],
+        status=row["status"],
+    )
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration file into statements (our migrations hold no `;` inside strings or triggers)."""
+    without_comments = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return without_comments.split(";")

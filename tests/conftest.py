@@ -1,0 +1,52 @@
+"""Shared fixtures: the real offline embedding model, and both real Qdrant backends in temporary places."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from qdrant_client import AsyncQdrantClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.embedder import FastEmbedder  # noqa: E402
+from bot.memory.bank import MemoryBank  # noqa: E402
+from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.port import MemoryStore  # noqa: E402
+from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
+from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
+
+BACKENDS = ["edge", "server"]
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_cache(tmp_path_factory.mktemp("fastembed-cache"))
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> FastEmbedder:
+    return FastEmbedder.load(TEST_MODEL, model_cache)
+
+
+def make_store(backend: str, tmp_path: Path) -> MemoryStore:
+    if backend == "edge":
+        return EdgeMemoryStore(tmp_path / "memory")
+    # qdrant-client's local mode speaks the server API; a path (not :memory:) so reopen tests work too.
+    return QdrantServerMemoryStore(AsyncQdrantClient(path=str(tmp_path / "qdrant-local")), "aiki_test", "local")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def bank(backend: str, tmp_path: Path, embedder: FastEmbedder) -> AsyncIterator[MemoryBank]:
+    memory = MemoryBank(make_store(backend, tmp_path), embedder)
+    await memory.open()
+    yield memory
+    await memory.close()

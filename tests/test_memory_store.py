@@ -1,0 +1,183 @@
+"""One contract, two backends: every test here runs on Qdrant Edge and on qdrant-client (server API)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.embedder import FastEmbedder
+from bot.errors import InvalidInputError, StoreMismatchError
+from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.models import IDENTITY_SCOPE, MemoryKind, Origin, OriginSource, SearchFilter, StoreInfo
+from tests.conftest import make_store
+
+ALICE, BOB = "1001", "2002"
+
+
+def only(*scopes: str, **kw: object) -> SearchFilter:
+    return SearchFilter(scopes=scopes, **kw)  # type: ignore[arg-type]
+
+
+async def test_a_memory_is_found_by_meaning_in_its_own_scope(bank: MemoryBank) -> None:
+    await bank.add(
+        [
+            NewMemory(ALICE, "Alice is building AIKI-HOME, a proxy that keeps her accountable", MemoryKind.PROJECT),
+            NewMemory(ALICE, "Alice's cat is called Pixel", MemoryKind.FACT),
+            NewMemory(ALICE, "Alice had pasta for dinner on Tuesday", MemoryKind.EPISODE),
+        ]
+    )
+    hits = await bank.search("what is the name of her pet?", only(ALICE), limit=3)
+    assert hits[0].memory.text == "Alice's cat is called Pixel"
+    assert hits[0].memory.kind is MemoryKind.FACT
+    assert hits[0].score > hits[-1].score
+
+
+async def test_another_persons_memory_never_comes_back_even_for_its_exact_words(bank: MemoryBank) -> None:
+    secret = "Alice's bank PIN hint is the year her grandmother was born"
+    await bank.add([NewMemory(ALICE, secret, MemoryKind.FACT)])
+    await bank.add([NewMemory(BOB, "Bob plays the trumpet", MemoryKind.FACT)])
+
+    hits = await bank.search(secret, only(BOB), limit=10)
+
+    assert [h.memory.text for h in hits] == ["Bob plays the trumpet"]
+    assert await bank.store.get(BOB, (await bank.search(secret, only(ALICE), 1))[0].memory.id) is None
+
+
+async def test_a_search_always_needs_a_scope() -> None:
+    with pytest.raises(ValueError):
+        SearchFilter(scopes=())
+    with pytest.raises(ValueError):
+        SearchFilter(scopes=("",))
+
+
+async def test_identity_scope_can_be_searched_together_with_a_person(bank: MemoryBank) -> None:
+    await bank.add([NewMemory(IDENTITY_SCOPE, "I am AIKI, warm and curious", MemoryKind.IDENTITY)])
+    await bank.add([NewMemory(ALICE, "Alice likes curious questions", MemoryKind.FACT)])
+    await bank.add([NewMemory(BOB, "Bob is curious about trains", MemoryKind.FACT)])
+    hits = await bank.search("curious", only(ALICE, IDENTITY_SCOPE), limit=10)
+    assert {h.memory.scope for h in hits} == {ALICE, IDENTITY_SCOPE}
+
+
+async def test_delete_by_scope_leaves_everyone_else_untouched(bank: MemoryBank) -> None:
+    await bank.add([NewMemory(ALICE, f"alice note {i}") for i in range(7)])
+    await bank.add([NewMemory(BOB, f"bob note {i}") for i in range(5)])
+
+    deleted = await bank.store.delete_scope(ALICE)
+
+    assert deleted == 7
+    assert await bank.store.count(ALICE) == 0
+    assert await bank.store.count(BOB) == 5
+    assert [h.memory.scope for h in await bank.search("note", only(BOB), 10)] == [BOB] * 5
+
+
+async def test_delete_by_id_only_works_inside_the_callers_scope(bank: MemoryBank) -> None:
+    [alice_memory] = await bank.add([NewMemory(ALICE, "Alice's favourite colour is green")])
+    assert await bank.store.delete(BOB, [alice_memory.id]) == 0
+    assert await bank.store.get(ALICE, alice_memory.id) is not None
+    assert await bank.store.delete(ALICE, [alice_memory.id]) == 1
+    assert await bank.store.get(ALICE, alice_memory.id) is None
+
+
+async def test_get_list_update_and_count(bank: MemoryBank) -> None:
+    origin = Origin(OriginSource.DM, channel_id=55, message_id=66)
+    made = await bank.add([NewMemory(ALICE, f"memory number {i}", importance=0.2, origin=origin) for i in range(25)])
+
+    first, offset = await bank.store.list(ALICE, limit=10)
+    second, offset2 = await bank.store.list(ALICE, limit=10, offset=offset)
+    third, offset3 = await bank.store.list(ALICE, limit=10, offset=offset2)
+    ids = {m.id for m in first + second + third}
+    assert len(first) == 10 and len(second) == 10 and len(third) == 5 and offset3 is None
+    assert ids == {m.id for m in made}
+    assert await bank.store.count(ALICE) == 25
+
+    target = made[3]
+    got = await bank.store.get(ALICE, target.id)
+    assert got is not None and got.origin == origin and got.importance == pytest.approx(0.2)
+
+    recalled_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert await bank.store.update_payload(ALICE, target.id, got.with_changes(importance=0.9, last_recalled_at=recalled_at))
+    again = await bank.store.get(ALICE, target.id)
+    assert again is not None and again.importance == pytest.approx(0.9) and again.last_recalled_at == recalled_at
+    assert not await bank.store.update_payload(BOB, target.id, got)
+
+    changed = await bank.replace_text(ALICE, target.id, "Alice moved to Tromsø")
+    assert changed is not None
+    hits = await bank.search("which city does she live in now?", only(ALICE), 1)
+    assert hits[0].memory.id == target.id
+
+
+async def test_filters_by_kind_and_time_and_hides_superseded(bank: MemoryBank) -> None:
+    day = datetime(2025, 12, 29, 12, 0, tzinfo=UTC)
+    old, new, episode = await bank.add(
+        [
+            NewMemory(ALICE, "Alice works at the bakery", MemoryKind.FACT, created_at=day - timedelta(days=30)),
+            NewMemory(ALICE, "Alice works at the library", MemoryKind.FACT, created_at=day),
+            NewMemory(ALICE, "We talked about her work at the library", MemoryKind.EPISODE, created_at=day),
+        ]
+    )
+    facts = await bank.search("where does Alice work?", only(ALICE, kinds=(MemoryKind.FACT,)), 10)
+    assert {h.memory.id for h in facts} == {old.id, new.id}
+
+    recent = await bank.search("work", only(ALICE, since=day - timedelta(days=1), until=day + timedelta(days=1)), 10)
+    assert {h.memory.id for h in recent} == {new.id, episode.id}
+
+    await bank.store.update_payload(ALICE, old.id, old.with_changes(superseded_by=new.id))
+    current = await bank.search("where does Alice work?", only(ALICE, kinds=(MemoryKind.FACT,)), 10)
+    assert [h.memory.id for h in current] == [new.id]
+    history = await bank.search("where", only(ALICE, kinds=(MemoryKind.FACT,), include_superseded=True), 10)
+    assert {h.memory.id for h in history} == {old.id, new.id}
+
+
+async def test_adding_the_same_id_twice_keeps_one_memory(bank: MemoryBank) -> None:
+    await bank.add([NewMemory(ALICE, "first version", id="external-42")])
+    await bank.add([NewMemory(ALICE, "second version", id="external-42")])
+    assert await bank.store.count(ALICE) == 1
+    [memory], _ = await bank.store.list(ALICE)
+    assert memory.text == "second version"
+
+
+async def test_empty_text_is_refused_with_a_clear_reason(bank: MemoryBank) -> None:
+    with pytest.raises(InvalidInputError, match="empty"):
+        await bank.add([NewMemory(ALICE, "   \n ")])
+    assert await bank.store.count(ALICE) == 0
+
+
+async def test_text_longer_than_the_model_window_is_found_by_its_end(bank: MemoryBank) -> None:
+    filler = " ".join(f"Monday meeting notes item {i} about quarterly budget spreadsheets." for i in range(80))
+    long_text = filler + " Finally, Alice said she wants to go on a kayak trip in Lofoten next summer."
+    await bank.add([NewMemory(ALICE, long_text)])
+    await bank.add([NewMemory(ALICE, f"Alice's shopping list {i}: milk, bread, eggs") for i in range(5)])
+    hits = await bank.search("kayaking trip in Lofoten", only(ALICE), 1)
+    assert hits[0].memory.text == long_text  # stored whole, not cut
+
+
+async def test_store_remembers_its_model_and_refuses_another(backend: str, tmp_path: Path, embedder: FastEmbedder) -> None:
+    store = make_store(backend, tmp_path)
+    await store.open(StoreInfo(embedder.model_name, embedder.dim))
+    await store.close()
+
+    reopened = make_store(backend, tmp_path)
+    with pytest.raises(StoreMismatchError, match="aiki memory reindex") as caught:
+        await reopened.open(StoreInfo("intfloat/multilingual-e5-large", 1024))
+    assert "1024" in str(caught.value) and embedder.model_name in str(caught.value)
+    await reopened.close()
+
+
+async def test_memories_survive_closing_and_reopening(backend: str, tmp_path: Path, embedder: FastEmbedder) -> None:
+    first = MemoryBank(make_store(backend, tmp_path), embedder)
+    await first.open()
+    await first.add([NewMemory(ALICE, "Alice's birthday is on the 3rd of March", MemoryKind.FACT)])
+    await first.close()
+
+    second = MemoryBank(make_store(backend, tmp_path), embedder)
+    await second.open()
+    hits = await second.search("when is her birthday?", only(ALICE), 1)
+    await second.close()
+    assert hits[0].memory.text == "Alice's birthday is on the 3rd of March"
+
+
+async def test_scopes_lists_everyone_with_memories(bank: MemoryBank) -> None:
+    await bank.add([NewMemory(ALICE, "a"), NewMemory(BOB, "b"), NewMemory(IDENTITY_SCOPE, "c")])
+    assert await bank.store.scopes() == sorted([ALICE, BOB, IDENTITY_SCOPE])
