@@ -33,7 +33,11 @@ IdList = Annotated[list[int], NoDecode]
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `KEY=` in .env means "use the default"
+        extra="ignore",
     )
 
     # Discord

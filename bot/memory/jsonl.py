@@ -97,7 +97,7 @@ def read_memories(
         try:
             yield number, parse_line(json.loads(line), default_scope)
         except json.JSONDecodeError as exc:
-            report.rejected.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            report.rejected.append((number, f"not valid JSON, column {exc.colno}: {exc.msg}"))
         except ValueError as exc:
             report.rejected.append((number, str(exc)))
 

@@ -1,0 +1,76 @@
+"""Settings are read once, validated, and a wrong value names its variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import MemoryBackend, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in list(__import__("os").environ):
+        if name.startswith("AIKI_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_are_the_embedded_setup() -> None:
+    settings = load_settings()
+    assert settings.memory_backend is MemoryBackend.EDGE
+    assert settings.edge_path == Path("data/memory")
+    assert settings.database_path == Path("data/aiki.db")
+    assert "multilingual" in settings.embedding_model
+
+
+def test_ids_accept_commas_or_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIKI_OWNER_IDS", "111, 222")
+    monkeypatch.setenv("AIKI_ALLOWED_USER_IDS", "333 444")
+    settings = load_settings()
+    assert settings.owner_ids == [111, 222]
+    assert settings.allowed_ids == {111, 222, 333, 444}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AIKI_OWNER_IDS", "12,abc"),
+        ("AIKI_TIMEZONE", "Mars/Olympus"),
+        ("AIKI_LLM_TIMEOUT_S", "0"),
+        ("AIKI_MEMORY_BACKEND", "postgres"),
+        ("AIKI_LLM_BASE_URL", "localhost:11434"),
+        ("AIKI_QDRANT_COLLECTION", "bad name!"),
+    ],
+)
+def test_a_wrong_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert name in str(caught.value)
+
+
+def test_server_backend_needs_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIKI_MEMORY_BACKEND", "server")
+    with pytest.raises(ConfigError, match="AIKI_QDRANT_URL"):
+        load_settings()
+
+
+def test_secrets_do_not_show_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIKI_DISCORD_TOKEN", "discord-token-canary-123")
+    monkeypatch.setenv("AIKI_LLM_API_KEY", "sk-canary-456")
+    settings = load_settings()
+    assert "canary" not in repr(settings)
+    monkeypatch.setenv("AIKI_LLM_TIMEOUT_S", "never")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "canary" not in str(caught.value)
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIKI_LLM_MODEL=llama3.1:8b\nAIKI_DATA_DIR=/srv/aiki\n")
+    settings = load_settings()
+    assert settings.llm_model == "llama3.1:8b"
+    assert settings.edge_path == Path("/srv/aiki/memory")
