@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.core import Consciousness
 from bot.embedder import FastEmbedder
+from bot.llm import OpenAICompatibleLLM
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.port import MemoryStore
 from bot.memory.server import QdrantServerMemoryStore
+from bot.persona import read_persona
 from bot.settings import MemoryBackend, Settings
 from bot.state.store import StateStore
 
@@ -65,3 +68,28 @@ async def open_state(settings: Settings) -> AsyncIterator[StateStore]:
         yield state
     finally:
         await state.close()
+
+
+def build_llm(settings: Settings) -> OpenAICompatibleLLM:
+    return OpenAICompatibleLLM(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key.get_secret_value(),
+        model=settings.llm_model,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+@asynccontextmanager
+async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
+    """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
+    persona = read_persona(settings.persona_file)
+    async with open_memory(settings) as bank, open_state(settings) as state:
+        llm = build_llm(settings)
+        core = Consciousness(bank, state, llm, persona, settings.zone)
+        try:
+            await core.start()
+            yield core
+        finally:
+            await core.drain()
+            await llm.close()

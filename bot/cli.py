@@ -101,8 +101,9 @@ async def memory_stats(settings: Settings, args: argparse.Namespace) -> int:
         for scope, count in sorted(counts.items(), key=lambda item: -item[1])[:20]:
             print(f"  {scope:>22}  {count}")
     async with open_state(settings) as state:
-        print(f"database     : {state.path} (schema v{await state.schema_version()}, "
-              f"{await state.count_turns()} turns)")
+        print(
+            f"database     : {state.path} (schema v{await state.schema_version()}, {await state.count_turns()} turns)"
+        )
     return 0
 
 

@@ -99,7 +99,7 @@ class FastEmbedder:
         if model_name not in known:
             raise EmbeddingModelError(
                 f"AIKI_EMBEDDING_MODEL={model_name!r} is not a model fastembed knows. "
-                "Pick one from `python -c \"from fastembed import TextEmbedding; "
+                'Pick one from `python -c "from fastembed import TextEmbedding; '
                 "print([m['model'] for m in TextEmbedding.list_supported_models()])\"`, "
                 "e.g. sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2."
             )

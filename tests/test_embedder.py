@@ -49,9 +49,7 @@ def test_unknown_model_names_the_setting(tmp_path: Path) -> None:
         FastEmbedder.load("no-such/model", tmp_path)
 
 
-def test_missing_model_without_a_hub_fails_fast_with_the_fix(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_model_without_a_hub_fails_fast_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
     started = time.monotonic()
     with pytest.raises(EmbeddingModelError) as caught:

@@ -82,7 +82,8 @@ async def test_streamed_completion_reassembles(llm: FakeLLMServer, client: Async
 
 async def test_stream_usage_chunk_when_requested(llm: FakeLLMServer, client: AsyncOpenAI) -> None:
     stream = await client.chat.completions.create(
-        model="m", messages=MESSAGES, stream=True, stream_options={"include_usage": True})
+        model="m", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
     chunks = [c async for c in stream]
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
 
@@ -208,8 +209,7 @@ async def test_context_too_long(llm: FakeLLMServer, client: AsyncOpenAI) -> None
     llm.script("short is fine")
     assert await ask(client) == "short is fine"  # 15 chars of messages
     with pytest.raises(openai.BadRequestError) as info:
-        await client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "x" * 41}])
+        await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x" * 41}])
     assert info.value.code == "context_length_exceeded"
     assert "maximum context length" in info.value.message
 
@@ -240,8 +240,8 @@ async def test_fine_tuning_job_succeeds(llm: FakeLLMServer, client: AsyncOpenAI)
     assert (await client.files.content(file.id)).content == data  # byte-exact round trip
 
     job = await client.fine_tuning.jobs.create(
-        training_file=file.id, model="gpt-4.1-mini", suffix="persona",
-        hyperparameters={"n_epochs": 3})
+        training_file=file.id, model="gpt-4.1-mini", suffix="persona", hyperparameters={"n_epochs": 3}
+    )
     assert job.status == "validating_files"
     assert job.hyperparameters.n_epochs == 3
     statuses = [(await client.fine_tuning.jobs.retrieve(job.id)).status for _ in range(3)]
@@ -292,11 +292,13 @@ async def test_invalid_upload_and_unknown_file(llm: FakeLLMServer, client: Async
 
 async def test_requests_are_recorded(llm: FakeLLMServer, client: AsyncOpenAI) -> None:
     await ask(client)
-    await client.chat.completions.create(model="m", messages=[
-        {"role": "system", "content": "persona"},
-        {"role": "user", "content": [{"type": "text", "text": "look"},
-                                     {"type": "text", "text": "here"}]},
-    ])
+    await client.chat.completions.create(
+        model="m",
+        messages=[
+            {"role": "system", "content": "persona"},
+            {"role": "user", "content": [{"type": "text", "text": "look"}, {"type": "text", "text": "here"}]},
+        ],
+    )
     await client.models.list()
 
     first = llm.requests[0]

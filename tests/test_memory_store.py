@@ -97,7 +97,9 @@ async def test_get_list_update_and_count(bank: MemoryBank) -> None:
     assert got is not None and got.origin == origin and got.importance == pytest.approx(0.2)
 
     recalled_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    assert await bank.store.update_payload(ALICE, target.id, got.with_changes(importance=0.9, last_recalled_at=recalled_at))
+    assert await bank.store.update_payload(
+        ALICE, target.id, got.with_changes(importance=0.9, last_recalled_at=recalled_at)
+    )
     again = await bank.store.get(ALICE, target.id)
     assert again is not None and again.importance == pytest.approx(0.9) and again.last_recalled_at == recalled_at
     assert not await bank.store.update_payload(BOB, target.id, got)
@@ -130,6 +132,14 @@ async def test_filters_by_kind_and_time_and_hides_superseded(bank: MemoryBank) -
     assert {h.memory.id for h in history} == {old.id, new.id}
 
 
+async def test_an_updated_memory_is_still_found_by_filtered_search(bank: MemoryBank) -> None:
+    [fact] = await bank.add([NewMemory(ALICE, "Alice is allergic to peanuts", MemoryKind.FACT)])
+    recalled = fact.with_changes(last_recalled_at=datetime(2026, 5, 1, tzinfo=UTC))
+    assert await bank.store.update_payload(ALICE, fact.id, recalled)
+    hits = await bank.search("allergies", only(ALICE, kinds=(MemoryKind.FACT,)), 5)
+    assert [h.memory.id for h in hits] == [fact.id]
+
+
 async def test_adding_the_same_id_twice_keeps_one_memory(bank: MemoryBank) -> None:
     await bank.add([NewMemory(ALICE, "first version", id="external-42")])
     await bank.add([NewMemory(ALICE, "second version", id="external-42")])
@@ -153,7 +163,9 @@ async def test_text_longer_than_the_model_window_is_found_by_its_end(bank: Memor
     assert hits[0].memory.text == long_text  # stored whole, not cut
 
 
-async def test_store_remembers_its_model_and_refuses_another(backend: str, tmp_path: Path, embedder: FastEmbedder) -> None:
+async def test_store_remembers_its_model_and_refuses_another(
+    backend: str, tmp_path: Path, embedder: FastEmbedder
+) -> None:
     store = make_store(backend, tmp_path)
     await store.open(StoreInfo(embedder.model_name, embedder.dim))
     await store.close()

@@ -50,8 +50,16 @@ async def test_recent_turns_are_the_last_ones_oldest_first_and_scoped(tmp_path: 
 async def test_a_turn_keeps_its_discord_ids(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "aiki.db")
     await store.open()
-    turn = Turn("9", "user", "hello", T0, source="channel", guild_id=1, channel_id=2, message_id=3, reply_to_message_id=4)
+    turn = Turn(
+        "9", "user", "hello", T0, source="channel", guild_id=1, channel_id=2, message_id=3, reply_to_message_id=4
+    )
     await store.add_turn(turn)
     [back] = await store.recent_turns("9")
-    assert (back.source, back.guild_id, back.channel_id, back.message_id, back.reply_to_message_id) == ("channel", 1, 2, 3, 4)
+    assert (back.source, back.guild_id, back.channel_id, back.message_id, back.reply_to_message_id) == (
+        "channel",
+        1,
+        2,
+        3,
+        4,
+    )
     await store.close()

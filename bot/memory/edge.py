@@ -20,7 +20,7 @@ from qdrant_edge import (
     FieldCondition,
     Filter,
     HasIdCondition,
-    IsNullCondition,
+    IsEmptyCondition,
     KeywordIndexParams,
     MatchAny,
     MatchValue,
@@ -63,7 +63,7 @@ def _filter_for(where: SearchFilter) -> Filter:
             )
         )
     if not where.include_superseded:
-        must.append(IsNullCondition("superseded_by"))
+        must.append(IsEmptyCondition("superseded_by"))
     return Filter(must=must)
 
 
@@ -168,6 +168,8 @@ class EdgeMemoryStore:
             return False
         payload = memory.with_changes(id=memory_id, scope=scope).to_payload()
         self.shard.update(UpdateOperation.set_payload([memory_id], payload))
+        if "superseded_by" not in payload:  # set_payload merges: clear a key the memory no longer has
+            self.shard.update(UpdateOperation.delete_payload([memory_id], ["superseded_by"]))
         return True
 
     async def update_payload(self, scope: str, memory_id: str, memory: Memory) -> bool:

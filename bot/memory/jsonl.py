@@ -81,9 +81,7 @@ def parse_line(data: Any, default_scope: str | None) -> NewMemory:
     )
 
 
-def read_memories(
-    handle: BinaryIO, default_scope: str | None, report: ImportReport
-) -> Iterator[tuple[int, NewMemory]]:
+def read_memories(handle: BinaryIO, default_scope: str | None, report: ImportReport) -> Iterator[tuple[int, NewMemory]]:
     """Yield (line number, memory) for every good line; bad lines go into the report and the rest go on."""
     for number, raw in enumerate(handle, start=1):
         try:

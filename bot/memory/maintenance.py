@@ -46,9 +46,10 @@ async def import_jsonl(bank: MemoryBank, path: Path, default_scope: str | None, 
                     report.rejected.append((number, str(line_exc)))
         batch.clear()
 
-    with path.open("rb") as handle, tqdm(
-        total=path.stat().st_size, unit="B", unit_scale=True, desc="import", disable=not progress
-    ) as bar:
+    with (
+        path.open("rb") as handle,
+        tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc="import", disable=not progress) as bar,
+    ):
         for number, item in read_memories(handle, default_scope, report):
             batch.append((number, item))
             if len(batch) >= IMPORT_BATCH:
@@ -67,7 +68,10 @@ async def export_jsonl(store: MemoryStore, path: Path, progress: bool) -> int:
     """Write every memory of every scope as JSONL (vectors are not exported: import re-embeds)."""
     written = 0
     temporary = path.with_name(path.name + ".partial")
-    with temporary.open("w", encoding="utf-8") as out, tqdm(unit=" memories", desc="export", disable=not progress) as bar:
+    with (
+        temporary.open("w", encoding="utf-8") as out,
+        tqdm(unit=" memories", desc="export", disable=not progress) as bar,
+    ):
         for scope in await store.scopes():
             offset: str | None = None
             while True:

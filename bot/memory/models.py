@@ -111,7 +111,7 @@ class Memory:
         return replace(self, **changes)
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload = {
             "scope": self.scope,
             "kind": self.kind.value,
             "text": self.text,
@@ -121,9 +121,12 @@ class Memory:
             "last_recalled_at": _iso(self.last_recalled_at) if self.last_recalled_at else None,
             "importance": float(self.importance),
             "origin": self.origin.to_payload(),
-            "superseded_by": self.superseded_by,
             "meta": self.meta,
         }
+        # Absent, not null, while current: filters ask "is empty", which holds after payload updates too.
+        if self.superseded_by:
+            payload["superseded_by"] = self.superseded_by
+        return payload
 
     @classmethod
     def from_payload(cls, point_id: object, payload: dict[str, Any]) -> Memory:

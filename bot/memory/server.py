@@ -41,7 +41,7 @@ def _filter_for(where: SearchFilter) -> models.Filter:
             )
         )
     if not where.include_superseded:
-        must.append(models.IsNullCondition(is_null=models.PayloadField(key="superseded_by")))
+        must.append(models.IsEmptyCondition(is_empty=models.PayloadField(key="superseded_by")))
     return models.Filter(must=must)
 
 
@@ -94,9 +94,7 @@ class QdrantServerMemoryStore:
                     DENSE: models.VectorParams(
                         size=expected.dim,
                         distance=models.Distance.COSINE,
-                        multivector_config=models.MultiVectorConfig(
-                            comparator=models.MultiVectorComparator.MAX_SIM
-                        ),
+                        multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
                     )
                 },
                 metadata={"model": expected.model, "dim": expected.dim},
@@ -112,14 +110,16 @@ class QdrantServerMemoryStore:
     async def upsert(self, items: Sequence[tuple[Memory, ChunkVectors]]) -> None:
         if not items:
             return
-        points = [models.PointStruct(id=m.id, vector={DENSE: [list(c) for c in v]}, payload=m.to_payload()) for m, v in items]
+        points = [
+            models.PointStruct(id=m.id, vector={DENSE: [list(c) for c in v]}, payload=m.to_payload()) for m, v in items
+        ]
         await self._client.upsert(self._collection, points=points, wait=True)
 
     async def update_payload(self, scope: str, memory_id: str, memory: Memory) -> bool:
         if await self.get(scope, memory_id) is None:
             return False
         payload = memory.with_changes(id=memory_id, scope=scope).to_payload()
-        await self._client.set_payload(self._collection, payload=payload, points=[memory_id], wait=True)
+        await self._client.overwrite_payload(self._collection, payload=payload, points=[memory_id], wait=True)
         return True
 
     async def _delete_where(self, where: models.Filter) -> int:

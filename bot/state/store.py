@@ -16,6 +16,7 @@ import aiosqlite
 from bot.errors import StoreLockedError
 from bot.memory.models import parse_time, utcnow
 from bot.memory.schema import iso_or_none
+from bot.mood import MoodEvent, MoodEventKind, MoodState
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +156,10 @@ class StateStore:
         return int(cursor.lastrowid or 0)
 
     async def recent_turns(self, scope: str, limit: int = 20) -> list[Turn]:
-        """The last `limit` turns of a person's conversation, oldest first."""
+        """The last `limit` finished turns of a person's conversation, oldest first."""
         async with self.db.execute(
-            "SELECT * FROM (SELECT * FROM turns WHERE scope = ? ORDER BY created_at DESC, id DESC LIMIT ?)"
-            " ORDER BY created_at, id",
+            "SELECT * FROM (SELECT * FROM turns WHERE scope = ? AND status = 'ok'"
+            " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
             (scope, limit),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -177,6 +178,93 @@ class StateStore:
         cursor = await self.db.execute("DELETE FROM turns WHERE scope = ?", (scope,))
         await self.db.commit()
         return cursor.rowcount
+
+    async def last_user_turn_before(self, scope: str, turn_id: int) -> datetime | None:
+        """When the person last wrote before this turn (None if this is their first message)."""
+        async with self.db.execute(
+            "SELECT created_at FROM turns WHERE scope = ? AND role = 'user' AND id < ? ORDER BY id DESC LIMIT 1",
+            (scope, turn_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return parse_time(row[0]) if row else None
+
+    # -- mood --------------------------------------------------------------
+
+    async def mood(self, scope: str) -> MoodState | None:
+        async with self.db.execute(
+            "SELECT valence, arousal, updated_at FROM mood_state WHERE scope = ?", (scope,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return MoodState(row["valence"], row["arousal"], parse_time(row["updated_at"]) or utcnow())
+
+    async def save_mood(self, scope: str, state: MoodState, events: list[MoodEvent]) -> None:
+        """The new state and the events that led to it, in one transaction."""
+        await self.db.execute(
+            "INSERT INTO mood_state (scope, valence, arousal, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(scope) DO UPDATE SET valence = excluded.valence, arousal = excluded.arousal,"
+            " updated_at = excluded.updated_at",
+            (scope, state.valence, state.arousal, iso_or_none(state.updated_at)),
+        )
+        await self.db.executemany(
+            "INSERT INTO mood_events (scope, kind, reason, d_valence, d_arousal, valence_after, arousal_after,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    scope,
+                    e.kind.value,
+                    e.reason,
+                    e.d_valence,
+                    e.d_arousal,
+                    e.valence_after,
+                    e.arousal_after,
+                    iso_or_none(e.created_at),
+                )
+                for e in events
+            ],
+        )
+        await self.db.commit()
+
+    async def mood_events(self, scope: str, since: datetime | None = None, limit: int = 50) -> list[MoodEvent]:
+        """The most recent events first."""
+        async with self.db.execute(
+            "SELECT * FROM mood_events WHERE scope = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (scope, iso_or_none(since) or "", limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            MoodEvent(
+                kind=MoodEventKind(row["kind"]),
+                reason=row["reason"],
+                d_valence=row["d_valence"],
+                d_arousal=row["d_arousal"],
+                created_at=parse_time(row["created_at"]) or utcnow(),
+                valence_after=row["valence_after"],
+                arousal_after=row["arousal_after"],
+            )
+            for row in rows
+        ]
+
+    async def delete_mood(self, scope: str) -> int:
+        cursor = await self.db.execute("DELETE FROM mood_events WHERE scope = ?", (scope,))
+        await self.db.execute("DELETE FROM mood_state WHERE scope = ?", (scope,))
+        await self.db.commit()
+        return cursor.rowcount
+
+    # -- meta --------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self.db.commit()
 
 
 def _turn(row: Any) -> Turn:

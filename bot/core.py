@@ -1,0 +1,395 @@
+"""The consciousness layer: AIKI's brain. It decides what to say; the LLM only phrases it.
+
+One object, one entry point per use: respond, remember, recall, forget, mood, start a conversation.
+It speaks in ids, strings and dataclasses (never Discord objects), so the terminal, the Discord cogs
+and the scheduler all use it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.embedder import clean_text
+from bot.errors import InvalidInputError
+from bot.facts import extract_facts, learn_fact
+from bot.importance import score_importance
+from bot.intention import Intention, Situation, check_in, choose
+from bot.llm import LLM, ChatMessage, ContextTooLongError
+from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.models import IDENTITY_SCOPE, Memory, MemoryKind, Origin, OriginSource, SearchFilter, utcnow
+from bot.mood import MoodEvent, MoodEventKind, MoodState, appraise
+from bot.persona import Persona, seed_identity
+from bot.prompt import PromptParts, build_messages
+from bot.retrieval import Recalled, estimate_tokens, rank
+from bot.state.store import StateStore, Turn
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MAX_MESSAGE_CHARS = 8_000
+CANDIDATES = 30
+
+
+@dataclass(frozen=True)
+class Person:
+    scope: str  # the Discord user id as text (or "local" in the terminal)
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    person: Person
+    text: str
+    origin: Origin = field(default_factory=lambda: Origin(OriginSource.CLI))
+    # Text of earlier messages this one replies to (a Discord reply chain), oldest first.
+    reply_context: tuple[str, ...] = ()
+    # Memories that came from DMs stay out of server channels unless the person allowed it.
+    include_dm_memories: bool = True
+    topic: str | None = None
+
+
+@dataclass
+class TurnStats:
+    """Where the time of the last turn went, for logs and bench/turn.py."""
+
+    prepare_ms: float = 0.0  # message received -> LLM request sent
+    after_ms: float = 0.0  # reply finished -> stored (fact extraction excluded)
+    intention: str = ""
+    memories: int = 0
+
+
+@dataclass(frozen=True)
+class MoodReport:
+    state: MoodState
+    events: list[MoodEvent]
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    memories: int
+    turns: int
+    mood_events: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the consciousness decided before asking the LLM for words."""
+
+    mood: MoodState
+    intention: Intention
+    recalled: list[Recalled]
+    history: list[Turn]
+    message: str
+    now: datetime
+    name: str | None
+
+
+@dataclass
+class Budgets:
+    context_tokens: int = 6_000
+    memory_tokens: int = 1_200
+    history_turns: int = 12
+
+
+class Consciousness:
+    def __init__(
+        self,
+        bank: MemoryBank,
+        state: StateStore,
+        llm: LLM,
+        persona: Persona,
+        zone: ZoneInfo,
+        clock: Clock = utcnow,
+        budgets: Budgets | None = None,
+        learn_facts: bool = True,
+    ) -> None:
+        self.bank = bank
+        self.state = state
+        self.llm = llm
+        self.persona = persona
+        self.zone = zone
+        self.clock = clock
+        self.budgets = budgets or Budgets()
+        self.learn_facts = learn_facts
+        self.last_turn = TurnStats()
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Seed AIKI's identity from the persona file (again, if the file changed)."""
+        await seed_identity(self.persona, self.bank, self.state)
+
+    # -- mood --------------------------------------------------------------
+
+    async def current_mood(self, scope: str) -> MoodState:
+        stored = await self.state.mood(scope)
+        now = self.clock()
+        if stored is None:
+            valence, arousal = self.persona.baseline
+            return MoodState(valence, arousal, now)
+        return stored.decayed(self.persona.baseline, now)
+
+    async def feel(self, scope: str, events: list[MoodEvent]) -> MoodState:
+        """Apply events in order and persist the state with the events that moved it."""
+        mood = await self.current_mood(scope)
+        if not events:
+            return mood
+        recorded = []
+        for event in events:
+            mood = mood.moved(event.d_valence, event.d_arousal)
+            recorded.append(
+                MoodEvent(
+                    event.kind,
+                    event.reason,
+                    event.d_valence,
+                    event.d_arousal,
+                    event.created_at,
+                    mood.valence,
+                    mood.arousal,
+                )
+            )
+        await self.state.save_mood(scope, mood, recorded)
+        return mood
+
+    async def mood_report(self, person: Person, days: int = 7) -> MoodReport:
+        since = self.clock() - timedelta(days=days)
+        return MoodReport(await self.current_mood(person.scope), await self.state.mood_events(person.scope, since))
+
+    async def set_mood(self, person: Person, valence: float, arousal: float, reason: str) -> MoodState:
+        mood = await self.current_mood(person.scope)
+        event = MoodEvent(MoodEventKind.NUDGED, reason, valence - mood.valence, arousal - mood.arousal, self.clock())
+        return await self.feel(person.scope, [event])
+
+    # -- the turn ----------------------------------------------------------
+
+    async def respond(self, incoming: Incoming) -> AsyncIterator[str]:
+        """Store the message, decide, and stream the phrased reply. Raises AikiError with a user message."""
+        started = time.perf_counter()
+        text = incoming.text.strip()
+        if not text:
+            raise InvalidInputError("Your message is empty.")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise InvalidInputError(
+                f"That message is too long for me ({len(text):,} characters; {MAX_MESSAGE_CHARS:,} at most)."
+            )
+        scope = incoming.person.scope
+        now = self.clock()
+        # Stored first: whatever fails after this, the message is not lost.
+        turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
+
+        prepared = await self._prepare(incoming, text, turn_id, now)
+        stats = TurnStats(intention=prepared.intention.kind.value, memories=len(prepared.recalled))
+        log.info(
+            "turn for %s: intention %s, %d memories, mood %s",
+            scope,
+            prepared.intention.describe(),
+            len(prepared.recalled),
+            prepared.mood.name,
+        )
+
+        parts: list[str] = []
+        async for chunk in self._generate(
+            prepared, lambda: setattr(stats, "prepare_ms", (time.perf_counter() - started) * 1000)
+        ):
+            parts.append(chunk)
+            yield chunk
+        reply = "".join(parts).strip()
+
+        after = time.perf_counter()
+        await self.state.add_turn(self._turn(incoming, "assistant", reply, self.clock()))
+        stats.after_ms = (time.perf_counter() - after) * 1000
+        self.last_turn = stats
+        self._in_background(self._learn(incoming, text, reply, prepared.recalled, now))
+
+    async def _prepare(self, incoming: Incoming, text: str, turn_id: int, now: datetime) -> Prepared:
+        scope = incoming.person.scope
+        where = SearchFilter(scopes=(scope, IDENTITY_SCOPE))
+        hits, history, last_seen = await asyncio.gather(
+            self.bank.search(text, where, CANDIDATES),
+            self.state.recent_turns(scope, self.budgets.history_turns + 1),
+            self.state.last_user_turn_before(scope, turn_id),
+        )
+        if not incoming.include_dm_memories:
+            hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
+        # Identity is in every prompt already (the persona); retrieval is for what AIKI knows of the person.
+        hits = [h for h in hits if h.memory.kind is not MemoryKind.IDENTITY]
+        recalled = rank(hits, now, self.budgets.memory_tokens)
+        events = appraise(text, last_seen, now)
+        mood = await self.feel(scope, events)
+        history = [t for t in history if t.id != turn_id]
+        history = history[-self.budgets.history_turns :]
+        intention = choose(
+            Situation(
+                message=text,
+                mood=mood,
+                recalled=recalled,
+                last_seen=last_seen,
+                now=now,
+                recent_user_texts=[t.content for t in history if t.role == "user"],
+                milestone=any(e.kind is MoodEventKind.MILESTONE for e in events),
+            )
+        )
+        message = text
+        if incoming.reply_context:
+            quoted = "\n".join(f"> {line}" for line in incoming.reply_context)
+            message = f"(replying to this earlier part of our conversation:\n{quoted})\n\n{text}"
+        return Prepared(mood, intention, recalled, history, message, now, incoming.person.name)
+
+    def _parts(self, prepared: Prepared) -> PromptParts:
+        return PromptParts(
+            self.persona,
+            prepared.mood,
+            prepared.intention,
+            prepared.recalled,
+            prepared.history,
+            prepared.message,
+            prepared.now,
+            self.zone,
+            prepared.name,
+        )
+
+    async def _generate(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str]:
+        """Stream the reply; if the prompt is too long for the model, trim memories and history and try once more."""
+        budget = self.budgets.context_tokens
+        for attempt in range(2):
+            if attempt == 1:
+                # The model's real context is smaller than configured: keep the persona, the intention and the
+                # message, with only a little room left for the best memories and the latest history.
+                bare = build_messages(self._parts(replace(prepared, recalled=[], history=[])), 0)
+                budget = sum(estimate_tokens(m.content) for m in bare) + 300
+                log.warning("prompt too long for the model; retrying with a budget of %d tokens", budget)
+            messages = build_messages(self._parts(prepared), budget)
+            on_request()
+            produced = False
+            try:
+                async for chunk in self.llm.stream(messages, prepared.mood.temperature):
+                    produced = True
+                    yield chunk
+                return
+            except ContextTooLongError:
+                if produced or attempt == 1:
+                    raise
+
+    def _turn(self, incoming: Incoming, role: str, content: str, at: datetime) -> Turn:
+        origin = incoming.origin
+        return Turn(
+            scope=incoming.person.scope,
+            role=role,
+            content=content,
+            created_at=at,
+            source=origin.source.value,
+            guild_id=origin.guild_id,
+            channel_id=origin.channel_id,
+            message_id=origin.message_id if role == "user" else None,
+        )
+
+    # -- learning after the reply ----------------------------------------
+
+    def _in_background(self, work: object) -> None:
+        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for the learning that follows each reply (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def _learn(self, incoming: Incoming, text: str, reply: str, recalled: list[Recalled], now: datetime) -> None:
+        scope = incoming.person.scope
+        try:
+            name = incoming.person.name or "The person"
+            episode = f"{name}: {text}\nAIKI: {reply}"
+            meta = {"topic": incoming.topic} if incoming.topic else {}
+            await self.bank.add_one(
+                NewMemory(
+                    scope,
+                    episode,
+                    MemoryKind.EPISODE,
+                    score_importance(text, MemoryKind.EPISODE),
+                    incoming.origin,
+                    created_at=now,
+                    meta=meta,
+                )
+            )
+            for item in recalled:
+                memory = item.hit.memory
+                await self.bank.store.update_payload(scope, memory.id, memory.with_changes(last_recalled_at=now))
+            if self.learn_facts:
+                for fact in await extract_facts(self.llm, incoming.person.name or "the person", text, reply):
+                    outcome, memory = await learn_fact(self.bank, scope, fact, incoming.origin, now)
+                    log.info("fact %s for %s (key %s)", outcome, scope, fact.key)
+        except Exception:
+            log.exception("learning after a turn failed for %s", scope)
+
+    # -- direct memory commands --------------------------------------------
+
+    async def remember(self, person: Person, text: str, origin: Origin) -> Memory:
+        cleaned = clean_text(text)
+        return await self.bank.add_one(
+            NewMemory(
+                person.scope,
+                cleaned,
+                MemoryKind.NOTE,
+                score_importance(cleaned, MemoryKind.NOTE, explicit=True),
+                origin,
+                created_at=self.clock(),
+            )
+        )
+
+    async def recall(self, person: Person, query: str, limit: int = 5, include_dm: bool = True) -> list[Recalled]:
+        hits = await self.bank.search(query, SearchFilter(scopes=(person.scope,)), CANDIDATES)
+        if not include_dm:
+            hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
+        return rank(hits, self.clock(), budget_tokens=100_000, limit=limit)
+
+    async def forget(self, person: Person, memory_id: str) -> bool:
+        return await self.bank.store.delete(person.scope, [memory_id]) == 1
+
+    async def forget_everything(self, person: Person) -> ForgetReport:
+        await self.drain()  # learning still running would write memories back
+        memories = await self.bank.store.delete_scope(person.scope)
+        turns = await self.state.delete_turns(person.scope)
+        mood_events = await self.state.delete_mood(person.scope)
+        log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
+        return ForgetReport(memories, turns, mood_events)
+
+    async def list_memories(self, person: Person, limit: int, offset: str | None) -> tuple[list[Memory], str | None]:
+        return await self.bank.store.list(person.scope, limit, offset)
+
+    # -- starting a conversation (the scheduler) ---------------------------
+
+    async def start_conversation(self, person: Person, topic: str) -> str:
+        """Decide to check in about a topic and phrase it; the message is stored as AIKI's turn."""
+        now = self.clock()
+        where = SearchFilter(scopes=(person.scope,))
+        hits = await self.bank.search(topic, where, CANDIDATES)
+        recalled = rank(hits, now, self.budgets.memory_tokens)
+        topical = [r.hit.memory.text for r in sorted(recalled, key=lambda r: r.hit.memory.created_at, reverse=True)]
+        mood = await self.current_mood(person.scope)
+        intention = check_in(topic, topical)
+        history = await self.state.recent_turns(person.scope, self.budgets.history_turns)
+        parts = PromptParts(
+            self.persona,
+            mood,
+            intention,
+            recalled,
+            history,
+            f"(No new message: you are starting the conversation about {topic}.)",
+            now,
+            self.zone,
+            person.name,
+        )
+        messages = build_messages(parts, self.budgets.context_tokens)
+        log.info("check-in for %s: intention %s", person.scope, intention.describe())
+        text = await self.llm.complete(messages, mood.temperature)
+        await self.state.add_turn(Turn(person.scope, "assistant", text, now, source="dm"))
+        return text
+
+
+__all__ = ["ChatMessage", "Consciousness", "Incoming", "Person"]

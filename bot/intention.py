@@ -1,0 +1,123 @@
+"""Decision making: what AIKI wants to do with its reply, chosen by rules before the LLM says a word."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from bot.memory.models import MemoryKind
+from bot.mood import LONG_ABSENCE, MoodState, distressed
+from bot.retrieval import Recalled
+
+# A project not mentioned in this long is worth asking about.
+PROJECT_QUIET_FOR = timedelta(days=2)
+# A memory this relevant (cosine) is "something we share" worth bringing up.
+SHARED_RELEVANCE = 0.55
+_QUESTION = re.compile(
+    r"\?\s*$|^(what|why|how|when|where|who|which|can|could|do|does|did|is|are|will|would|should|hva|hvorfor|"
+    r"hvordan|når|hvor|hvem|hvilken|kan|kunne|vil|skal|er|har)\b",
+    re.IGNORECASE,
+)
+
+
+class IntentionKind(str, Enum):
+    ANSWER = "answer"
+    COMFORT = "comfort"
+    CELEBRATE = "celebrate"
+    WELCOME_BACK = "welcome_back"
+    ASK_ABOUT_PROJECT = "ask_about_project"
+    BRING_UP_SHARED = "bring_up_shared"
+    ASK_FOLLOW_UP = "ask_follow_up"
+    CHECK_IN = "check_in"
+
+
+@dataclass(frozen=True)
+class Intention:
+    kind: IntentionKind
+    directive: str  # what the LLM is told to do, in one or two sentences
+    about: str | None = None  # the memory or topic it builds on
+
+    def describe(self) -> str:
+        return f"{self.kind.value}" + (f" ({self.about[:60]})" if self.about else "")
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything the rules look at, gathered by the core."""
+
+    message: str
+    mood: MoodState
+    recalled: list[Recalled]
+    last_seen: datetime | None
+    now: datetime
+    recent_user_texts: list[str]
+    milestone: bool = False
+
+
+def _project_to_ask_about(situation: Situation) -> Recalled | None:
+    recent = " ".join(situation.recent_user_texts + [situation.message]).lower()
+    for item in situation.recalled:
+        memory = item.hit.memory
+        if memory.kind is not MemoryKind.PROJECT:
+            continue
+        topic = str(memory.meta.get("topic") or memory.text.split(":")[0]).lower()
+        if topic and topic not in recent and situation.now - memory.created_at >= PROJECT_QUIET_FOR:
+            return item
+    return None
+
+
+def choose(situation: Situation) -> Intention:
+    """The first rule that fits wins; the order encodes what matters most to a companion."""
+    text = situation.message.strip()
+    if distressed(text):
+        return Intention(
+            IntentionKind.COMFORT,
+            "They seem to be having a hard time. Acknowledge how they feel, "
+            "be warm and present; offer help without rushing to fix things.",
+        )
+    if situation.milestone:
+        return Intention(
+            IntentionKind.CELEBRATE,
+            "They reached something they worked for. Celebrate it with them sincerely and ask what it means to them.",
+        )
+    if situation.last_seen is not None and situation.now - situation.last_seen >= LONG_ABSENCE:
+        return Intention(
+            IntentionKind.WELCOME_BACK,
+            "You have not talked for a while. Greet them warmly, answer what they said, and ask how they have been.",
+        )
+    if _QUESTION.search(text):
+        return Intention(
+            IntentionKind.ANSWER,
+            "Answer their question directly and truthfully, using what you "
+            "remember when it helps; say so if you do not know.",
+        )
+    project = _project_to_ask_about(situation)
+    if project is not None:
+        return Intention(
+            IntentionKind.ASK_ABOUT_PROJECT,
+            "Respond to what they said, then ask how their project is going, building on what you remember about it.",
+            about=project.hit.memory.text,
+        )
+    shared = next((r for r in situation.recalled if r.hit.score >= SHARED_RELEVANCE), None)
+    if shared is not None and shared.hit.memory.kind is not MemoryKind.IDENTITY:
+        return Intention(
+            IntentionKind.BRING_UP_SHARED,
+            "Respond to what they said and connect it to something you remember from before, naturally.",
+            about=shared.hit.memory.text,
+        )
+    return Intention(
+        IntentionKind.ASK_FOLLOW_UP, "Respond briefly to what they said and ask one genuine follow-up question."
+    )
+
+
+def check_in(topic: str, remembered: list[str]) -> Intention:
+    """The scheduler's intention: start a conversation about an open topic."""
+    about = remembered[0] if remembered else None
+    return Intention(
+        IntentionKind.CHECK_IN,
+        f"Start the conversation yourself: ask how '{topic}' is going. Build on the latest thing you remember "
+        "about it if there is one. One or two sentences, warm and specific.",
+        about=about or topic,
+    )

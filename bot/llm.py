@@ -1,0 +1,250 @@
+"""The LLM port and its one adapter: any OpenAI-compatible chat endpoint through `AsyncOpenAI`.
+
+The LLM is only a language tool: text in, text out. Everything that makes real endpoints awkward is
+handled here, so the core sees either text or an `LLMError` with a message fit for the person:
+HTTP 200 with an `error` body (OpenRouter), an error event mid-stream, `choices` missing, reasoning
+tags in the output, a prompt longer than the context, timeouts, 429/5xx (retried, bounded) and 401/402
+(never retried).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import openai
+from openai import AsyncOpenAI
+
+from bot.errors import AikiError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # system | user | assistant
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+class LLMError(AikiError):
+    """The endpoint failed; `str()` is the short message the person sees."""
+
+
+class LLMUnavailableError(LLMError):
+    """Timeout, connection refused, rate limit or a server error: worth trying again later."""
+
+
+class LLMRejectedError(LLMError):
+    """The endpoint refused us (bad key, no credits, bad request): retrying will not help."""
+
+
+class ContextTooLongError(LLMError):
+    """The prompt is longer than the model's context window."""
+
+
+class LLM(Protocol):
+    @property
+    def model(self) -> str: ...
+
+    def stream(self, messages: Sequence[ChatMessage], temperature: float) -> AsyncIterator[str]:
+        """The reply as it is generated, reasoning stripped; raises LLMError."""
+        ...
+
+    async def complete(self, messages: Sequence[ChatMessage], temperature: float, json_mode: bool = False) -> str: ...
+
+
+class ReasoningStripper:
+    """Drops `<think>...</think>` (and `<thinking>`, `<reasoning>`) from a stream, even when tags are split."""
+
+    _OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._closing: str | None = None
+
+    def feed(self, chunk: str) -> str:
+        self._buffer += chunk
+        out: list[str] = []
+        while self._buffer:
+            if self._closing:
+                end = self._buffer.lower().find(self._closing)
+                if end < 0:
+                    # keep only a tail that could be the start of the closing tag
+                    self._buffer = self._buffer[-len(self._closing) :]
+                    break
+                self._buffer = self._buffer[end + len(self._closing) :].lstrip()
+                self._closing = None
+                continue
+            match = self._OPEN.search(self._buffer)
+            if match:
+                out.append(self._buffer[: match.start()])
+                self._closing = f"</{match.group(1).lower()}>"
+                self._buffer = self._buffer[match.end() :]
+                continue
+            cut = self._buffer.rfind("<")
+            if cut >= 0 and len(self._buffer) - cut < len("<reasoning>") and ">" not in self._buffer[cut:]:
+                out.append(self._buffer[:cut])  # a tag may be arriving in pieces: hold it back
+                self._buffer = self._buffer[cut:]
+                break
+            out.append(self._buffer)
+            self._buffer = ""
+        return "".join(out)
+
+    def finish(self) -> str:
+        rest, self._buffer = ("" if self._closing else self._buffer), ""
+        return rest
+
+
+def strip_reasoning(text: str) -> str:
+    stripper = ReasoningStripper()
+    return (stripper.feed(text) + stripper.finish()).strip()
+
+
+def _provider_message(body: Any) -> str:
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            return str(error.get("message") or error.get("code") or "unknown error")[:300]
+        return str(error)[:300]
+    return str(body)[:300] if body else "no details"
+
+
+def _is_context_error(code: object, message: str) -> bool:
+    text = f"{code} {message}".lower()
+    return "context_length" in text or "maximum context" in text or "too many tokens" in text
+
+
+class OpenAICompatibleLLM:
+    """`AsyncOpenAI` with our timeout and bounded retries (the SDK's 600 s / 2 retries are wrong for chat)."""
+
+    def __init__(self, base_url: str, api_key: str, model: str, timeout_s: float, max_retries: int) -> None:
+        self._client = AsyncOpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=max_retries
+        )
+        self._base_url = base_url
+        self._model = model
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def use_model(self, model: str) -> None:
+        self._model = model
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    def _fail(self, reason: str, error: LLMError) -> LLMError:
+        log.warning("LLM call to %s (model %s) failed: %s", self._base_url, self._model, reason)
+        return error
+
+    def _translate(self, exc: Exception) -> LLMError:
+        """One place that turns SDK exceptions into errors for the person plus a log line for the owner."""
+        if isinstance(exc, openai.APITimeoutError):
+            return self._fail(
+                "timed out", LLMUnavailableError("My language model took too long to answer. Try again in a moment.")
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return self._fail(
+                f"connection failed ({exc.__cause__.__class__.__name__ if exc.__cause__ else 'no answer'})",
+                LLMUnavailableError("I can't reach my language model right now. Try again in a moment."),
+            )
+        if isinstance(exc, openai.APIStatusError):
+            detail = _provider_message(exc.body)
+            status = exc.status_code
+            if status == 400 and _is_context_error(getattr(exc, "code", None), detail):
+                return ContextTooLongError("The conversation is too long for my language model.")
+            if status == 429:
+                return self._fail(
+                    f"HTTP 429: {detail}",
+                    LLMUnavailableError("My language model is busy (rate limited). Try again in a minute."),
+                )
+            if status in (401, 403):
+                return self._fail(
+                    f"HTTP {status}: {detail} (check AIKI_LLM_API_KEY)",
+                    LLMRejectedError("My language model refused my credentials; my owner needs to check the API key."),
+                )
+            if status == 402:
+                return self._fail(
+                    f"HTTP 402: {detail}",
+                    LLMRejectedError("My language model account is out of credits; my owner needs to top it up."),
+                )
+            if status >= 500:
+                return self._fail(
+                    f"HTTP {status}: {detail}",
+                    LLMUnavailableError("My language model had an error. Try again in a moment."),
+                )
+            return self._fail(f"HTTP {status}: {detail}", LLMRejectedError("My language model refused the request."))
+        if isinstance(exc, openai.APIError):  # e.g. an error event in the middle of a stream
+            detail = _provider_message(getattr(exc, "body", None) or exc.message)
+            if _is_context_error(getattr(exc, "code", None), detail):
+                return ContextTooLongError("The conversation is too long for my language model.")
+            return self._fail(
+                f"error from the provider: {detail}",
+                LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
+            )
+        raise exc
+
+    def _request(self, messages: Sequence[ChatMessage], temperature: float) -> dict[str, Any]:
+        return {"model": self._model, "messages": [m.as_dict() for m in messages], "temperature": temperature}
+
+    async def stream(self, messages: Sequence[ChatMessage], temperature: float) -> AsyncIterator[str]:
+        stripper = ReasoningStripper()
+        produced = False
+        try:
+            response = await self._client.chat.completions.create(**self._request(messages, temperature), stream=True)
+            async for chunk in response:
+                error = (chunk.model_extra or {}).get("error")
+                if error:  # OpenRouter: an error event in the middle of the stream
+                    raise self._fail(
+                        f"error event mid-stream: {_provider_message({'error': error})}",
+                        LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
+                    )
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta.content if chunk.choices[0].delta else None
+                if delta:
+                    text = stripper.feed(delta)
+                    if text:
+                        produced = True
+                        yield text
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from None
+        tail = stripper.finish()
+        if tail:
+            produced = True
+            yield tail
+        if not produced:
+            raise self._fail(
+                "the stream ended without any text",
+                LLMUnavailableError("My language model sent an empty answer. Try again in a moment."),
+            )
+
+    async def complete(self, messages: Sequence[ChatMessage], temperature: float, json_mode: bool = False) -> str:
+        request = self._request(messages, temperature)
+        if json_mode:
+            request["response_format"] = {"type": "json_object"}
+        try:
+            response = await self._client.chat.completions.create(**request)
+        except Exception as exc:
+            raise self._translate(exc) from None
+        error = (response.model_extra or {}).get("error")
+        if error:  # HTTP 200 with an error body
+            raise self._fail(
+                f"HTTP 200 with an error body: {_provider_message({'error': error})}",
+                LLMUnavailableError("My language model answered with an error. Try again in a moment."),
+            )
+        if not response.choices or response.choices[0].message is None:
+            raise self._fail(
+                "answer without choices",
+                LLMUnavailableError("My language model sent an empty answer. Try again in a moment."),
+            )
+        return strip_reasoning(response.choices[0].message.content or "")
