@@ -9,7 +9,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.app import build_memory_store, load_embedder, open_memory, open_state, server_store
+from bot.app import build_memory_store, load_embedder, open_core, open_memory, open_state, server_store
+from bot.core import Person
 from bot.errors import AikiError, ConfigError, StoreLockedError
 from bot.logs import setup_logging
 from bot.memory import maintenance
@@ -107,6 +108,16 @@ async def memory_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import Terminal
+
+    # The terminal speaks as the (first) owner, so it shares memories with their Discord DMs.
+    scope = str(settings.owner_ids[0]) if settings.owner_ids else "local"
+    async with open_core(settings) as core:
+        await Terminal(core, Person(scope, args.name)).run()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiki",
@@ -115,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    talk = commands.add_parser("chat", help="talk with AIKI in the terminal (same memory and mood as Discord)")
+    talk.add_argument("--name", default=None, help="what AIKI calls you (default: nothing special)")
+    talk.set_defaults(run=chat)
 
     memory = commands.add_parser("memory", help="inspect and maintain the long-term memory")
     memory_commands = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from types import SimpleNamespace
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
