@@ -118,6 +118,18 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.discord_bot import run_discord
+
+    if not settings.owner_ids:
+        raise ConfigError("AIKI_OWNER_IDS is empty: put your Discord user id there so AIKI knows who it belongs to.")
+    if settings.discord_token is None:
+        raise ConfigError("AIKI_DISCORD_TOKEN is empty: see README, 'Create the Discord application'.")
+    async with open_core(settings) as core:
+        await run_discord(core, settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiki",
@@ -126,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    start = commands.add_parser("run", help="start AIKI on Discord")
+    start.set_defaults(run=run)
 
     talk = commands.add_parser("chat", help="talk with AIKI in the terminal (same memory and mood as Discord)")
     talk.add_argument("--name", default=None, help="what AIKI calls you (default: nothing special)")

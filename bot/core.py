@@ -356,8 +356,15 @@ class Consciousness:
         memories = await self.bank.store.delete_scope(person.scope)
         turns = await self.state.delete_turns(person.scope)
         mood_events = await self.state.delete_mood(person.scope)
+        await self.state.delete_person(person.scope)
         log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
         return ForgetReport(memories, turns, mood_events)
+
+    async def shares_dm_memories_in_servers(self, person: Person) -> bool:
+        return await self.state.shares_dm_memories_in_servers(person.scope)
+
+    async def share_dm_memories_in_servers(self, person: Person, allowed: bool) -> None:
+        await self.state.set_share_dm_memories_in_servers(person.scope, allowed)
 
     async def list_memories(self, person: Person, limit: int, offset: str | None) -> tuple[list[Memory], str | None]:
         return await self.bank.store.list(person.scope, limit, offset)

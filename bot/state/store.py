@@ -252,6 +252,27 @@ class StateStore:
         await self.db.commit()
         return cursor.rowcount
 
+    # -- people ------------------------------------------------------------
+
+    async def shares_dm_memories_in_servers(self, scope: str) -> bool:
+        async with self.db.execute(
+            "SELECT share_dm_memories_in_servers FROM people WHERE scope = ?", (scope,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return bool(row[0]) if row else False
+
+    async def set_share_dm_memories_in_servers(self, scope: str, allowed: bool) -> None:
+        await self.db.execute(
+            "INSERT INTO people (scope, share_dm_memories_in_servers) VALUES (?, ?)"
+            " ON CONFLICT(scope) DO UPDATE SET share_dm_memories_in_servers = excluded.share_dm_memories_in_servers",
+            (scope, int(allowed)),
+        )
+        await self.db.commit()
+
+    async def delete_person(self, scope: str) -> None:
+        await self.db.execute("DELETE FROM people WHERE scope = ?", (scope,))
+        await self.db.commit()
+
     # -- meta --------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:

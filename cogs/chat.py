@@ -1,0 +1,192 @@
+"""DMs and mentions go to the core; the reply streams into Discord by throttled edits, split at 2,000 chars."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import discord
+from discord.ext import commands
+
+from bot.access import REFUSAL
+from bot.core import Incoming, Person
+from bot.discord_bot import NO_MENTIONS, SOMETHING_WENT_WRONG, AikiBot
+from bot.errors import AikiError
+from bot.memory.models import Origin, OriginSource
+from cogs.split import split_message
+
+log = logging.getLogger(__name__)
+
+# Discord allows about five edits per five seconds in a channel; one a second leaves room.
+EDIT_INTERVAL_S = 1.0
+# A stranger hears the refusal once in this long, not once per message.
+REFUSE_AGAIN_AFTER_S = 3600.0
+REPLY_CHAIN_DEPTH = 4
+DM_REFUSED = 50007  # Discord: cannot send messages to this user
+
+
+class StreamedReply:
+    """A reply that grows in place: the first part replies to the message, later parts follow it."""
+
+    def __init__(self, to: discord.Message, interval_s: float = EDIT_INTERVAL_S) -> None:
+        self.to = to
+        self.interval_s = interval_s
+        self.sent: list[discord.Message] = []
+        self.shown: list[str] = []
+        self._last_update = 0.0
+
+    async def update(self, text: str, final: bool = False) -> None:
+        if not final and time.monotonic() - self._last_update < self.interval_s:
+            return
+        self._last_update = time.monotonic()
+        for index, part in enumerate(split_message(text)):
+            if index < len(self.sent):
+                if self.shown[index] != part:
+                    await self.sent[index].edit(content=part, allowed_mentions=NO_MENTIONS)
+                    self.shown[index] = part
+            elif index == 0:
+                self.sent.append(await self.to.reply(part, mention_author=False, allowed_mentions=NO_MENTIONS))
+                self.shown.append(part)
+            else:
+                self.sent.append(await self.to.channel.send(part, allowed_mentions=NO_MENTIONS))
+                self.shown.append(part)
+
+
+class ChatCog(commands.Cog):
+    def __init__(self, bot: AikiBot) -> None:
+        self.bot = bot
+        self.core = bot.core
+        self.access = bot.access
+        # One turn in flight per person; asyncio.Lock wakes waiters in order, so replies keep message order.
+        self._turns: dict[int, asyncio.Lock] = {}
+        self._refused_at: dict[int, float] = {}
+
+    def _addressed(self, message: discord.Message) -> bool:
+        if message.author.bot or self.bot.user is None:
+            return False
+        if message.guild is None:
+            return True
+        if self.bot.user in message.mentions:
+            return True
+        resolved = message.reference.resolved if message.reference else None
+        return isinstance(resolved, discord.Message) and resolved.author.id == self.bot.user.id
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not self._addressed(message):
+            return
+        if not self.access.allows(message.author.id):
+            await self._refuse(message)
+            return
+        # No await before taking the lock: the order messages arrive in is the order they are answered.
+        lock = self._turns.setdefault(message.author.id, asyncio.Lock())
+        async with lock:
+            await self._answer(message)
+
+    async def _refuse(self, message: discord.Message) -> None:
+        now = time.monotonic()
+        last = self._refused_at.get(message.author.id)
+        if last is not None and now - last < REFUSE_AGAIN_AFTER_S:
+            return
+        self._refused_at[message.author.id] = now
+        log.info("refused a message from %s (not owner or allowed)", message.author.id)
+        await self._send_safely(message, REFUSAL)
+
+    def _text_of(self, message: discord.Message) -> str:
+        text = message.content
+        if self.bot.user is not None:
+            for mention in (f"<@{self.bot.user.id}>", f"<@!{self.bot.user.id}>"):
+                text = text.replace(mention, "")
+        return text.strip()
+
+    async def _reply_chain(self, message: discord.Message) -> tuple[str, ...]:
+        """The earlier messages this one replies to, oldest first, so the core sees the thread."""
+        chain: list[str] = []
+        current = message
+        for _ in range(REPLY_CHAIN_DEPTH):
+            reference = current.reference
+            if reference is None or reference.message_id is None:
+                break
+            parent = reference.resolved if isinstance(reference.resolved, discord.Message) else None
+            if parent is None:
+                try:
+                    parent = await current.channel.fetch_message(reference.message_id)
+                except discord.HTTPException:
+                    break
+            who = "AIKI" if self.bot.user and parent.author.id == self.bot.user.id else parent.author.display_name
+            chain.append(f"{who}: {self._text_of(parent)}")
+            current = parent
+        return tuple(reversed(chain))
+
+    async def _incoming(self, message: discord.Message) -> Incoming:
+        person = Person(str(message.author.id), message.author.display_name)
+        in_dm = message.guild is None
+        origin = Origin(
+            OriginSource.DM if in_dm else OriginSource.CHANNEL,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=message.channel.id,
+            message_id=message.id,
+        )
+        return Incoming(
+            person,
+            self._text_of(message),
+            origin,
+            reply_context=await self._reply_chain(message),
+            include_dm_memories=in_dm or await self.core.shares_dm_memories_in_servers(person),
+        )
+
+    async def _answer(self, message: discord.Message) -> None:
+        reply = StreamedReply(message)
+        text = ""
+        try:
+            stream = self.core.respond(await self._incoming(message))
+            async with message.channel.typing():
+                first = await anext(aiter(stream), None)
+            if first is not None:
+                text = first
+                await reply.update(text)
+                text = await self._stream_rest(stream, reply, text)
+            await reply.update(text, final=True)
+        except AikiError as exc:
+            await self._failed(message, reply, text, str(exc))
+        except discord.Forbidden as exc:
+            log.warning("Discord refused a reply in channel %s (code %s)", message.channel.id, exc.code)
+        except discord.HTTPException as exc:
+            log.warning("Discord error while replying in channel %s: HTTP %s", message.channel.id, exc.status)
+        except Exception:
+            log.exception("answering message %s from %s failed", message.id, message.author.id)
+            await self._failed(message, reply, text, SOMETHING_WENT_WRONG)
+
+    async def _stream_rest(self, stream: AsyncIterator[str], reply: StreamedReply, text: str) -> str:
+        async for chunk in stream:
+            text += chunk
+            await reply.update(text)
+        return text
+
+    async def _failed(self, message: discord.Message, reply: StreamedReply, partial: str, why: str) -> None:
+        """Never leave a half reply looking finished: mark it as cut off, or answer with the reason."""
+        try:
+            if reply.sent:
+                await reply.update(f"{partial}\n\n*(cut off: {why})*", final=True)
+            else:
+                await self._send_safely(message, why)
+        except discord.HTTPException as exc:
+            log.warning("could not tell %s about a failure: HTTP %s", message.author.id, exc.status)
+
+    async def _send_safely(self, message: discord.Message, text: str) -> None:
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden as exc:
+            if exc.code == DM_REFUSED:
+                log.warning("user %s does not accept DMs from AIKI (50007)", message.author.id)
+            else:
+                log.warning("Discord refused a message in channel %s (code %s)", message.channel.id, exc.code)
+        except discord.HTTPException as exc:
+            log.warning("Discord error in channel %s: HTTP %s", message.channel.id, exc.status)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, AikiBot)
+    await bot.add_cog(ChatCog(bot))

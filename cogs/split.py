@@ -1,0 +1,66 @@
+"""Splitting a reply into Discord messages (2,000 characters each) without breaking words or code blocks."""
+
+from __future__ import annotations
+
+import re
+
+DISCORD_LIMIT = 2000
+_FENCE = re.compile(r"^\s*```")
+_CLOSE = "\n```"
+
+
+class _Parts:
+    """Accumulates lines into parts; a part cut inside a code block is closed and the next one reopens it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit - len(_CLOSE)  # always leave room to close a code block
+        self.done: list[str] = []
+        self.lines: list[str] = []
+        self.size = 0
+        self.opener: str | None = None  # the ``` line of the code block we are inside, if any
+
+    def room(self) -> int:
+        return self.limit - self.size - (1 if self.lines else 0)
+
+    def add(self, line: str) -> None:
+        self.size += len(line) + (1 if self.lines else 0)
+        self.lines.append(line)
+
+    def cut(self) -> None:
+        body = "\n".join(self.lines)
+        if self.opener is not None:
+            body += _CLOSE  # an unclosed block (even at the very end) is closed, so Discord renders it
+        if body.strip() and body.strip() != (self.opener or "").strip():
+            self.done.append(body)
+        self.lines, self.size = [], 0
+        if self.opener is not None:
+            self.add(self.opener)
+
+    def fresh(self) -> bool:
+        """True when the current part holds nothing but a reopened fence."""
+        return not self.lines or (self.opener is not None and self.lines == [self.opener])
+
+
+def _break_at(line: str, room: int) -> int:
+    """Where to cut an over-long line: the last space that fits, else a hard cut."""
+    space = line.rfind(" ", 0, room + 1)
+    return space if space > room // 2 else room
+
+
+def split_message(text: str, limit: int = DISCORD_LIMIT) -> list[str]:
+    parts = _Parts(limit)
+    for original in text.split("\n"):
+        line = original
+        while len(line) > parts.room():
+            if not parts.fresh():
+                parts.cut()
+                continue
+            at = _break_at(line, parts.room())  # the line alone is too long for a message
+            parts.add(line[:at].rstrip(" "))
+            parts.cut()
+            line = line[at:].lstrip(" ")
+        parts.add(line)
+        if _FENCE.match(original):
+            parts.opener = None if parts.opener is not None else original.strip()
+    parts.cut()
+    return parts.done or [""]

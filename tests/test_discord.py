@@ -1,0 +1,409 @@
+"""AIKI on Discord through dpytest (messages, DMs) and at the callback level (slash commands), over the real core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+from discord import app_commands
+from discord.ext.test import backend, factories
+
+from bot.access import REFUSAL, Access
+from bot.core import Consciousness, Person
+from bot.discord_bot import AikiBot, minimal_intents
+from bot.embedder import FastEmbedder
+from bot.memory.bank import NewMemory
+from bot.memory.models import MemoryKind, Origin, OriginSource
+from bot.settings import Settings
+from cogs.chat import ChatCog
+from cogs.memory import ForgetEverything, MemoryCog, MemoryPages
+from cogs.mood import MoodCog
+from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
+from tests.llm_server import Chunked, DropConnection, FakeLLMServer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as llm:
+        yield llm
+
+
+@dataclass
+class World:
+    bot: AikiBot
+    core: Consciousness
+    owner: discord.Member
+    friend: discord.Member
+    stranger: discord.Member
+    channel: discord.TextChannel
+    replies: Replies
+    sent_payloads: list[dict[str, Any]] = field(default_factory=list)
+
+    def person(self, member: discord.Member) -> Person:
+        return Person(str(member.id), member.display_name)
+
+    def bot_texts(self, channel: discord.abc.Messageable) -> list[str]:
+        """What AIKI's messages in a channel finally say (after every edit), oldest first."""
+        stored = backend._cur_config.messages.get(channel.id, [])  # type: ignore[union-attr]
+        assert self.bot.user is not None
+        return [m["content"] for m in stored if int(m["author"]["id"]) == self.bot.user.id]
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[World]:
+    server.reset()
+    replies = Replies(default="Hei! Hyggelig å høre fra deg.")
+    server.responder = replies
+    core = await open_core(build_core(tmp_path, embedder, server, Clock()))
+    intents = minimal_intents()
+    intents.members = True  # dpytest builds its fake members through the member cache; AIKI itself does not
+    bot = AikiBot(core, Settings(_env_file=None), sync_commands=False, intents=intents)  # type: ignore[call-arg]
+    try:
+        await bot._async_setup_hook()
+        dpytest.configure(bot, members=3)
+        backend.get_state().loop = asyncio.get_running_loop()  # dpytest 0.7 leaves it unset on discord.py 2.7
+        config = dpytest.get_config()
+        owner, friend, stranger = config.members
+        bot.access = Access(frozenset({owner.id}), frozenset({friend.id}))
+        await bot.setup_hook()
+    except BaseException:
+        await close_core(core)
+        raise
+    made = World(bot, core, owner, friend, stranger, config.channels[0], replies)
+
+    original = discord.abc.handle_message_parameters
+
+    def record(*args: Any, **kwargs: Any) -> Any:  # what Discord would receive, allowed_mentions included
+        params = original(*args, **kwargs)
+        made.sent_payloads.append(params.payload or {})
+        return params
+
+    monkeypatch.setattr(discord.abc, "handle_message_parameters", record)
+    monkeypatch.setattr(discord.message, "handle_message_parameters", record)
+    yield made
+    await dpytest.empty_queue()
+    await close_core(core)
+
+
+def mention(world: World) -> str:
+    assert world.bot.user is not None
+    return f"<@{world.bot.user.id}>"
+
+
+async def test_a_dm_round_trip(world: World, server: FakeLLMServer) -> None:
+    dm = await world.owner.create_dm()
+    await dpytest.message("Hei AIKI, hvordan har du det?", channel=dm, member=world.owner)
+    await world.core.drain()
+    assert world.bot_texts(dm) == ["Hei! Hyggelig å høre fra deg."]
+    turns = await world.core.state.recent_turns(str(world.owner.id))
+    assert [(t.role, t.source) for t in turns] == [("user", "dm"), ("assistant", "dm")]
+    assert turns[0].message_id is not None
+
+
+async def test_a_mention_in_a_channel_is_answered_without_the_mention(world: World, server: FakeLLMServer) -> None:
+    await dpytest.message(f"{mention(world)} hva synes du om fjell?", channel=world.channel, member=world.owner)
+    await world.core.drain()
+    assert world.bot_texts(world.channel) == ["Hei! Hyggelig å høre fra deg."]
+    chat = [b for b in server.chat_requests if "response_format" not in b][-1]
+    assert chat["messages"][-1]["content"] == "hva synes du om fjell?"
+    [user_turn, _] = await world.core.state.recent_turns(str(world.owner.id))
+    assert user_turn.source == "channel" and user_turn.guild_id == world.channel.guild.id
+
+
+async def test_unaddressed_channel_chatter_is_ignored(world: World, server: FakeLLMServer) -> None:
+    await dpytest.message("just talking among ourselves", channel=world.channel, member=world.owner)
+    assert server.chat_requests == [] and world.bot_texts(world.channel) == []
+
+
+async def test_a_5000_char_reply_with_code_and_a_long_line_is_split_and_complete(
+    world: World, server: FakeLLMServer
+) -> None:
+    prose = " ".join(f"ord{i}" for i in range(300))
+    code = "\n".join(f"    total += compute({i})  # step {i}" for i in range(50))
+    long_line = " ".join(f"x{i:04d}" for i in range(420))
+    reply = f"{prose}\n```python\n{code}\n```\n{long_line}"
+    assert len(reply) >= 5000 and len(long_line) > 2500
+    server.script(Chunked([reply[i : i + 700] for i in range(0, len(reply), 700)]))
+    dm = await world.owner.create_dm()
+    await dpytest.message("Vis meg et langt eksempel", channel=dm, member=world.owner)
+    parts = world.bot_texts(dm)
+    assert len(parts) >= 3 and all(len(p) <= 2000 for p in parts)
+    assert all(p.count("```") % 2 == 0 for p in parts)
+    shown = [w for w in " ".join(parts).split() if not w.startswith("```")]
+    assert shown == [w for w in reply.split() if not w.startswith("```")]
+
+
+async def test_a_stranger_is_refused_once_with_no_llm_call_and_nothing_stored(
+    world: World, server: FakeLLMServer
+) -> None:
+    dm = await world.stranger.create_dm()
+    await dpytest.message("hei, hvem er du?", channel=dm, member=world.stranger)
+    await dpytest.message("hallo??", channel=dm, member=world.stranger)
+    assert world.bot_texts(dm) == [REFUSAL]
+    assert server.chat_requests == []
+    assert await world.core.state.count_turns() == 0
+
+
+async def test_twenty_quick_messages_are_answered_in_order_one_llm_call_at_a_time(
+    world: World, server: FakeLLMServer
+) -> None:
+    lock = threading.Lock()
+    flight = {"now": 0, "max": 0}
+
+    def answer(body: dict[str, Any]) -> str:
+        if body.get("response_format"):
+            return json.dumps({"facts": []})
+        with lock:
+            flight["now"] += 1
+            flight["max"] = max(flight["max"], flight["now"])
+        time.sleep(0.02)  # long enough for a second call to overlap if the bot allowed it
+        with lock:
+            flight["now"] -= 1
+        return f"svar på {body['messages'][-1]['content']}"
+
+    server.responder = answer
+    dm = await world.owner.create_dm()
+    for i in range(20):  # all arrive before the first is answered
+        backend.make_message(f"melding {i}", world.owner, dm)
+    await dpytest.run_all_events()
+    await world.core.drain()
+    assert world.bot_texts(dm) == [f"svar på melding {i}" for i in range(20)]
+    assert flight["max"] == 1
+    users = [t.content for t in await world.core.state.recent_turns(str(world.owner.id), 40) if t.role == "user"]
+    assert users == [f"melding {i}" for i in range(20)]
+
+
+async def test_llm_down_gives_a_clear_reply_and_the_message_is_stored(world: World, server: FakeLLMServer) -> None:
+    server.fail_with(DropConnection())
+    dm = await world.owner.create_dm()
+    await dpytest.message("Er du våken?", channel=dm, member=world.owner)
+    server.clear_faults()
+    assert world.bot_texts(dm) == ["I can't reach my language model right now. Try again in a moment."]
+    turns = await world.core.state.recent_turns(str(world.owner.id))
+    assert [(t.role, t.content) for t in turns] == [("user", "Er du våken?")]
+
+
+async def test_an_llm_reply_with_everyone_mentions_nobody(world: World, server: FakeLLMServer) -> None:
+    server.script(f"@everyone look! <@{world.friend.id}> and <@&123> too")
+    await dpytest.message(f"{mention(world)} si noe", channel=world.channel, member=world.owner)
+    assert world.sent_payloads, "nothing was sent"
+    mentions = [p.get("allowed_mentions") for p in world.sent_payloads]
+    # parse [] with no users/roles lists: Discord notifies nobody, @everyone included; replies don't ping either.
+    assert all(m is not None and m["parse"] == [] and not m.get("users") and not m.get("roles") for m in mentions)
+    assert all(m.get("replied_user", False) is False for m in mentions)
+
+
+async def test_a_reply_to_aikis_message_carries_the_thread(world: World, server: FakeLLMServer) -> None:
+    server.script("AIKI-HOME er prosjektet ditt for ADHD-ansvarlighet.", "Ja, proxyen!")
+    dm = await world.owner.create_dm()
+    await dpytest.message("Husker du prosjektet mitt?", channel=dm, member=world.owner)
+    aiki_message = backend._cur_config.messages[dm.id][-1]  # type: ignore[union-attr]
+    data = factories.make_message_dict(dm, world.owner, content="Hva het det igjen?")
+    data["message_reference"] = {"message_id": aiki_message["id"], "channel_id": dm.id}
+    data["referenced_message"] = aiki_message
+    data["type"] = 19  # a reply
+    backend._cur_config.messages[dm.id].append(data)  # type: ignore[union-attr]
+    backend.get_state().parse_message_create(data)
+    await dpytest.run_all_events()
+    last = [b for b in server.chat_requests if "response_format" not in b][-1]
+    assert "replying to" in last["messages"][-1]["content"]
+    assert "AIKI: AIKI-HOME er prosjektet ditt" in last["messages"][-1]["content"]
+
+
+# -- slash commands, at the callback level -------------------------------------------
+
+
+class FakeResponse:
+    def __init__(self, sink: list[dict[str, Any]]) -> None:
+        self.sink = sink
+        self.done = False
+
+    def is_done(self) -> bool:
+        return self.done
+
+    async def defer(self, ephemeral: bool = False, thinking: bool = False) -> None:
+        self.done = True
+
+    async def send_message(self, content: str | None = None, **kw: Any) -> None:
+        self.done = True
+        self.sink.append({"content": content, **kw})
+
+    async def edit_message(self, content: str | None = None, **kw: Any) -> None:
+        self.done = True
+        self.sink.append({"content": content, **kw})
+
+
+def interaction(user: discord.Member, guild_id: int | None = None) -> Any:
+    sink: list[dict[str, Any]] = []
+
+    async def followup_send(content: str | None = None, **kw: Any) -> None:
+        sink.append({"content": content, **kw})
+
+    return SimpleNamespace(
+        user=user,
+        guild_id=guild_id,
+        channel_id=1,
+        id=99,
+        command=None,
+        sink=sink,
+        response=FakeResponse(sink),
+        followup=SimpleNamespace(send=followup_send),
+    )
+
+
+def cog(world: World, kind: type) -> Any:
+    # load_extension executes the cog module afresh, so match by name rather than by class identity.
+    found = world.bot.get_cog(kind.__name__)
+    assert found is not None, f"{kind.__name__} is not loaded"
+    return found
+
+
+async def test_remember_and_recall_are_private_and_show_id_date_and_origin(world: World) -> None:
+    memory_cog = cog(world, MemoryCog)
+    asked = interaction(world.owner)
+    await memory_cog.remember.callback(memory_cog, asked, text="Min sykkel er en blå Brompton")
+    assert asked.sink[-1]["ephemeral"] is True and "remember" in asked.sink[-1]["content"]
+    asked = interaction(world.owner)
+    await memory_cog.recall.callback(memory_cog, asked, query="Brompton")
+    shown = asked.sink[-1]
+    assert shown["ephemeral"] is True and "blå Brompton" in shown["content"] and "from DM" in shown["content"]
+
+
+async def test_forget_everything_after_confirmation_touches_nobody_else(world: World) -> None:
+    dm = await world.owner.create_dm()
+    await dpytest.message("Takk for hjelpen i går!", channel=dm, member=world.owner)
+    friend_dm = await world.friend.create_dm()
+    await dpytest.message("Hello from the friend", channel=friend_dm, member=world.friend)
+    await world.core.remember(world.person(world.owner), "Jovnna liker brunost", Origin(OriginSource.DM))
+    await world.core.drain()
+    friend_rows = await world.core.state.count_turns(str(world.friend.id))
+    friend_memories = await world.core.bank.store.count(str(world.friend.id))
+
+    memory_cog = cog(world, MemoryCog)
+    asked = interaction(world.owner)
+    await memory_cog.forget.callback(memory_cog, asked, memory_id=None)
+    view = asked.sink[-1]["view"]
+    assert type(view).__name__ == ForgetEverything.__name__ and asked.sink[-1]["ephemeral"] is True
+    assert await view.interaction_check(interaction(world.friend)) is False  # only the asker can confirm
+    pressed = interaction(world.owner)
+    await view.confirm.callback(pressed)
+
+    owner = str(world.owner.id)
+    assert await world.core.state.count_turns(owner) == 0
+    assert await world.core.bank.store.count(owner) == 0
+    assert (await world.core.mood_report(world.person(world.owner))).events == []
+    assert await world.core.state.count_turns(str(world.friend.id)) == friend_rows > 0
+    assert await world.core.bank.store.count(str(world.friend.id)) == friend_memories > 0
+
+
+async def test_forget_one_memory_by_its_short_id(world: World) -> None:
+    memory = await world.core.remember(world.person(world.owner), "Passordhintet er lilla", Origin())
+    memory_cog = cog(world, MemoryCog)
+    asked = interaction(world.friend)
+    await memory_cog.forget.callback(memory_cog, asked, memory_id=memory.id[:8])
+    assert "no memory with that id" in asked.sink[-1]["content"]  # not the friend's memory
+    asked = interaction(world.owner)
+    await memory_cog.forget.callback(memory_cog, asked, memory_id=memory.id[:8])
+    assert asked.sink[-1]["content"] == "Forgotten."
+    assert await world.core.bank.store.count(str(world.owner.id)) == 0
+
+
+async def test_memories_pages_with_buttons(world: World) -> None:
+    owner = str(world.owner.id)
+    await world.core.bank.add([NewMemory(owner, f"minne nummer {i}", MemoryKind.NOTE) for i in range(19)])
+    memory_cog = cog(world, MemoryCog)
+    asked = interaction(world.owner)
+    await memory_cog.memories.callback(memory_cog, asked)
+    pages: MemoryPages = asked.sink[-1]["view"]
+    seen = [asked.sink[-1]["content"]]
+    assert pages.previous.disabled and not pages.following.disabled
+    for _ in range(2):
+        click = interaction(world.owner)
+        await pages.following.callback(click)
+        seen.append(click.sink[-1]["content"])
+    assert pages.following.disabled
+    assert sum(text.count("minne nummer") for text in seen) == 19
+    assert "page 3" in seen[-1]
+
+
+async def test_strangers_are_refused_by_slash_commands_too(world: World, server: FakeLLMServer) -> None:
+    memory_cog = cog(world, MemoryCog)
+    asked = interaction(world.stranger)
+    assert await memory_cog.interaction_check(asked) is False
+    await world.bot.on_app_command_error(asked, app_commands.CheckFailure())
+    [answer] = asked.sink
+    assert answer["content"] == REFUSAL and answer["ephemeral"] is True
+    assert answer["allowed_mentions"].to_dict() == {"parse": []}
+    assert server.chat_requests == []
+
+
+async def test_mood_show_has_an_embed_and_a_chart(world: World) -> None:
+    dm = await world.owner.create_dm()
+    await dpytest.message("Tusen takk, du er kjempebra!", channel=dm, member=world.owner)
+    mood_cog = cog(world, MoodCog)
+    asked = interaction(world.owner)
+    await mood_cog.show.callback(mood_cog, asked)
+    sent = asked.sink[-1]
+    embed: discord.Embed = sent["embed"]
+    assert sent["ephemeral"] is True and embed.title is not None and embed.title.startswith("I feel")
+    assert "takk" in embed.fields[0].value.lower()
+    png = sent["file"].fp.read()
+    assert png.startswith(b"\x89PNG") and len(png) > 5_000
+
+
+async def test_mood_set_is_for_the_owner_only(world: World) -> None:
+    mood_cog = cog(world, MoodCog)
+    asked = interaction(world.friend)
+    await mood_cog.set_mood.callback(mood_cog, asked, valence=-0.8, arousal=0.5, user=None, reason="test")
+    assert "Only my owner" in asked.sink[-1]["content"]
+    asked = interaction(world.owner)
+    await mood_cog.set_mood.callback(mood_cog, asked, valence=-0.8, arousal=0.5, user=world.friend, reason="test")
+    state = await world.core.current_mood(str(world.friend.id))
+    assert state.valence == pytest.approx(-0.8) and state.name == "worried"
+
+
+async def test_dm_memories_stay_out_of_server_channels_unless_allowed(world: World, server: FakeLLMServer) -> None:
+    owner = str(world.owner.id)
+    await world.core.bank.add(
+        [NewMemory(owner, "Jovnna's diagnosis is private: ADHD", MemoryKind.FACT, origin=Origin(OriginSource.DM))]
+    )
+    await dpytest.message(
+        f"{mention(world)} what do you know about my diagnosis?", channel=world.channel, member=world.owner
+    )
+    assert "ADHD" not in str([b for b in server.chat_requests if "response_format" not in b][-1])
+
+    memory_cog = cog(world, MemoryCog)
+    await memory_cog.privacy.callback(
+        memory_cog, interaction(world.owner, guild_id=world.channel.guild.id), share_dm_memories_in_servers=True
+    )
+    await dpytest.message(
+        f"{mention(world)} what do you know about my diagnosis?", channel=world.channel, member=world.owner
+    )
+    assert "ADHD" in str([b for b in server.chat_requests if "response_format" not in b][-1])
+
+
+async def test_one_broken_cog_does_not_stop_the_others(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.discord_bot as discord_bot
+
+    await world.bot.unload_extension("cogs.mood")
+    await world.bot.unload_extension("cogs.chat")
+    await world.bot.unload_extension("cogs.memory")
+    monkeypatch.setattr(discord_bot, "EXTENSIONS", ("cogs.does_not_exist", "cogs.chat", "cogs.memory"))
+    await world.bot.setup_hook()
+    assert "could not load cogs.does_not_exist" in caplog.text
+    assert world.bot.get_cog(ChatCog.__name__) is not None
+    await asyncio.sleep(0)
