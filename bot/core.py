@@ -22,9 +22,9 @@ from bot.importance import score_importance
 from bot.intention import Intention, Situation, check_in, choose
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import IDENTITY_SCOPE, Memory, MemoryKind, Origin, OriginSource, SearchFilter, utcnow
+from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter, utcnow
 from bot.mood import MoodEvent, MoodEventKind, MoodState, appraise
-from bot.persona import Persona, seed_identity
+from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages
 from bot.retrieval import Recalled, estimate_tokens, rank
 from bot.state.store import StateStore, Turn
@@ -119,10 +119,16 @@ class Consciousness:
         self.learn_facts = learn_facts
         self.last_turn = TurnStats()
         self._background: set[asyncio.Task[None]] = set()
+        # Learning after a reply waits while another turn is being prepared: on 2 cores the episode embedding
+        # would otherwise sit in front of the next message's query embedding (bench/turn.py: +9-11 ms).
+        self._preparing = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def start(self) -> None:
-        """Seed AIKI's identity from the persona file (again, if the file changed)."""
+        """Seed AIKI's identity from the persona file (again, if it changed), then load it from memory once."""
         await seed_identity(self.persona, self.bank, self.state)
+        self.persona = replace(self.persona, text=await load_identity(self.bank))
 
     # -- mood --------------------------------------------------------------
 
@@ -182,22 +188,34 @@ class Consciousness:
         # Stored first: whatever fails after this, the message is not lost.
         turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
 
-        prepared = await self._prepare(incoming, text, turn_id, now)
-        stats = TurnStats(intention=prepared.intention.kind.value, memories=len(prepared.recalled))
-        log.info(
-            "turn for %s: intention %s, %d memories, mood %s",
-            scope,
-            prepared.intention.describe(),
-            len(prepared.recalled),
-            prepared.mood.name,
-        )
+        stats = TurnStats()
+        self._begin_preparing()
+        preparing = True
+
+        def request_sent() -> None:
+            nonlocal preparing
+            stats.prepare_ms = (time.perf_counter() - started) * 1000
+            if preparing:
+                preparing = False
+                self._end_preparing()
 
         parts: list[str] = []
-        async for chunk in self._generate(
-            prepared, lambda: setattr(stats, "prepare_ms", (time.perf_counter() - started) * 1000)
-        ):
-            parts.append(chunk)
-            yield chunk
+        try:
+            prepared = await self._prepare(incoming, text, turn_id, now)
+            stats.intention, stats.memories = prepared.intention.kind.value, len(prepared.recalled)
+            log.info(
+                "turn for %s: intention %s, %d memories, mood %s",
+                scope,
+                prepared.intention.describe(),
+                len(prepared.recalled),
+                prepared.mood.name,
+            )
+            async for chunk in self._generate(prepared, request_sent):
+                parts.append(chunk)
+                yield chunk
+        finally:
+            if preparing:
+                self._end_preparing()
         reply = "".join(parts).strip()
 
         after = time.perf_counter()
@@ -208,7 +226,9 @@ class Consciousness:
 
     async def _prepare(self, incoming: Incoming, text: str, turn_id: int, now: datetime) -> Prepared:
         scope = incoming.person.scope
-        where = SearchFilter(scopes=(scope, IDENTITY_SCOPE))
+        # AIKI's identity is in every prompt already (loaded from its identity memories at start);
+        # retrieval is for what AIKI knows of this person.
+        where = SearchFilter(scopes=(scope,))
         hits, history, last_seen = await asyncio.gather(
             self.bank.search(text, where, CANDIDATES),
             self.state.recent_turns(scope, self.budgets.history_turns + 1),
@@ -216,8 +236,6 @@ class Consciousness:
         )
         if not incoming.include_dm_memories:
             hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
-        # Identity is in every prompt already (the persona); retrieval is for what AIKI knows of the person.
-        hits = [h for h in hits if h.memory.kind is not MemoryKind.IDENTITY]
         recalled = rank(hits, now, self.budgets.memory_tokens)
         events = appraise(text, last_seen, now)
         mood = await self.feel(scope, events)
@@ -290,6 +308,15 @@ class Consciousness:
 
     # -- learning after the reply ----------------------------------------
 
+    def _begin_preparing(self) -> None:
+        self._preparing += 1
+        self._idle.clear()
+
+    def _end_preparing(self) -> None:
+        self._preparing -= 1
+        if self._preparing == 0:
+            self._idle.set()
+
     def _in_background(self, work: object) -> None:
         task = asyncio.ensure_future(work)  # type: ignore[arg-type]
         self._background.add(task)
@@ -302,6 +329,8 @@ class Consciousness:
 
     async def _learn(self, incoming: Incoming, text: str, reply: str, recalled: list[Recalled], now: datetime) -> None:
         scope = incoming.person.scope
+        await asyncio.sleep(0)  # let a message that is already waiting start preparing first
+        await self._idle.wait()
         try:
             name = incoming.person.name or "The person"
             episode = f"{name}: {text}\nAIKI: {reply}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import IDENTITY_SCOPE, MemoryKind, Origin, OriginSource
+from bot.memory.models import IDENTITY_SCOPE, Memory, MemoryKind, Origin, OriginSource
 from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ async def seed_identity(persona: Persona, bank: MemoryBank, state: StateStore) -
                 importance=1.0,
                 origin=origin,
                 id=f"persona:{index}:{persona.digest}",
+                meta={"order": index},
             )
             for index, paragraph in enumerate(persona.paragraphs)
         ]
@@ -86,3 +87,16 @@ async def seed_identity(persona: Persona, bank: MemoryBank, state: StateStore) -
     await state.set_meta(PERSONA_HASH_KEY, persona.digest)
     log.info("identity seeded from the persona file (%d memories)", len(persona.paragraphs))
     return True
+
+
+async def load_identity(bank: MemoryBank) -> str:
+    """AIKI's identity as it is in memory (the owner's note: identity loading is the consciousness' job)."""
+    memories: list[Memory] = []
+    offset: str | None = None
+    while True:
+        page, offset = await bank.store.list(IDENTITY_SCOPE, 256, offset)
+        memories += page
+        if offset is None:
+            break
+    memories.sort(key=lambda m: (int(m.meta.get("order", 1_000)), m.created_at))
+    return "\n\n".join(m.text for m in memories)

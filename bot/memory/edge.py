@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 META_FILE = "aiki_store.json"
+# Unindexed memories above this are indexed when the store opens (measured: 20k memories take ~10 s,
+# and then a search in one person's 20k memories drops from ~9 ms to ~1 ms).
+OPTIMIZE_AT_START = 2_000
 _LOCK_SIGNS = ("WouldBlock", "already accessed", "Resource temporarily unavailable")
 
 
@@ -144,7 +147,14 @@ class EdgeMemoryStore:
         ):
             shard.update(UpdateOperation.create_field_index(field, schema))
         self._shard = shard
-        log.info("memory store open: qdrant edge at %s (%s points)", self._path, shard.info().points_count)
+        info = shard.info()
+        log.info("memory store open: qdrant edge at %s (%s points)", self._path, info.points_count)
+        if info.points_count - info.indexed_vectors_count > OPTIMIZE_AT_START:
+            # Edge only builds its vector index when asked, and the shard is locked meanwhile; at start-up
+            # nothing waits for it yet. Without it, search cost grows with the number of memories.
+            log.info("building the memory index for %d new memories (once; a few seconds)",
+                     info.points_count - info.indexed_vectors_count)
+            shard.optimize()
 
     async def open(self, expected: StoreInfo) -> None:
         await self._run(self._open_sync, expected)
