@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,13 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MAX_MESSAGE_CHARS = 8_000
+# A message within this long after a check-in is the answer to it (and later it counts as ignored).
+CHECKIN_ANSWER_WINDOW = timedelta(hours=24)
+# "I'm working on AIKI-HOME", "jobber med Hyttebok": a named project worth offering check-ins about.
+_PROJECT = re.compile(
+    r"(?:working on|my project|building|jobber (?:med|på)|prosjektet mitt|holder på med|bygger på)\s+"
+    r"(?:the |my |a |an |på |med |mitt |min )?([A-ZÆØÅ][\w-]{2,}(?:[ -][A-ZÆØÅ][\w-]+)?)"
+)
 CANDIDATES = 30
 
 
@@ -124,6 +132,10 @@ class Consciousness:
         self._preparing = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Check-in topics the core noticed in conversation, waiting for the person to say yes or no.
+        self._proposals: dict[str, str] = {}
+        # Set by the composition root: called when a person writes (the scheduler resumes their topics).
+        self.on_person_active: Callable[[str], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         """Seed AIKI's identity from the persona file (again, if it changed), then load it from memory once."""
@@ -187,6 +199,7 @@ class Consciousness:
         now = self.clock()
         # Stored first: whatever fails after this, the message is not lost.
         turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
+        incoming = await self._link_to_checkin(incoming, now)
 
         stats = TurnStats()
         self._begin_preparing()
@@ -237,6 +250,7 @@ class Consciousness:
         if not incoming.include_dm_memories:
             hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
         recalled = rank(hits, now, self.budgets.memory_tokens)
+        await self._notice_project(scope, text)
         events = appraise(text, last_seen, now)
         mood = await self.feel(scope, events)
         history = [t for t in history if t.id != turn_id]
@@ -306,6 +320,33 @@ class Consciousness:
             message_id=origin.message_id if role == "user" else None,
         )
 
+    async def _link_to_checkin(self, incoming: Incoming, now: datetime) -> Incoming:
+        """A message after a check-in answers it: the exchange becomes part of that topic's memories."""
+        scope = incoming.person.scope
+        answered = await self.state.checkins.answer_open(scope, now, now - CHECKIN_ANSWER_WINDOW)
+        if self.on_person_active is not None:
+            await self.on_person_active(scope)
+        if answered is not None and incoming.topic is None:
+            log.info("message from %s answers the check-in about topic %s", scope, answered.id)
+            return replace(incoming, topic=answered.name)
+        return incoming
+
+    async def _notice_project(self, scope: str, text: str) -> None:
+        match = _PROJECT.search(text)
+        if match is None:
+            return
+        name = match.group(1).strip(" -")
+        if await self.state.checkins.topic_named(scope, name) is None:
+            self._proposals[scope] = name
+
+    def take_proposal(self, person: Person) -> str | None:
+        """A project the person mentioned that AIKI could check in about; asked once, never scheduled silently."""
+        return self._proposals.pop(person.scope, None)
+
+    async def record_outgoing(self, person: Person, text: str, at: datetime) -> None:
+        """A message AIKI started (a check-in), stored once it was delivered."""
+        await self.state.add_turn(Turn(person.scope, "assistant", text, at, source="dm"))
+
     # -- learning after the reply ----------------------------------------
 
     def _begin_preparing(self) -> None:
@@ -334,6 +375,8 @@ class Consciousness:
         try:
             name = incoming.person.name or "The person"
             episode = f"{name}: {text}\nAIKI: {reply}"
+            if incoming.topic:  # so the next check-in about this topic finds what was said
+                episode = f"(about {incoming.topic}) {episode}"
             meta = {"topic": incoming.topic} if incoming.topic else {}
             await self.bank.add_one(
                 NewMemory(
@@ -385,6 +428,7 @@ class Consciousness:
         memories = await self.bank.store.delete_scope(person.scope)
         turns = await self.state.delete_turns(person.scope)
         mood_events = await self.state.delete_mood(person.scope)
+        await self.state.checkins.delete_scope(person.scope)
         await self.state.delete_person(person.scope)
         log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
         return ForgetReport(memories, turns, mood_events)
@@ -401,7 +445,7 @@ class Consciousness:
     # -- starting a conversation (the scheduler) ---------------------------
 
     async def start_conversation(self, person: Person, topic: str) -> str:
-        """Decide to check in about a topic and phrase it; the message is stored as AIKI's turn."""
+        """Decide to check in about a topic and phrase it (the caller stores it once it was delivered)."""
         now = self.clock()
         where = SearchFilter(scopes=(person.scope,))
         hits = await self.bank.search(topic, where, CANDIDATES)
@@ -423,9 +467,7 @@ class Consciousness:
         )
         messages = build_messages(parts, self.budgets.context_tokens)
         log.info("check-in for %s: intention %s", person.scope, intention.describe())
-        text = await self.llm.complete(messages, mood.temperature)
-        await self.state.add_turn(Turn(person.scope, "assistant", text, now, source="dm"))
-        return text
+        return await self.llm.complete(messages, mood.temperature)
 
 
 __all__ = ["ChatMessage", "Consciousness", "Incoming", "Person"]

@@ -9,14 +9,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import REFUSAL, Access
+from bot.checkins import CheckinPlanner, DeliveryRefusedError
 from bot.core import Consciousness
 from bot.errors import AikiError
+from bot.memory.models import utcnow
+from bot.scheduler import CheckinScheduler
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.chat", "cogs.memory", "cogs.mood")
+EXTENSIONS = ("cogs.chat", "cogs.memory", "cogs.mood", "cogs.checkin")
 NO_MENTIONS = discord.AllowedMentions.none()
+DM_REFUSED = 50007  # Discord: cannot send messages to this user
 SOMETHING_WENT_WRONG = "Something went wrong on my side. It is in my log; try again in a moment."
 
 
@@ -48,6 +52,9 @@ class AikiBot(commands.Bot):
         self.access = Access(frozenset(settings.owner_ids), frozenset(settings.allowed_user_ids))
         self._sync_commands = sync_commands
         self.tree.on_error = self.on_app_command_error
+        # Set by run_discord: check-ins need the bot (to deliver) and the bot's cogs need the planner.
+        self.planner: CheckinPlanner | None = None
+        self.scheduler: CheckinScheduler | None = None
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -57,6 +64,13 @@ class AikiBot(commands.Bot):
                 log.exception("could not load %s; AIKI starts without it", extension)
         if self._sync_commands:
             await self._sync()
+        if self.scheduler is not None:
+            await self.scheduler.start()
+
+    async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        await super().close()
 
     async def _sync(self) -> None:
         try:
@@ -101,11 +115,41 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
         log.warning("could not answer interaction %s: HTTP %s", interaction.id, exc.status)
 
 
+class DiscordNotifier:
+    """Delivers what the scheduler decided to say, as a DM. Discord's rate limits are waited out by discord.py."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, scope: str, text: str) -> None:
+        from cogs.split import split_message
+
+        try:
+            user = self.bot.get_user(int(scope)) or await self.bot.fetch_user(int(scope))
+            for part in split_message(text):
+                await user.send(part, allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden as exc:
+            if exc.code == DM_REFUSED:
+                raise DeliveryRefusedError("Discord refused the DM (50007: they do not accept DMs from AIKI)") from None
+            raise AikiError(f"Discord refused the DM (code {exc.code})") from None
+        except discord.HTTPException as exc:
+            raise AikiError(f"Discord error {exc.status} while sending a DM") from None
+
+
+def attach_checkins(bot: AikiBot) -> None:
+    """Check-ins: a planner over the core and SQLite, a notifier over the bot, and the scheduler."""
+    planner = CheckinPlanner(bot.core, bot.core.state, DiscordNotifier(bot), bot.core.zone, utcnow)
+    bot.planner = planner
+    bot.scheduler = CheckinScheduler(planner, utcnow)
+    bot.core.on_person_active = planner.person_active
+
+
 async def run_discord(core: Consciousness, settings: Settings) -> None:
     """Connect and serve until stopped. A bad token is a ConfigError naming the setting."""
     if settings.discord_token is None:
         raise AikiError("AIKI_DISCORD_TOKEN is empty: create a bot at https://discord.com/developers/applications.")
     bot = AikiBot(core, settings)
+    attach_checkins(bot)
     async with bot:
         try:
             await bot.start(settings.discord_token.get_secret_value())

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # Identity
     persona_file: Path | None = None
 
+    # Fine-tuning (`aiki finetune ...`): any OpenAI-compatible files + fine_tuning.jobs API
+    finetune_base_url: str | None = None  # default: llm_base_url
+    finetune_api_key: SecretStr | None = None  # default: llm_api_key
+    finetune_base_model: str = "gpt-4.1-mini-2025-04-14"
+    finetune_poll_s: float = Field(default=30.0, ge=0, le=3600)
+
     # State
     sqlite_path: Path | None = None
     timezone: str = "Europe/Oslo"
@@ -84,7 +90,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Oslo") from exc
         return value
 
-    @field_validator("llm_base_url", "qdrant_url")
+    @field_validator("llm_base_url", "qdrant_url", "finetune_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

@@ -11,8 +11,9 @@ import discord
 from discord.ext import commands
 
 from bot.access import REFUSAL
+from bot.checkins import CheckinPlanner
 from bot.core import Incoming, Person
-from bot.discord_bot import NO_MENTIONS, SOMETHING_WENT_WRONG, AikiBot
+from bot.discord_bot import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, AikiBot
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
 from cogs.split import split_message
@@ -24,7 +25,6 @@ EDIT_INTERVAL_S = 1.0
 # A stranger hears the refusal once in this long, not once per message.
 REFUSE_AGAIN_AFTER_S = 3600.0
 REPLY_CHAIN_DEPTH = 4
-DM_REFUSED = 50007  # Discord: cannot send messages to this user
 
 
 class StreamedReply:
@@ -52,6 +52,37 @@ class StreamedReply:
             else:
                 self.sent.append(await self.to.channel.send(part, allowed_mentions=NO_MENTIONS))
                 self.shown.append(part)
+
+
+class CheckinOffer(discord.ui.View):
+    def __init__(self, planner: CheckinPlanner, scope: str, topic: str) -> None:
+        super().__init__(timeout=24 * 3600)
+        self.planner, self.scope, self.topic = planner, scope, topic
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return str(interaction.user.id) == self.scope
+
+    async def _answer(self, interaction: discord.Interaction, cadence: str | None) -> None:
+        self.stop()
+        if cadence is None:
+            await self.planner.decline(self.scope, self.topic)
+            text = f"Alright, I won't check in about {self.topic}."
+        else:
+            await self.planner.add(self.scope, self.topic, cadence)
+            text = f"Deal: I'll check in about {self.topic} {cadence}. `/checkin list` shows it."
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Yes, daily", style=discord.ButtonStyle.primary)
+    async def daily(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
+        await self._answer(interaction, "daily")
+
+    @discord.ui.button(label="Yes, weekly", style=discord.ButtonStyle.primary)
+    async def weekly(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
+        await self._answer(interaction, "weekly")
+
+    @discord.ui.button(label="No thanks", style=discord.ButtonStyle.secondary)
+    async def no(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
+        await self._answer(interaction, None)
 
 
 class ChatCog(commands.Cog):
@@ -149,6 +180,7 @@ class ChatCog(commands.Cog):
                 await reply.update(text)
                 text = await self._stream_rest(stream, reply, text)
             await reply.update(text, final=True)
+            await self._offer_checkins(message)
         except AikiError as exc:
             await self._failed(message, reply, text, str(exc))
         except discord.Forbidden as exc:
@@ -158,6 +190,17 @@ class ChatCog(commands.Cog):
         except Exception:
             log.exception("answering message %s from %s failed", message.id, message.author.id)
             await self._failed(message, reply, text, SOMETHING_WENT_WRONG)
+
+    async def _offer_checkins(self, message: discord.Message) -> None:
+        """The core noticed a project: ask once, with buttons; nothing is scheduled without a yes."""
+        topic = self.core.take_proposal(Person(str(message.author.id)))
+        if topic is None or self.bot.planner is None:
+            return
+        await message.channel.send(
+            f"Should I check in with you about **{topic}** now and then?",
+            view=CheckinOffer(self.bot.planner, str(message.author.id), topic),
+            allowed_mentions=NO_MENTIONS,
+        )
 
     async def _stream_rest(self, stream: AsyncIterator[str], reply: StreamedReply, text: str) -> str:
         async for chunk in stream:

@@ -6,20 +6,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.embedder import Embedder, clean_text
+from bot.memory.hybrid import Mode, Probe
+from bot.memory.lexical import check_language
 from bot.memory.models import (
+    DEFAULT_LANGUAGE,
     Memory,
     MemoryKind,
     Origin,
     ScoredMemory,
     SearchFilter,
     StoreInfo,
+    lexicon_id,
+    name_keys,
     new_memory_id,
     normalise_id,
     utcnow,
 )
 from bot.memory.port import MemoryStore
+from bot.timeparse import TimeWindow, after_event, parse_time
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,8 @@ class NewMemory:
     meta: dict[str, Any] = field(default_factory=dict)
     superseded_by: str | None = None
     last_recalled_at: datetime | None = None
+    speaker: str | None = None
+    context: str | None = None
 
     def build(self) -> Memory:
         if not self.scope:
@@ -49,17 +58,20 @@ class NewMemory:
             meta=dict(self.meta),
             superseded_by=self.superseded_by,
             last_recalled_at=self.last_recalled_at,
+            speaker=self.speaker.strip() or None if self.speaker else None,
+            context=self.context.strip() or None if self.context else None,
         )
 
 
 class MemoryBank:
-    def __init__(self, store: MemoryStore, embedder: Embedder) -> None:
+    def __init__(self, store: MemoryStore, embedder: Embedder, language: str = DEFAULT_LANGUAGE) -> None:
         self.store = store
         self.embedder = embedder
+        self.language = check_language(language)
 
     @property
     def built_with(self) -> StoreInfo:
-        return StoreInfo(model=self.embedder.model_name, dim=self.embedder.dim)
+        return StoreInfo(model=self.embedder.model_name, dim=self.embedder.dim, lexical=lexicon_id(self.language))
 
     async def open(self) -> None:
         await self.store.open(self.built_with)
@@ -78,8 +90,34 @@ class MemoryBank:
         return (await self.add([new]))[0]
 
     async def search(self, query: str, where: SearchFilter, limit: int = 10) -> list[ScoredMemory]:
+        """By meaning alone; scores are cosine similarities (fact de-duplication compares them to thresholds)."""
         vector = await self.embedder.embed_query(query)
         return await self.store.search(vector, where, limit)
+
+    async def recall(
+        self, query: str, where: SearchFilter, limit: int, now: datetime, zone: ZoneInfo, mode: Mode = Mode.HYBRID
+    ) -> list[ScoredMemory]:
+        """What a turn remembers: meaning, words, recency, importance and the time asked about, fused in Qdrant."""
+        probe = await self.probe(query, where, now, zone, mode)
+        return await self.store.query(probe, where, limit)
+
+    async def probe(
+        self, query: str, where: SearchFilter, now: datetime, zone: ZoneInfo, mode: Mode = Mode.HYBRID
+    ) -> Probe:
+        """The question as the store searches for it: its vector, its words, its time and the names in it."""
+        reference = parse_time(query, now, zone)
+        vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(query)
+        window = reference.window
+        if reference.anchor and mode is Mode.HYBRID:
+            window = await self._anchor_window(reference.anchor, reference.relation, where, now)
+        # Dates are not topic words: the lexical side searches the question without them.
+        words = reference.rest if mode is Mode.HYBRID and reference.rest else query
+        return Probe(vector, words, now, window, tuple(name_keys(query)), mode)
+
+    async def _anchor_window(self, anchor: str, relation: Any, where: SearchFilter, now: datetime) -> TimeWindow | None:
+        """'after the rain': when was the rain? The best word match for it, and the days next to it."""
+        found = await self.store.query(Probe(None, anchor, now, mode=Mode.LEXICAL), where, 1)
+        return after_event(found[0].memory.created_at, relation) if found else None
 
     async def replace_text(self, scope: str, memory_id: str, text: str) -> Memory | None:
         """Change what a memory says (re-embedded); None if it is not in that scope."""

@@ -12,33 +12,47 @@ from typing import Any, TypeVar
 
 from qdrant_edge import (
     CountRequest,
+    DecayKind,
     Distance,
     EdgeConfig,
     EdgeShard,
+    EdgeSparseVectorParams,
     EdgeVectorParams,
+    Expression,
     FacetRequest,
     FieldCondition,
     Filter,
+    Formula,
     HasIdCondition,
+    IdfParams,
     IsEmptyCondition,
     KeywordIndexParams,
     MatchAny,
     MatchValue,
+    Modifier,
     MultiVectorComparator,
     MultiVectorConfig,
     PayloadSchemaType,
     Point,
+    Prefetch,
     Query,
+    QueryBatchRequest,
     QueryRequest,
     RangeDateTime,
+    RangeFloat,
     ScrollRequest,
+    SearchParams,
+    SparseVector,
     UpdateOperation,
 )
 
 from bot.errors import StoreLockedError, StoreMismatchError
+from bot.memory import hybrid
+from bot.memory.hybrid import Leg, Mode, Probe, Signal
+from bot.memory.lexical import Lexicon, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
-from bot.memory.schema import DENSE, check_store_info, iso_or_none
+from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info, iso_or_none
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +84,34 @@ def _filter_for(where: SearchFilter) -> Filter:
     return Filter(must=must)
 
 
+def _expression(node: hybrid.Expr) -> Expression:
+    """The hybrid plan's formula in Qdrant Edge's terms."""
+    if isinstance(node, hybrid.Const):
+        return Expression.Constant(node.value)
+    if isinstance(node, hybrid.Var):
+        return Expression.Variable(node.name)
+    if isinstance(node, hybrid.Sum):
+        return Expression.Sum([_expression(item) for item in node.items])
+    if isinstance(node, hybrid.Mult):
+        return Expression.Mult([_expression(item) for item in node.items])
+    if isinstance(node, hybrid.Max):
+        return Expression.Max([_expression(item) for item in node.items])
+    if isinstance(node, hybrid.Decay):
+        kind = DecayKind.Exp if node.kind == "exp" else DecayKind.Gauss
+        return Expression.Decay(kind, _expression(node.x), Expression.Constant(node.target), 0.5, node.scale)
+    return Expression.Condition(FieldCondition(key="speaker_keys", match=MatchAny(list(node.names))))
+
+
+def _within(where: Filter, start: float | None, end: float | None) -> Filter:
+    if start is None and end is None:
+        return where
+    return Filter(must=[where, FieldCondition(key="created_ts", range=RangeFloat(gte=start, lt=end))])
+
+
+def _sparse(vector: Any) -> SparseVector:
+    return SparseVector(vector.indices, vector.values)
+
+
 def _chunks(vector: Any) -> ChunkVectors:
     chunks = vector.get(DENSE) if isinstance(vector, dict) else None
     return [list(chunk) for chunk in chunks or []]
@@ -81,6 +123,7 @@ class EdgeMemoryStore:
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
         self._shard: EdgeShard | None = None
+        self._lexicon: Lexicon | None = None  # None for a store built before the word index (reindex it)
         # One thread: the shard is used serially and the event loop stays free.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdrant-edge")
 
@@ -104,7 +147,7 @@ class EdgeMemoryStore:
         if not meta.exists():
             return None
         data = json.loads(meta.read_text(encoding="utf-8"))
-        return StoreInfo(model=data["model"], dim=int(data["dim"]))
+        return StoreInfo(model=data["model"], dim=int(data["dim"]), lexical=data.get("lexical"))
 
     async def info(self) -> StoreInfo | None:
         return await self._run(self._read_meta)
@@ -121,11 +164,11 @@ class EdgeMemoryStore:
                     distance=Distance.Cosine,
                     multivector_config=MultiVectorConfig(MultiVectorComparator.MaxSim),
                 )
-                config = EdgeConfig(vectors={DENSE: params})
+                sparse = {name: EdgeSparseVectorParams(modifier=Modifier.Idf) for name in SPARSE}
+                config = EdgeConfig(vectors={DENSE: params}, sparse_vectors=sparse if expected.lexical else None)
                 shard = EdgeShard.create(str(self._path), config)
-                (self._path / META_FILE).write_text(
-                    json.dumps({"model": expected.model, "dim": expected.dim}), encoding="utf-8"
-                )
+                meta = {"model": expected.model, "dim": expected.dim, "lexical": expected.lexical}
+                (self._path / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
             else:
                 shard = EdgeShard.load(str(self._path))
         except Exception as exc:
@@ -144,9 +187,12 @@ class EdgeMemoryStore:
             ("importance", PayloadSchemaType.Float),
             ("superseded_by", PayloadSchemaType.Keyword),
             ("origin.source", PayloadSchemaType.Keyword),
+            ("speaker_keys", PayloadSchemaType.Keyword),
         ):
             shard.update(UpdateOperation.create_field_index(field, schema))
         self._shard = shard
+        language = language_of((existing or expected).lexical)
+        self._lexicon = Lexicon(language) if language else None
         info = shard.info()
         log.info("memory store open: qdrant edge at %s (%s points)", self._path, info.points_count)
         if info.points_count - info.indexed_vectors_count > OPTIMIZE_AT_START:
@@ -170,8 +216,17 @@ class EdgeMemoryStore:
     async def upsert(self, items: Sequence[tuple[Memory, ChunkVectors]]) -> None:
         if not items:
             return
-        points = [Point(m.id, {DENSE: [list(c) for c in v]}, m.to_payload()) for m, v in items]
-        await self._run(self.shard.update, UpdateOperation.upsert_points(points))
+        await self._run(self._upsert_sync, items)
+
+    def _upsert_sync(self, items: Sequence[tuple[Memory, ChunkVectors]]) -> None:
+        points = []
+        for memory, chunks in items:
+            vectors: dict[str, Any] = {DENSE: [list(c) for c in chunks]}
+            if self._lexicon is not None:  # computed here, from the text, so a re-index recomputes it too
+                own, around = self._lexicon.memory_vectors(memory)
+                vectors[LEXICAL], vectors[CONTEXT] = _sparse(own), _sparse(around)
+            points.append(Point(memory.id, vectors, memory.to_payload()))
+        self.shard.update(UpdateOperation.upsert_points(points))
 
     def _update_payload_sync(self, scope: str, memory_id: str, memory: Memory) -> bool:
         if self._get_sync(scope, memory_id, False) is None:
@@ -210,6 +265,61 @@ class EdgeMemoryStore:
             with_payload=True,
         )
         hits = await self._run(self.shard.query, request)
+        return [ScoredMemory(Memory.from_payload(hit.id, hit.payload or {}), hit.score) for hit in hits]
+
+    async def query(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
+        return await self._run(self._query_sync, probe, where, limit)
+
+    def _leg(self, leg: Leg, probe: Probe, where: Filter, limit: int) -> Prefetch:
+        query, params, threshold = self._signal(leg.signal, probe, where)
+        return Prefetch(limit, query, params=params, filter=_within(where, leg.start, leg.end),
+                        score_threshold=threshold)  # fmt: skip
+
+    def _signal(self, signal: Signal, probe: Probe, where: Filter) -> tuple[Query, SearchParams | None, float | None]:
+        if signal == "dense":
+            return Query.Nearest([list(probe.vector or [])], using=DENSE), None, hybrid.MIN_DENSE
+        if self._lexicon is None:
+            raise StoreMismatchError(f"The memory store at {self._path} has no word index: run `aiki memory reindex`.")
+        # IDF from the memories searched (this person's), not from everyone's.
+        params = SearchParams(idf=IdfParams(corpus=where))
+        return Query.Nearest(_sparse(self._lexicon.query(probe.text)), using=VECTOR_OF[signal]), params, None
+
+    def _usable(self, probe: Probe) -> list[Signal]:
+        signals = [s for s in hybrid.signals_for(probe.mode) if s != "dense" or probe.vector is not None]
+        if self._lexicon is None or not self._lexicon.query(probe.text).indices:
+            signals = [s for s in signals if s == "dense"]
+        return signals
+
+    def _query_sync(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
+        condition = _filter_for(where)
+        signals = self._usable(probe)
+        if probe.mode is not Mode.HYBRID:  # one signal, plain nearest (the benchmark's baselines)
+            if not signals:
+                return []
+            query, params, _ = self._signal(signals[0], probe, condition)
+            request = QueryRequest(limit, query=query, params=params, filter=condition, with_payload=True)
+            return self._scored(self.shard.query(request))
+        # First the best score of each signal (to put the three on one scale), then the fused query.
+        tops = []
+        for signal in signals:
+            query, params, threshold = self._signal(signal, probe, condition)
+            tops.append(QueryRequest(1, query=query, params=params, filter=condition, score_threshold=threshold))
+        found = self.shard.query_batch(QueryBatchRequest(tops))
+        best = {signal: hits[0].score if hits else 0.0 for signal, hits in zip(signals, found, strict=True)}
+        plan = hybrid.plan(probe, best)
+        if plan is None:
+            return []
+        request = QueryRequest(
+            limit,
+            prefetches=[self._leg(leg, probe, condition, hybrid.PREFETCH) for leg in plan.legs],
+            query=Formula(_expression(plan.formula), defaults=plan.defaults),
+            filter=condition,
+            with_payload=True,
+        )
+        return self._scored(self.shard.query(request))
+
+    @staticmethod
+    def _scored(hits: Sequence[Any]) -> list[ScoredMemory]:
         return [ScoredMemory(Memory.from_payload(hit.id, hit.payload or {}), hit.score) for hit in hits]
 
     def _get_sync(self, scope: str, memory_id: str, with_vector: bool) -> tuple[Memory, ChunkVectors] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -64,6 +65,14 @@ class Origin:
         )
 
 
+_WORD = re.compile(r"\w+")
+
+
+def name_keys(text: str) -> list[str]:
+    """The lowercased words of a name or a question, as matched against `speaker_keys`."""
+    return sorted({word.lower() for word in _WORD.findall(text)})
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -106,6 +115,10 @@ class Memory:
     origin: Origin = field(default_factory=Origin)
     superseded_by: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # Who said it, when the memory is something a person said (a message of an imported conversation).
+    speaker: str | None = None
+    # The words around it (e.g. the neighbouring messages of a conversation): searched by words, never shown.
+    context: str | None = None
 
     def with_changes(self, **changes: Any) -> Memory:
         return replace(self, **changes)
@@ -123,6 +136,14 @@ class Memory:
             "origin": self.origin.to_payload(),
             "meta": self.meta,
         }
+        if self.last_recalled_at:  # recency counts from the last recall as well (a score formula reads it)
+            payload["last_recalled_ts"] = self.last_recalled_at.timestamp()
+        if self.speaker:
+            payload["speaker"] = self.speaker
+            # The name's words, lowercased: a question naming the person matches them (a keyword index).
+            payload["speaker_keys"] = name_keys(self.speaker)
+        if self.context:
+            payload["context"] = self.context
         # Absent, not null, while current: filters ask "is empty", which holds after payload updates too.
         if self.superseded_by:
             payload["superseded_by"] = self.superseded_by
@@ -141,6 +162,8 @@ class Memory:
             origin=Origin.from_payload(payload.get("origin")),
             superseded_by=payload.get("superseded_by"),
             meta=dict(payload.get("meta") or {}),
+            speaker=payload.get("speaker"),
+            context=payload.get("context"),
         )
 
 
@@ -165,9 +188,19 @@ class SearchFilter:
             raise ValueError("a memory search needs at least one non-empty scope")
 
 
+# The lexical index a store is built with: BM25 over each memory's words in one language, version 1.
+DEFAULT_LANGUAGE = "norwegian"
+
+
+def lexicon_id(language: str) -> str:
+    return f"bm25-{language}-v1"
+
+
 @dataclass(frozen=True)
 class StoreInfo:
-    """What the store was built with; checked against the configured embedder at start-up."""
+    """What the store was built with; checked against the configured embedder and language at start-up."""
 
     model: str
     dim: int
+    # None: a store made before AIKI searched by words too (no sparse vectors); it needs `aiki memory reindex`.
+    lexical: str | None = lexicon_id(DEFAULT_LANGUAGE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.memory.hybrid import Probe
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 
 PAGE_SIZE = 256
@@ -32,7 +33,13 @@ class MemoryStore(Protocol):
         """Add or replace memories; when this returns, they are durable."""
         ...
 
-    async def search(self, vector: Vector, where: SearchFilter, limit: int) -> list[ScoredMemory]: ...
+    async def search(self, vector: Vector, where: SearchFilter, limit: int) -> list[ScoredMemory]:
+        """Nearest by the dense vector alone; scores are cosine similarities."""
+        ...
+
+    async def query(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
+        """Hybrid retrieval (bot/memory/hybrid.py): every signal and boost fused inside Qdrant, best first."""
+        ...
 
     async def get(self, scope: str, memory_id: str) -> Memory | None: ...
 

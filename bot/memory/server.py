@@ -8,9 +8,13 @@ from typing import Any
 
 from qdrant_client import AsyncQdrantClient, models
 
+from bot.errors import StoreMismatchError
+from bot.memory import hybrid
+from bot.memory.hybrid import Leg, Mode, Probe, Signal
+from bot.memory.lexical import Lexicon, SparseVector, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
-from bot.memory.schema import DENSE, check_store_info, iso_or_none
+from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info, iso_or_none
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +26,7 @@ _INDEXES: tuple[tuple[str, Any], ...] = (
     ("importance", models.PayloadSchemaType.FLOAT),
     ("superseded_by", models.PayloadSchemaType.KEYWORD),
     ("origin.source", models.PayloadSchemaType.KEYWORD),
+    ("speaker_keys", models.PayloadSchemaType.KEYWORD),
 )
 
 
@@ -45,6 +50,36 @@ def _filter_for(where: SearchFilter) -> models.Filter:
     return models.Filter(must=must)
 
 
+def _expression(node: hybrid.Expr) -> Any:
+    """The hybrid plan's formula in qdrant-client's terms (the same tree Qdrant Edge gets)."""
+    if isinstance(node, hybrid.Const):
+        return node.value
+    if isinstance(node, hybrid.Var):
+        return node.name
+    if isinstance(node, hybrid.Sum):
+        return models.SumExpression(sum=[_expression(item) for item in node.items])
+    if isinstance(node, hybrid.Mult):
+        return models.MultExpression(mult=[_expression(item) for item in node.items])
+    if isinstance(node, hybrid.Max):
+        return models.MaxExpression(max=[_expression(item) for item in node.items])
+    if isinstance(node, hybrid.Decay):
+        params = models.DecayParamsExpression(x=_expression(node.x), target=node.target, scale=node.scale, midpoint=0.5)
+        if node.kind == "exp":
+            return models.ExpDecayExpression(exp_decay=params)
+        return models.GaussDecayExpression(gauss_decay=params)
+    return models.FieldCondition(key="speaker_keys", match=models.MatchAny(any=list(node.names)))
+
+
+def _within(where: models.Filter, start: float | None, end: float | None) -> models.Filter:
+    if start is None and end is None:
+        return where
+    return models.Filter(must=[where, models.FieldCondition(key="created_ts", range=models.Range(gte=start, lt=end))])
+
+
+def _sparse(vector: SparseVector) -> models.SparseVector:
+    return models.SparseVector(indices=vector.indices, values=vector.values)
+
+
 def _dense(vector: Any) -> ChunkVectors:
     chunks = vector.get(DENSE) if isinstance(vector, dict) else vector
     return [list(chunk) for chunk in chunks or []]
@@ -58,6 +93,7 @@ class QdrantServerMemoryStore:
         self._collection = collection
         self._location = location
         self._owns_client = owns_client
+        self._lexicon: Lexicon | None = None  # None for a collection built before the word index (reindex it)
 
     def sibling(self, collection: str) -> QdrantServerMemoryStore:
         """Another collection on the same server and connection (used as re-index staging)."""
@@ -81,7 +117,9 @@ class QdrantServerMemoryStore:
         meta = config.metadata or {}
         vectors = config.params.vectors
         dim = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else int(meta.get("dim", 0))
-        return StoreInfo(model=str(meta.get("model", "unknown")), dim=int(dim))
+        sparse = config.params.sparse_vectors or {}
+        lexical = meta.get("lexical") if all(name in sparse for name in SPARSE) else None
+        return StoreInfo(model=str(meta.get("model", "unknown")), dim=int(dim), lexical=lexical)
 
     async def open(self, expected: StoreInfo) -> None:
         existing = await self.info()
@@ -97,10 +135,17 @@ class QdrantServerMemoryStore:
                         multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
                     )
                 },
-                metadata={"model": expected.model, "dim": expected.dim},
+                sparse_vectors_config={
+                    name: models.SparseVectorParams(modifier=models.Modifier.IDF) for name in SPARSE
+                }
+                if expected.lexical
+                else None,
+                metadata={"model": expected.model, "dim": expected.dim, "lexical": expected.lexical},
             )
             for field, schema in _INDEXES:
                 await self._client.create_payload_index(self._collection, field, schema)
+        language = language_of((existing or expected).lexical)
+        self._lexicon = Lexicon(language) if language else None
         log.info("memory store open: qdrant server %s", self.location)
 
     async def close(self) -> None:
@@ -110,9 +155,13 @@ class QdrantServerMemoryStore:
     async def upsert(self, items: Sequence[tuple[Memory, ChunkVectors]]) -> None:
         if not items:
             return
-        points = [
-            models.PointStruct(id=m.id, vector={DENSE: [list(c) for c in v]}, payload=m.to_payload()) for m, v in items
-        ]
+        points = []
+        for memory, chunks in items:
+            vectors: dict[str, Any] = {DENSE: [list(c) for c in chunks]}
+            if self._lexicon is not None:  # the same BM25 vectors as Qdrant Edge, computed from the text
+                own, around = self._lexicon.memory_vectors(memory)
+                vectors[LEXICAL], vectors[CONTEXT] = _sparse(own), _sparse(around)
+            points.append(models.PointStruct(id=memory.id, vector=vectors, payload=memory.to_payload()))
         await self._client.upsert(self._collection, points=points, wait=True)
 
     async def update_payload(self, scope: str, memory_id: str, memory: Memory) -> bool:
@@ -147,6 +196,65 @@ class QdrantServerMemoryStore:
             with_payload=True,
         )
         return [ScoredMemory(Memory.from_payload(p.id, p.payload or {}), p.score) for p in response.points]
+
+    def _signal(self, signal: Signal, probe: Probe, where: models.Filter) -> dict[str, Any]:
+        """The query, vector name, parameters and threshold of one signal, as query_points / Prefetch take them."""
+        if signal == "dense":
+            return {"query": [list(probe.vector or [])], "using": DENSE, "score_threshold": hybrid.MIN_DENSE}
+        if self._lexicon is None:
+            raise StoreMismatchError(f"The memory store at {self.location} has no word index: run `aiki memory reindex`.")
+        # IDF from the memories searched (this person's), not from everyone's.
+        params = models.SearchParams(idf=models.IdfCorpusParams(corpus=where))
+        return {"query": _sparse(self._lexicon.query(probe.text)), "using": VECTOR_OF[signal], "params": params}
+
+    def _usable(self, probe: Probe) -> list[Signal]:
+        signals = [s for s in hybrid.signals_for(probe.mode) if s != "dense" or probe.vector is not None]
+        if self._lexicon is None or not self._lexicon.query(probe.text).indices:
+            signals = [s for s in signals if s == "dense"]
+        return signals
+
+    def _leg(self, leg: Leg, probe: Probe, where: models.Filter) -> models.Prefetch:
+        return models.Prefetch(
+            **self._signal(leg.signal, probe, where), filter=_within(where, leg.start, leg.end), limit=hybrid.PREFETCH
+        )
+
+    async def query(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
+        condition = _filter_for(where)
+        signals = self._usable(probe)
+        if not signals:
+            return []
+        if probe.mode is not Mode.HYBRID:  # one signal, plain nearest (the benchmark's baselines)
+            single = self._signal(signals[0], probe, condition)
+            single.pop("score_threshold", None)
+            if "params" in single:
+                single["search_params"] = single.pop("params")
+            response = await self._client.query_points(
+                self._collection, **single, query_filter=condition, limit=limit, with_payload=True
+            )
+            return self._scored(response.points)
+        # First the best score of each signal (to put the three on one scale), then the fused query.
+        tops = []
+        for signal in signals:
+            one = self._signal(signal, probe, condition)
+            tops.append(models.QueryRequest(**one, filter=condition, limit=1))  # type: ignore[arg-type]
+        found = await self._client.query_batch_points(self._collection, requests=tops)
+        best = {s: r.points[0].score if r.points else 0.0 for s, r in zip(signals, found, strict=True)}
+        plan = hybrid.plan(probe, best)
+        if plan is None:
+            return []
+        response = await self._client.query_points(
+            self._collection,
+            prefetch=[self._leg(leg, probe, condition) for leg in plan.legs],
+            query=models.FormulaQuery(formula=_expression(plan.formula), defaults=plan.defaults),
+            query_filter=condition,
+            limit=limit,
+            with_payload=True,
+        )
+        return self._scored(response.points)
+
+    @staticmethod
+    def _scored(points: Sequence[Any]) -> list[ScoredMemory]:
+        return [ScoredMemory(Memory.from_payload(p.id, p.payload or {}), p.score) for p in points]
 
     async def get_with_vector(self, scope: str, memory_id: str) -> tuple[Memory, ChunkVectors] | None:
         try:

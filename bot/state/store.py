@@ -17,6 +17,8 @@ from bot.errors import StoreLockedError
 from bot.memory.models import parse_time, utcnow
 from bot.memory.schema import iso_or_none
 from bot.mood import MoodEvent, MoodEventKind, MoodState
+from bot.state.checkins import CheckinStore
+from bot.state.training import TrainingStore
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,15 @@ class StateStore:
             raise RuntimeError("state store is not open")
         return self._db
 
+    @property
+    def checkins(self) -> CheckinStore:
+        return CheckinStore(self.db)
+
+    @property
+    def training(self) -> TrainingStore:
+        """Imported conversations, replies marked bad and fine-tuning jobs (SQL in bot/state/training.py)."""
+        return TrainingStore(self.db)
+
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -82,9 +93,9 @@ class StateStore:
             await self._db.execute("PRAGMA synchronous = NORMAL")
             await self._db.execute("PRAGMA foreign_keys = ON")
             await self.migrate()
-        except sqlite3.OperationalError as exc:
-            await self.close()
-            if "locked" in str(exc):
+        except BaseException as exc:
+            await self.close()  # an open connection's thread would keep the process alive
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise _locked(self.path) from None
             raise
 

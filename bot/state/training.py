@@ -1,0 +1,260 @@
+"""SQL for training data and fine-tuning: imported conversations, replies marked bad, fine-tuning jobs.
+
+Part of the state store (`StateStore.training`); the schema is `migrations/005_training.sql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.memory.models import parse_time, utcnow
+from bot.memory.schema import iso_or_none
+
+IMPORTED = "imported"  # the status of imported turns: history for training, never part of a live prompt
+_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ImportedConversation:
+    id: str  # e.g. "chatgpt:<conversation id>"; also every turn's conversation_id
+    origin: str  # chatgpt | session-log
+    scope: str
+    title: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportedTurn:
+    conversation_id: str
+    position: int
+    external_id: str
+    role: str  # user | assistant
+    content: str
+    created_at: datetime
+    marked_bad: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryTurn:
+    """A turn as the training export sees it: AIKI's own (origin None) or imported."""
+
+    id: int
+    scope: str
+    role: str
+    content: str
+    created_at: datetime
+    origin: str | None
+    conversation_id: str | None
+    marked_bad: bool
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportCount:
+    origin: str
+    conversations: int
+    turns: int
+    marked_bad: int
+
+
+@dataclass(frozen=True)
+class FinetuneJobRecord:
+    id: str
+    base_url: str
+    base_model: str
+    training_file: str
+    status: str
+    fine_tuned_model: str | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TrainingStore:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    # -- imports -----------------------------------------------------------
+
+    async def add_imported(self, conversations: Sequence[ImportedConversation], turns: Sequence[ImportedTurn]) -> int:
+        """Store a batch in one transaction; turns already imported (same external id) are left alone.
+
+        Returns how many turns are new.
+        """
+        await self.db.executemany(
+            "INSERT INTO imported_conversations (id, origin, scope, title, created_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET title = excluded.title",
+            [(c.id, c.origin, c.scope, c.title, iso_or_none(c.created_at)) for c in conversations],
+        )
+        counted_from = self.db.total_changes
+        origins = {c.id: (c.origin, c.scope) for c in conversations}
+        await self.db.executemany(
+            "INSERT INTO turns (scope, role, content, created_at, source, status, origin, conversation_id, position,"
+            " external_id, marked_bad) VALUES (?, ?, ?, ?, 'import', ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(external_id) WHERE external_id IS NOT NULL DO NOTHING",
+            [
+                (
+                    origins[t.conversation_id][1],
+                    t.role,
+                    t.content,
+                    iso_or_none(t.created_at),
+                    IMPORTED,
+                    origins[t.conversation_id][0],
+                    t.conversation_id,
+                    t.position,
+                    t.external_id,
+                    int(t.marked_bad),
+                )
+                for t in turns
+            ],
+        )
+        await self.db.commit()
+        return self.db.total_changes - counted_from
+
+    async def import_counts(self) -> list[ImportCount]:
+        async with self.db.execute(
+            "SELECT origin, COUNT(DISTINCT conversation_id), COUNT(*), SUM(marked_bad) FROM turns"
+            " WHERE origin IS NOT NULL GROUP BY origin ORDER BY origin"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        counts = [ImportCount(row[0], int(row[1]), int(row[2]), int(row[3] or 0)) for row in rows]
+        async with self.db.execute(
+            "SELECT COUNT(*), SUM(marked_bad) FROM turns WHERE origin IS NULL AND status = 'ok'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row and row[0]:
+            counts.insert(0, ImportCount("aiki", 0, int(row[0]), int(row[1] or 0)))
+        return counts
+
+    # -- marking replies ---------------------------------------------------
+
+    async def set_marked_bad(self, turn_ids: Sequence[int], bad: bool) -> list[int]:
+        """Mark AIKI's (or an imported assistant's) replies; returns the ids that are assistant turns."""
+        found: list[int] = []
+        for turn_id in turn_ids:
+            cursor = await self.db.execute(
+                "UPDATE turns SET marked_bad = ? WHERE id = ? AND role = 'assistant'", (int(bad), turn_id)
+            )
+            if cursor.rowcount:
+                found.append(turn_id)
+        await self.db.commit()
+        return found
+
+    async def find_replies(self, scopes: Sequence[str], text: str, limit: int) -> list[HistoryTurn]:
+        """Assistant turns containing `text` (case-insensitive for ASCII), newest first."""
+        marks = ",".join("?" * len(scopes))
+        async with self.db.execute(
+            "SELECT t.*, c.title FROM turns t LEFT JOIN imported_conversations c ON c.id = t.conversation_id"
+            f" WHERE t.scope IN ({marks}) AND t.role = 'assistant' AND t.status IN ('ok', ?)"
+            " AND t.content LIKE ? ESCAPE '\\' ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+            (*scopes, IMPORTED, "%" + _like(text) + "%", limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_history(row) for row in rows]
+
+    # -- reading history for the export ----------------------------------
+
+    async def history(self, scopes: Sequence[str]) -> AsyncIterator[HistoryTurn]:
+        """Every finished turn of these scopes: imported conversations in order, then AIKI's own by time.
+
+        Read in pages (keyset pagination), so a large history streams with bounded memory and no read
+        transaction stays open while the caller works.
+        """
+        marks = ",".join("?" * len(scopes))
+        key: tuple[Any, ...] = ("", -1, -1)
+        while True:
+            async with self.db.execute(
+                "SELECT t.*, c.title FROM turns t LEFT JOIN imported_conversations c ON c.id = t.conversation_id"
+                f" WHERE t.conversation_id IS NOT NULL AND t.status = ? AND t.scope IN ({marks})"
+                " AND (t.conversation_id, t.position, t.id) > (?, ?, ?)"
+                " ORDER BY t.conversation_id, t.position, t.id LIMIT ?",
+                (IMPORTED, *scopes, *key, _PAGE),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            for row in rows:
+                yield _history(row)
+            if len(rows) < _PAGE:
+                break
+            key = (rows[-1]["conversation_id"], rows[-1]["position"], rows[-1]["id"])
+        for scope in scopes:
+            live: tuple[Any, ...] = ("", -1)
+            while True:
+                async with self.db.execute(
+                    "SELECT t.*, NULL AS title FROM turns t WHERE t.scope = ? AND t.status = 'ok'"
+                    " AND t.conversation_id IS NULL AND (t.created_at, t.id) > (?, ?)"
+                    " ORDER BY t.created_at, t.id LIMIT ?",
+                    (scope, *live, _PAGE),
+                ) as cursor:
+                    rows = await cursor.fetchall()
+                for row in rows:
+                    yield _history(row)
+                if len(rows) < _PAGE:
+                    break
+                live = (rows[-1]["created_at"], rows[-1]["id"])
+
+    # -- fine-tuning jobs --------------------------------------------------
+
+    async def save_finetune_job(self, job: FinetuneJobRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO finetune_jobs (id, base_url, base_model, training_file, status, fine_tuned_model, error,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+            " status = excluded.status, fine_tuned_model = excluded.fine_tuned_model, error = excluded.error,"
+            " updated_at = excluded.updated_at",
+            (
+                job.id,
+                job.base_url,
+                job.base_model,
+                job.training_file,
+                job.status,
+                job.fine_tuned_model,
+                job.error,
+                iso_or_none(job.created_at),
+                iso_or_none(job.updated_at),
+            ),
+        )
+        await self.db.commit()
+
+    async def finetune_job(self, job_id: str | None = None) -> FinetuneJobRecord | None:
+        """That job, or the one started last."""
+        if job_id is None:
+            sql, args = "SELECT * FROM finetune_jobs ORDER BY created_at DESC LIMIT 1", ()
+        else:
+            sql, args = "SELECT * FROM finetune_jobs WHERE id = ?", (job_id,)
+        async with self.db.execute(sql, args) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return FinetuneJobRecord(
+            id=row["id"],
+            base_url=row["base_url"],
+            base_model=row["base_model"],
+            training_file=row["training_file"],
+            status=row["status"],
+            fine_tuned_model=row["fine_tuned_model"],
+            error=row["error"],
+            created_at=parse_time(row["created_at"]) or utcnow(),
+            updated_at=parse_time(row["updated_at"]) or utcnow(),
+        )
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _history(row: Any) -> HistoryTurn:
+    return HistoryTurn(
+        id=row["id"],
+        scope=row["scope"],
+        role=row["role"],
+        content=row["content"],
+        created_at=parse_time(row["created_at"]) or utcnow(),
+        origin=row["origin"],
+        conversation_id=row["conversation_id"],
+        marked_bad=bool(row["marked_bad"]),
+        title=row["title"],
+    )

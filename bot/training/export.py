@@ -1,0 +1,263 @@
+"""The fine-tuning export: AIKI's conversation history and the imported conversations as chat-format JSONL.
+
+Each example is `{"messages": [{"role": "system", "content": <persona>}, user, assistant, ...]}`, a window of
+one conversation that fits the token budget. AIKI's own turns are cut into conversations where the person
+was silent for more than SESSION_GAP. Facts stay out: they live in Qdrant and reach the model through
+retrieval (the hybrid mode), so the model learns how AIKI talks, not what it knows.
+
+Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, or when
+its origin is not in `learn_from`. Without weights such a reply is removed with the message it answered; with
+`weights` it stays as context with `"weight": 0` and the learned replies get `"weight": 1`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from bot.state.store import StateStore
+from bot.state.training import HistoryTurn
+from bot.training import tokens
+from bot.training.scrub import Scrubber
+
+SESSION_GAP = timedelta(hours=6)
+AIKI = "aiki"  # the origin of AIKI's own turns
+ORIGINS = ("aiki", "session-log", "chatgpt")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    min_words: int = 2  # "ok" is not worth learning
+    validation: float = 0.1  # share of conversations in the validation file
+    dedupe: bool = True
+    scrub: bool = True
+    weights: bool = False
+    learn_from: frozenset[str] = frozenset(ORIGINS)
+    max_tokens: int = 4_096  # per example; long conversations become several examples
+    seed: str = "aiki"  # salt of the deterministic train/validation split
+
+
+@dataclass
+class ExportReport:
+    conversations: int = 0
+    train: int = 0
+    validation: int = 0
+    learned: int = 0
+    context_only: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    scrubbed: Counter[str] = field(default_factory=Counter)
+
+    def summary(self, train_path: Path, validation_path: Path | None) -> str:
+        lines = [f"wrote {self.train:,} training examples to {train_path}"]
+        if validation_path is not None:
+            lines.append(f"wrote {self.validation:,} validation examples to {validation_path}")
+        lines.append(f"from {self.conversations:,} conversations; {self.learned:,} replies to learn")
+        if self.context_only:
+            lines.append(f"kept as context with weight 0: {self.context_only:,} replies")
+        dropped = ", ".join(f"{n:,} {why}" for why, n in self.dropped.most_common())
+        lines.append(f"left out: {dropped or 'nothing'}")
+        found = ", ".join(f"{n:,} {what}" for what, n in sorted(self.scrubbed.items()) if n)
+        lines.append(f"scrubbed: {found or 'nothing found'}")
+        lines.append("facts are not in the file: they stay in Qdrant and reach the model through retrieval")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Message:
+    role: str
+    content: str
+    learn: bool = True
+    why_not: str | None = None
+
+
+async def conversations(history: AsyncIterator[HistoryTurn]) -> AsyncIterator[tuple[str, list[HistoryTurn]]]:
+    """Group the ordered history into conversations: by imported conversation, or by silence for AIKI's own."""
+    key: str | None = None
+    group: list[HistoryTurn] = []
+    async for turn in history:
+        if turn.conversation_id is not None:
+            turn_key = turn.conversation_id
+        elif (
+            group
+            and group[-1].conversation_id is None
+            and group[-1].scope == turn.scope
+            and turn.created_at - group[-1].created_at <= SESSION_GAP
+        ):
+            turn_key = key or ""
+        else:
+            turn_key = f"{AIKI}:{turn.scope}:{turn.id}"
+        if turn_key != key and group:
+            yield key or "", group
+            group = []
+        key = turn_key
+        group.append(turn)
+    if group:
+        yield key or "", group
+
+
+class Exporter:
+    """Turns conversations into examples and writes them, de-duplicated and split."""
+
+    def __init__(self, system: str, options: ExportOptions, train: TextIO, validation: TextIO | None) -> None:
+        self.system = system
+        self.options = options
+        self.train = train
+        self.validation = validation
+        self.report = ExportReport()
+        self._scrub = Scrubber()
+        self._seen: set[bytes] = set()
+        self._system_tokens = tokens.message_tokens({"role": "system", "content": system}) + tokens.REPLY_PRIMING
+
+    def add(self, key: str, turns: list[HistoryTurn]) -> None:
+        self.report.conversations += 1
+        to_validation = self.validation is not None and _fraction(self.options.seed + key) < self.options.validation
+        for example in self.examples(turns):
+            digest = _digest(example)
+            if self.options.dedupe and digest in self._seen:
+                self.report.dropped["duplicate examples"] += 1
+                continue
+            self._seen.add(digest)
+            out = self.validation if to_validation and self.validation is not None else self.train
+            out.write(json.dumps({"messages": example}, ensure_ascii=False) + "\n")
+            if out is self.train:
+                self.report.train += 1
+            else:
+                self.report.validation += 1
+            for message in example:
+                if message["role"] == "assistant":
+                    if message.get("weight", 1):
+                        self.report.learned += 1
+                    else:
+                        self.report.context_only += 1
+        self.report.scrubbed = Counter(self._scrub.found)
+
+    def examples(self, turns: list[HistoryTurn]) -> Iterator[list[dict[str, Any]]]:
+        """Windows of one conversation that fit the budget, each starting with the persona."""
+        exchanges = self._exchanges(self._messages(turns))
+        window: list[list[_Message]] = []
+        used = self._system_tokens
+        for exchange in exchanges:
+            size = sum(tokens.message_tokens({"content": m.content}) for m in exchange)
+            if self._system_tokens + size > self.options.max_tokens:
+                self.report.dropped["exchanges over the token budget"] += 1
+                continue
+            if window and used + size > self.options.max_tokens:
+                yield from self._finish(window)
+                window, used = [], self._system_tokens
+            window.append(exchange)
+            used += size
+        yield from self._finish(window)
+
+    def _messages(self, turns: list[HistoryTurn]) -> list[_Message]:
+        merged: list[tuple[str, list[HistoryTurn]]] = []
+        for turn in turns:
+            if not turn.content.strip():
+                continue
+            if merged and merged[-1][0] == turn.role:
+                merged[-1][1].append(turn)
+            else:
+                merged.append((turn.role, [turn]))
+        messages = []
+        for role, group in merged:
+            text = "\n\n".join(t.content.strip() for t in group)
+            if self.options.scrub:
+                text = self._scrub(text)
+            message = _Message(role, text)
+            if role == "assistant":
+                origin = group[0].origin or AIKI
+                if any(t.marked_bad for t in group):
+                    message.learn, message.why_not = False, "replies marked bad"
+                elif len(text.split()) < self.options.min_words:
+                    message.learn, message.why_not = False, f"replies under {self.options.min_words} words"
+                elif origin not in self.options.learn_from:
+                    message.learn, message.why_not = False, f"{origin} replies (not in --learn-from)"
+            messages.append(message)
+        return messages
+
+    def _exchanges(self, messages: list[_Message]) -> list[list[_Message]]:
+        """Each reply with the messages it answered; replies not learned go (or stay at weight 0)."""
+        exchanges: list[list[_Message]] = []
+        pending: list[_Message] = []
+        for message in messages:
+            pending.append(message)
+            if message.role != "assistant":
+                continue
+            if not message.learn and not self.options.weights:
+                self.report.dropped[message.why_not or "replies not learned"] += 1
+                pending = []
+                continue
+            exchanges.append(pending)
+            pending = []
+        if pending:
+            self.report.dropped["messages with no reply after them"] += len(pending)
+        return exchanges
+
+    def _finish(self, window: list[list[_Message]]) -> Iterator[list[dict[str, Any]]]:
+        # Replies at weight 0 after the last learned one teach nothing and only cost tokens.
+        while window and not window[-1][-1].learn:
+            self.report.dropped[window[-1][-1].why_not or "replies not learned"] += 1
+            window = window[:-1]
+        if not window:
+            return
+        example: list[dict[str, Any]] = [{"role": "system", "content": self.system}]
+        for exchange in window:
+            for message in exchange:
+                item: dict[str, Any] = {"role": message.role, "content": message.content}
+                if self.options.weights and message.role == "assistant":
+                    item["weight"] = 1 if message.learn else 0
+                example.append(item)
+        yield example
+
+
+async def export(
+    state: StateStore,
+    scopes: list[str],
+    system: str,
+    options: ExportOptions,
+    train_path: Path,
+    validation_path: Path | None,
+    progress: bool,
+) -> ExportReport:
+    """Write the files (complete or not at all: written beside, then renamed); returns what went where."""
+    total = sum([await state.count_turns(scope) for scope in scopes])
+    partial = [path.with_name(path.name + ".partial") for path in (train_path, validation_path) if path]
+    try:
+        with (
+            partial[0].open("w", encoding="utf-8") as train,
+            partial[1].open("w", encoding="utf-8") if validation_path else nullcontext() as validation,
+            tqdm(total=total, unit=" turns", desc="export", disable=not progress) as bar,
+        ):
+            exporter = Exporter(system, options, train, validation)
+            async for key, turns in conversations(state.training.history(scopes)):
+                exporter.add(key, turns)
+                bar.update(len(turns))
+        for done, path in zip(partial, (train_path, validation_path), strict=False):
+            if path is not None:
+                done.replace(path)
+    finally:
+        for leftover in partial:
+            leftover.unlink(missing_ok=True)
+    return exporter.report
+
+
+def _fraction(key: str) -> float:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") / 2**64
+
+
+def _digest(example: list[dict[str, Any]]) -> bytes:
+    body = [(m["role"], " ".join(m["content"].lower().split())) for m in example if m["role"] != "system"]
+    return hashlib.blake2b(json.dumps(body, ensure_ascii=False).encode(), digest_size=16).digest()
+
+
+def validation_path_for(train: Path) -> Path:
+    """train.jsonl -> train.validation.jsonl"""
+    return train.with_name(f"{train.stem}.validation{train.suffix or '.jsonl'}")

@@ -1,0 +1,87 @@
+"""Fine-tuning jobs end to end: start one from checked files, remember it, and switch AIKI's chat model to the result.
+
+Switching (`aiki finetune use`) changes only `AIKI_LLM_MODEL`: memory retrieval does not depend on the model,
+so every turn still searches Qdrant and hands the memories to the fine-tuned model. That is the hybrid mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.errors import AikiError
+from bot.state.training import FinetuneJobRecord, TrainingStore
+from bot.training import envfile
+from bot.training.provider import FineTuning, JobView
+
+MODEL_KEY = "AIKI_LLM_MODEL"
+NOTE = "aiki finetune use"  # the comment line written above the changed setting starts with this
+
+
+async def submit(
+    fine_tuning: FineTuning,
+    store: TrainingStore,
+    train: Path,
+    validation: Path | None,
+    model: str,
+    suffix: str | None,
+    epochs: int | None,
+) -> JobView:
+    """Upload the (already validated) files, start the job, and remember it for `status` and `use`."""
+    training_file = await fine_tuning.upload(train)
+    validation_file = await fine_tuning.upload(validation) if validation else None
+    job = await fine_tuning.start(training_file, validation_file, model, suffix, epochs)
+    await remember(store, fine_tuning.base_url, job, str(train))
+    return job
+
+
+async def remember(store: TrainingStore, base_url: str, job: JobView, training_file: str | None = None) -> None:
+    known = await store.finetune_job(job.id)
+    now = datetime.now(UTC)
+    await store.save_finetune_job(
+        FinetuneJobRecord(
+            id=job.id,
+            base_url=base_url,
+            base_model=job.base_model,
+            training_file=training_file or (known.training_file if known else ""),
+            status=job.status,
+            fine_tuned_model=job.fine_tuned_model,
+            error=job.error,
+            created_at=known.created_at if known else job.created_at,
+            updated_at=now,
+        )
+    )
+
+
+def looks_like_job(target: str) -> bool:
+    return target.startswith("ftjob-")
+
+
+async def model_of(fine_tuning: FineTuning, store: TrainingStore, job_id: str) -> str:
+    """The fine-tuned model a finished job made; a clear message while it is not there yet."""
+    job = await fine_tuning.job(job_id)
+    await remember(store, fine_tuning.base_url, job)
+    if job.status == "succeeded" and job.fine_tuned_model:
+        return job.fine_tuned_model
+    if job.status == "failed":
+        raise AikiError(f"Job {job_id} failed ({job.error or 'no reason given'}): there is no model to use.")
+    if job.status == "cancelled":
+        raise AikiError(f"Job {job_id} was cancelled: there is no model to use.")
+    raise AikiError(f"Job {job_id} is still {job.status}: follow it with `aiki finetune status {job_id} --follow`.")
+
+
+@dataclass(frozen=True)
+class Switch:
+    env_file: Path
+    before: str
+    after: str
+
+
+def switch_model(env_file: Path, before: str, model: str) -> Switch:
+    """Persist the new chat model in the .env file the settings come from; other lines stay as they were."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    envfile.set_value(
+        env_file, MODEL_KEY, model, f"{NOTE}: was {before} until {when}; back: aiki finetune use {before}"
+    )
+    return Switch(env_file, before, model)
