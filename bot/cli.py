@@ -345,13 +345,13 @@ async def finetune_status(settings: Settings, args: argparse.Namespace) -> int:
 
 async def finetune_use(settings: Settings, args: argparse.Namespace) -> int:
     model = args.target
-    if jobs.looks_like_job(args.target):
-        fine_tuning = _fine_tuning(settings)
-        try:
-            async with open_state(settings) as state:
+    async with open_state(settings) as state:
+        if jobs.looks_like_job(args.target) or await state.training.finetune_job(args.target):
+            fine_tuning = _fine_tuning(settings)
+            try:
                 model = await jobs.model_of(fine_tuning, state.training, args.target)
-        finally:
-            await fine_tuning.close()
+            finally:
+                await fine_tuning.close()
     if not args.no_check:
         listed = await models_at(settings.llm_base_url, settings.llm_api_key.get_secret_value(), settings.llm_timeout_s)
         if listed is not None and model not in listed:

@@ -47,7 +47,8 @@ class CheckinScheduler:
     async def start(self) -> int:
         """Rebuild every job from SQLite and start waking up; returns how many topics are scheduled."""
         count = await self.rebuild()
-        self.scheduler.start()
+        if not self.scheduler.running:
+            self.scheduler.start()
         return count
 
     async def rebuild(self) -> int:

@@ -181,7 +181,9 @@ def _window(kind: str, match: re.Match[str], today: date, zone: ZoneInfo) -> Tim
         return _days(date(year, month, 1), _month_days(year, month), zone)
     if kind == "relative":
         word = " ".join(groups["word"].lower().split())
-        back = 2 if "before yesterday" in word or "forgårs" in word else 1 if "yesterday" in word or "går" in word else 0
+        back = (
+            2 if "before yesterday" in word or "forgårs" in word else 1 if "yesterday" in word or "går" in word else 0
+        )
         if word in ("last night", "i natt"):  # the evening before and the small hours of today
             start = datetime.combine(today - timedelta(days=1), time(18), zone)
             return TimeWindow(start, start + timedelta(hours=14))
@@ -198,7 +200,11 @@ def _window(kind: str, match: re.Match[str], today: date, zone: ZoneInfo) -> Tim
             first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
             return _days(first, _month_days(first.year, first.month), zone)
         if "weekend" in word or "helg" in word:
-            saturday = monday - timedelta(days=2) if word.startswith(("last", "forrige", "i forrige")) else monday + timedelta(days=5)
+            saturday = (
+                monday - timedelta(days=2)
+                if word.startswith(("last", "forrige", "i forrige"))
+                else monday + timedelta(days=5)
+            )
             if saturday > today:
                 saturday -= timedelta(days=7)
             return _days(saturday, 2, zone)

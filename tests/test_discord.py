@@ -20,8 +20,9 @@ from discord.ext.test import backend, factories
 
 from bot.access import REFUSAL, Access
 from bot.core import Consciousness, Person
-from bot.discord_bot import AikiBot, minimal_intents
+from bot.discord_bot import AikiBot, DiscordNotifier, attach_checkins, minimal_intents
 from bot.embedder import FastEmbedder
+from bot.errors import InvalidInputError
 from bot.memory.bank import NewMemory
 from bot.memory.models import MemoryKind, Origin, OriginSource
 from bot.settings import Settings
@@ -77,6 +78,7 @@ async def world(
         config = dpytest.get_config()
         owner, friend, stranger = config.members
         bot.access = Access(frozenset({owner.id}), frozenset({friend.id}))
+        attach_checkins(bot)
         await bot.setup_hook()
     except BaseException:
         await close_core(core)
@@ -93,6 +95,8 @@ async def world(
     monkeypatch.setattr(discord.abc, "handle_message_parameters", record)
     monkeypatch.setattr(discord.message, "handle_message_parameters", record)
     yield made
+    if bot.scheduler is not None:
+        bot.scheduler.shutdown()
     await dpytest.empty_queue()
     await close_core(core)
 
@@ -407,3 +411,79 @@ async def test_one_broken_cog_does_not_stop_the_others(
     assert "could not load cogs.does_not_exist" in caplog.text
     assert world.bot.get_cog(ChatCog.__name__) is not None
     await asyncio.sleep(0)
+
+
+# -- check-ins on Discord -------------------------------------------------------------
+
+
+async def test_checkin_commands_add_list_pause_remove(world: World) -> None:
+    from cogs.checkin import CheckinCog
+
+    checkin_cog = cog(world, CheckinCog)
+    asked = interaction(world.owner)
+    await checkin_cog.add.callback(checkin_cog, asked, topic="AIKI-HOME", cadence="weekly")
+    assert "AIKI-HOME" in asked.sink[-1]["content"] and "weekly" in asked.sink[-1]["content"]
+    listed = interaction(world.owner)
+    await checkin_cog.list_topics.callback(checkin_cog, listed)
+    assert "**AIKI-HOME** · weekly · active · next <t:" in listed.sink[-1]["content"]
+    paused = interaction(world.owner)
+    await checkin_cog.pause.callback(checkin_cog, paused, topic="aiki-home", paused=True)
+    assert "paused" in paused.sink[-1]["content"]
+    other = interaction(world.friend)
+    await checkin_cog.remove.callback(checkin_cog, other, topic="AIKI-HOME")
+    assert "no check-in topic" in other.sink[-1]["content"]  # one person's topics are theirs alone
+    removed = interaction(world.owner)
+    await checkin_cog.remove.callback(checkin_cog, removed, topic="AIKI-HOME")
+    assert removed.sink[-1]["content"] == "Removed **AIKI-HOME**."
+    settings = interaction(world.owner)
+    with pytest.raises(InvalidInputError) as caught:
+        await checkin_cog.settings.callback(
+            checkin_cog,
+            settings,
+            quiet_start="23:00",
+            quiet_end="07:30",
+            timezone="Mars/Olympus",
+            daily_limit=None,
+            enabled=None,
+        )
+    # a bad time zone is answered privately through the one error handler, and nothing is saved
+    await world.bot.on_app_command_error(settings, app_commands.CommandInvokeError(checkin_cog.settings, caught.value))
+    assert settings.sink[-1]["content"].startswith("Unknown time zone 'Mars/Olympus'")
+    assert settings.sink[-1]["ephemeral"] is True
+    assert world.bot.planner is not None
+    assert (await world.bot.planner.store.prefs(str(world.owner.id))).timezone is None
+
+
+async def test_a_project_mention_gets_an_offer_with_buttons_after_the_reply(world: World) -> None:
+    from cogs.chat import CheckinOffer
+
+    dm = await world.owner.create_dm()
+    await dpytest.message("I'm working on AIKI-HOME tonight", channel=dm, member=world.owner)
+    texts = world.bot_texts(dm)
+    assert texts[-1] == "Should I check in with you about **AIKI-HOME** now and then?"
+    assert world.bot.planner is not None
+    offer = CheckinOffer(world.bot.planner, str(world.owner.id), "AIKI-HOME")
+    assert await offer.interaction_check(interaction(world.friend)) is False
+    pressed = interaction(world.owner)
+    await offer.weekly.callback(pressed)
+    [topic] = await world.bot.planner.store.topics(str(world.owner.id))
+    assert topic.name == "AIKI-HOME" and topic.cadence_hours == 168
+
+
+async def test_the_notifier_delivers_a_dm_and_maps_50007_to_a_refusal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.checkins import DeliveryRefusedError
+
+    notifier = DiscordNotifier(world.bot)
+    await notifier.deliver(str(world.owner.id), "Hvordan går det med AIKI-HOME?")
+    dm = await world.owner.create_dm()
+    assert world.bot_texts(dm) == ["Hvordan går det med AIKI-HOME?"]
+
+    async def refuse(*args: Any, **kwargs: Any) -> None:
+        response = SimpleNamespace(status=403, reason="Forbidden")
+        raise discord.Forbidden(response, {"code": 50007, "message": "Cannot send messages to this user"})
+
+    monkeypatch.setattr(discord.abc.Messageable, "send", refuse)
+    with pytest.raises(DeliveryRefusedError, match="50007"):
+        await notifier.deliver(str(world.owner.id), "Hei?")

@@ -198,8 +198,10 @@ class EdgeMemoryStore:
         if info.points_count - info.indexed_vectors_count > OPTIMIZE_AT_START:
             # Edge only builds its vector index when asked, and the shard is locked meanwhile; at start-up
             # nothing waits for it yet. Without it, search cost grows with the number of memories.
-            log.info("building the memory index for %d new memories (once; a few seconds)",
-                     info.points_count - info.indexed_vectors_count)
+            log.info(
+                "building the memory index for %d new memories (once; a few seconds)",
+                info.points_count - info.indexed_vectors_count,
+            )
             shard.optimize()
 
     async def open(self, expected: StoreInfo) -> None:

@@ -135,9 +135,7 @@ class QdrantServerMemoryStore:
                         multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
                     )
                 },
-                sparse_vectors_config={
-                    name: models.SparseVectorParams(modifier=models.Modifier.IDF) for name in SPARSE
-                }
+                sparse_vectors_config={name: models.SparseVectorParams(modifier=models.Modifier.IDF) for name in SPARSE}
                 if expected.lexical
                 else None,
                 metadata={"model": expected.model, "dim": expected.dim, "lexical": expected.lexical},
@@ -202,7 +200,9 @@ class QdrantServerMemoryStore:
         if signal == "dense":
             return {"query": [list(probe.vector or [])], "using": DENSE, "score_threshold": hybrid.MIN_DENSE}
         if self._lexicon is None:
-            raise StoreMismatchError(f"The memory store at {self.location} has no word index: run `aiki memory reindex`.")
+            raise StoreMismatchError(
+                f"The memory store at {self.location} has no word index: run `aiki memory reindex`."
+            )
         # IDF from the memories searched (this person's), not from everyone's.
         params = models.SearchParams(idf=models.IdfCorpusParams(corpus=where))
         return {"query": _sparse(self._lexicon.query(probe.text)), "using": VECTOR_OF[signal], "params": params}

@@ -5,6 +5,7 @@ Part of the state store (`StateStore.training`); the schema is `migrations/005_t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.errors import StoreLockedError
 from bot.memory.models import parse_time, utcnow
 from bot.memory.schema import iso_or_none
 
@@ -86,6 +88,17 @@ class TrainingStore:
 
         Returns how many turns are new.
         """
+        try:
+            return await self._add_imported(conversations, turns)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise StoreLockedError(
+                    "The database stayed locked by another process. Is another AIKI command running? "
+                    "Let it finish, then import again (what was imported is kept)."
+                ) from None
+            raise
+
+    async def _add_imported(self, conversations: Sequence[ImportedConversation], turns: Sequence[ImportedTurn]) -> int:
         await self.db.executemany(
             "INSERT INTO imported_conversations (id, origin, scope, title, created_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET title = excluded.title",

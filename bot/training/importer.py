@@ -61,7 +61,7 @@ class _Writer:
         self._writing: asyncio.Task[None] | None = None
 
     async def add(self, conversation: ImportedConversation, turns: list[ImportedTurn]) -> None:
-        self.conversations[conversation.id] = conversation
+        self.conversations.setdefault(conversation.id, conversation)  # the first message dates a conversation
         self.turns += turns
         if len(self.turns) >= TURN_BATCH:
             await self._send()
@@ -152,14 +152,16 @@ async def import_chatgpt(
     writer = _Writer(state, report)
     memories = chatgpt.SavedMemories()
     seen = 0
-    with _bar(sum(s.size for s in sources), "chatgpt", progress) as bar:
-        for source in sources:
-            done = bar.n
-            with source.open() as handle:
-                seen += await _read_chatgpt_file(source, handle, scope, writer, memories, bar, done)
-            bar.n = done + source.size
-            bar.refresh()
-    await writer.flush()
+    try:
+        with _bar(sum(s.size for s in sources), "chatgpt", progress) as bar:
+            for source in sources:
+                done = bar.n
+                with source.open() as handle:
+                    seen += await _read_chatgpt_file(source, handle, scope, writer, memories, bar, done)
+                bar.n = done + source.size
+                bar.refresh()
+    finally:
+        await writer.flush()  # what was read is kept, even when something stops the import
     if seen == 0 and not report.rejected:
         raise InvalidInputError("the export holds no conversations (an empty list): is it the right file?")
     report.extra.append(f"{seen:,} conversations read")
@@ -264,15 +266,17 @@ async def import_sessions(
     report = DataReport()
     writer = _Writer(state, report)
     registered: dict[str, int] = {}  # conversation id -> next position
-    with _bar(sum(f.stat().st_size for f in files), "sessions", progress) as bar:
-        for path in files:
-            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            if path.suffix.lower() == ".jsonl":
-                await _jsonl_session_file(path, scope, speakers, zone, mtime, writer, registered)
-            else:
-                await _markdown_session_file(path, scope, speakers, zone, mtime, writer, registered)
-            bar.update(path.stat().st_size)
-    await writer.flush()
+    try:
+        with _bar(sum(f.stat().st_size for f in files), "sessions", progress) as bar:
+            for path in files:
+                mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                if path.suffix.lower() == ".jsonl":
+                    await _jsonl_session_file(path, scope, speakers, zone, mtime, writer, registered)
+                else:
+                    await _markdown_session_file(path, scope, speakers, zone, mtime, writer, registered)
+                bar.update(path.stat().st_size)
+    finally:
+        await writer.flush()
     report.extra.append(f"{len(registered):,} sessions read from {len(files):,} files")
     return report
 
