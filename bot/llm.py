@@ -9,6 +9,7 @@ tags in the output, a prompt longer than the context, timeouts, 429/5xx (retried
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -129,6 +130,7 @@ class OpenAICompatibleLLM:
         )
         self._base_url = base_url
         self._model = model
+        self._timeout_s = timeout_s
 
     @property
     def model(self) -> str:
@@ -194,28 +196,49 @@ class OpenAICompatibleLLM:
     def _request(self, messages: Sequence[ChatMessage], temperature: float) -> dict[str, Any]:
         return {"model": self._model, "messages": [m.as_dict() for m in messages], "temperature": temperature}
 
+    def _too_slow(self) -> LLMError:
+        return self._fail(
+            f"no answer within {self._timeout_s:g} s (retries included)",
+            LLMUnavailableError("My language model took too long to answer. Try again in a moment."),
+        )
+
+    def _chunk_text(self, chunk: Any) -> str | None:
+        error = (chunk.model_extra or {}).get("error")
+        if error:  # OpenRouter: an error event in the middle of the stream
+            raise self._fail(
+                f"error event mid-stream: {_provider_message({'error': error})}",
+                LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
+            )
+        if not chunk.choices or not chunk.choices[0].delta:
+            return None
+        return chunk.choices[0].delta.content
+
     async def stream(self, messages: Sequence[ChatMessage], temperature: float) -> AsyncIterator[str]:
         stripper = ReasoningStripper()
         produced = False
         try:
-            response = await self._client.chat.completions.create(**self._request(messages, temperature), stream=True)
-            async for chunk in response:
-                error = (chunk.model_extra or {}).get("error")
-                if error:  # OpenRouter: an error event in the middle of the stream
-                    raise self._fail(
-                        f"error event mid-stream: {_provider_message({'error': error})}",
-                        LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
-                    )
-                if not chunk.choices:
-                    continue
-                delta = chunk.choices[0].delta.content if chunk.choices[0].delta else None
-                if delta:
-                    text = stripper.feed(delta)
-                    if text:
-                        produced = True
-                        yield text
+            # The person waits for the first words: those, retries included, must come within the timeout.
+            # After that the SDK's read timeout guards each gap between chunks.
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._client.chat.completions.create(
+                    **self._request(messages, temperature), stream=True
+                )
+                chunks = aiter(response)
+                first = await anext(chunks, None)
+            pending = [] if first is None else [first]
+            while True:
+                chunk = pending.pop() if pending else await anext(chunks, None)
+                if chunk is None:
+                    break
+                delta = self._chunk_text(chunk)
+                text = stripper.feed(delta) if delta else ""
+                if text:
+                    produced = True
+                    yield text
         except LLMError:
             raise
+        except TimeoutError:
+            raise self._too_slow() from None
         except Exception as exc:
             raise self._translate(exc) from None
         tail = stripper.finish()
@@ -233,7 +256,10 @@ class OpenAICompatibleLLM:
         if json_mode:
             request["response_format"] = {"type": "json_object"}
         try:
-            response = await self._client.chat.completions.create(**request)
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._client.chat.completions.create(**request)
+        except TimeoutError:
+            raise self._too_slow() from None
         except Exception as exc:
             raise self._translate(exc) from None
         error = (response.model_extra or {}).get("error")

@@ -157,10 +157,10 @@ async def test_llm_faults_give_a_short_message_and_keep_the_users_message(
     assert server.base_url in caplog.text  # the log says which endpoint failed
 
 
-async def test_a_timeout_answers_within_the_configured_time(
+async def test_a_timeout_answers_within_the_configured_time_retries_included(
     tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock
 ) -> None:
-    core = await open_core(build_core(tmp_path, embedder, server, clock, timeout_s=1.0))
+    core = await open_core(build_core(tmp_path, embedder, server, clock, timeout_s=1.0, max_retries=2))
     server.fail_with(Delay(5))
     started = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="too long"):

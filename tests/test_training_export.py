@@ -198,3 +198,29 @@ def test_validate_lists_every_problem_by_line(env: Path, tmp_path: Path, capsys:
     few = write_jsonl(tmp_path / "few.jsonl", [good_example(i) for i in range(3)])
     assert run_cli("finetune", "validate", str(few)) == 1
     assert "file: too few examples: 3, fine-tuning needs at least 10" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("key sk-proj-abcDEF1234567890abcdefXYZ ok", "key [api-key] ok"),
+        ("ghp_0123456789abcdefghijABCDEFGHIJ012345 and AKIAIOSFODNN7EXAMPLE", "[api-key] and [api-key]"),
+        ("bot token MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789", "bot token [token]"),
+        ("see https://example.com/cb?access_token=abc123&x=1 now", "see [url] now"),
+        ("skriv til jovnna.test@example.no!", "skriv til [email]!"),
+        ("ring +47 412 34 567, 41234567 eller 22 33 44 55", "ring [phone], [phone] eller [phone]"),
+        ("IBAN NO93 8601 1117 947, konto 8601.11.17947", "IBAN [iban], konto [account]"),
+        ("kort 4111 1111 1111 1111", "kort [card]"),
+        ("fnr 15076500565", "fnr [national-id]"),
+        ("hei <@123456789012345678>", "hei [mention]"),
+        # What must stay: dates, times, versions, counts, a number that fails the card checksum.
+        ("on 20240501 at 14:30, Python 3.11.7, 12345678 items, 2024-05-01", None),
+        ("order 4111 1111 1111 1112 and port 443", None),
+    ],
+)
+def test_scrubbing_replaces_secrets_and_contact_details_but_not_ordinary_numbers(
+    text: str, expected: str | None
+) -> None:
+    from bot.training.scrub import Scrubber
+
+    assert Scrubber()(text) == (expected if expected is not None else text)

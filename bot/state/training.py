@@ -175,40 +175,38 @@ class TrainingStore:
     async def history(self, scopes: Sequence[str]) -> AsyncIterator[HistoryTurn]:
         """Every finished turn of these scopes: imported conversations in order, then AIKI's own by time.
 
-        Read in pages (keyset pagination), so a large history streams with bounded memory and no read
-        transaction stays open while the caller works.
+        Read a conversation (or a page of AIKI's own turns) at a time along an index, so a large history
+        streams with bounded memory and no read transaction stays open while the caller works.
         """
         marks = ",".join("?" * len(scopes))
-        key: tuple[Any, ...] = ("", -1, -1)
-        while True:
+        async with self.db.execute(
+            f"SELECT id FROM imported_conversations WHERE scope IN ({marks}) ORDER BY id", tuple(scopes)
+        ) as cursor:
+            conversation_ids = [row[0] for row in await cursor.fetchall()]
+        for conversation_id in conversation_ids:
             async with self.db.execute(
-                "SELECT t.*, c.title FROM turns t LEFT JOIN imported_conversations c ON c.id = t.conversation_id"
-                f" WHERE t.conversation_id IS NOT NULL AND t.status = ? AND t.scope IN ({marks})"
-                " AND (t.conversation_id, t.position, t.id) > (?, ?, ?)"
-                " ORDER BY t.conversation_id, t.position, t.id LIMIT ?",
-                (IMPORTED, *scopes, *key, _PAGE),
+                "SELECT t.*, c.title FROM turns t JOIN imported_conversations c ON c.id = t.conversation_id"
+                " WHERE t.conversation_id = ? AND t.status = ? ORDER BY t.position, t.id",
+                (conversation_id, IMPORTED),
             ) as cursor:
                 rows = await cursor.fetchall()
             for row in rows:
                 yield _history(row)
-            if len(rows) < _PAGE:
-                break
-            key = (rows[-1]["conversation_id"], rows[-1]["position"], rows[-1]["id"])
         for scope in scopes:
-            live: tuple[Any, ...] = ("", -1)
+            after: tuple[str, int] = ("", -1)
             while True:
                 async with self.db.execute(
-                    "SELECT t.*, NULL AS title FROM turns t WHERE t.scope = ? AND t.status = 'ok'"
-                    " AND t.conversation_id IS NULL AND (t.created_at, t.id) > (?, ?)"
+                    "SELECT t.*, NULL AS title FROM turns t WHERE t.scope = ? AND t.created_at >= ?"
+                    " AND (t.created_at > ? OR t.id > ?) AND t.status = 'ok' AND t.conversation_id IS NULL"
                     " ORDER BY t.created_at, t.id LIMIT ?",
-                    (scope, *live, _PAGE),
+                    (scope, after[0], after[0], after[1], _PAGE),
                 ) as cursor:
                     rows = await cursor.fetchall()
                 for row in rows:
                     yield _history(row)
                 if len(rows) < _PAGE:
                     break
-                live = (rows[-1]["created_at"], rows[-1]["id"])
+                after = (rows[-1]["created_at"], rows[-1]["id"])
 
     # -- fine-tuning jobs --------------------------------------------------
 
