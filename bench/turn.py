@@ -17,7 +17,7 @@ embedding model all-MiniLM-L6-v2 int8 ONNX, see scripts/test_model.py) talking o
   recalled memories (`last_recalled_at`).
 * For context: the end-to-end wall time of a turn as the client sees it (first chunk, last chunk, and
   `respond()` finished, which includes (b)'s after_ms), the query embedding alone (`embed_query`, idle), the
-  store search alone (pre-computed vector), and a per-section breakdown of (a) and of the learning from a
+  store's hybrid query alone (pre-computed probe), and a per-section breakdown of (a) and of the learning from a
   copy of `Consciousness._prepare` / `_learn` with a timer around each step, run sequentially (the core runs
   the embedding+search and the two SQLite reads concurrently with asyncio.gather).
 
@@ -542,18 +542,18 @@ async def breakdown(core: Consciousness, conversation: Conversation, texts: Sequ
         turn_id, ms = await timed_ms(core.state.add_turn(core._turn(incoming, "user", text, now)))
         record("1 store user turn (SQLite insert + commit)", ms)
         where = SearchFilter(scopes=(scope, IDENTITY_SCOPE))
-        vector, ms = await timed_ms(core.bank.embedder.embed_query(text))
-        record("2 query embedding (embed_query)", ms)
-        hits, ms = await timed_ms(core.bank.store.search(vector, where, CANDIDATES))
-        record(f"3 memory search (Edge, {CANDIDATES} candidates, payloads parsed)", ms)
+        probe, ms = await timed_ms(core.bank.probe(text, where, now, core.zone))
+        record("2 query embedding + time words (bank.probe)", ms)
+        hits, ms = await timed_ms(core.bank.store.query(probe, where, CANDIDATES))
+        record(f"3 memory search (Edge hybrid query, {CANDIDATES} candidates, payloads parsed)", ms)
         history, ms = await timed_ms(core.state.recent_turns(scope, budgets.history_turns + 1))
         record("4 SQLite recent_turns", ms)
         last_seen, ms = await timed_ms(core.state.last_user_turn_before(scope, turn_id))
         record("5 SQLite last_user_turn_before", ms)
         start = time.perf_counter()
         hits = [h for h in hits if h.memory.kind is not MemoryKind.IDENTITY]
-        recalled = rank(hits, now, budgets.memory_tokens)
-        record("6 rank (recency/importance/relevance, dedupe)", (time.perf_counter() - start) * 1000)
+        recalled = rank(hits, budgets.memory_tokens)
+        record("6 rank (dedupe, budget; scoring is in Qdrant)", (time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         events = appraise(text, last_seen, now)
         mood = await core.feel(scope, events)
@@ -638,15 +638,15 @@ async def bench_size(
 
             # Idle: the query embedding alone, and the search alone with pre-computed vectors.
             where = SearchFilter(scopes=(PERSON.scope, IDENTITY_SCOPE))
-            vectors = []
+            probes = []
             for text in texts[: args.warmup]:
-                await bank.search(text, where, CANDIDATES)
+                await bank.recall(text, where, CANDIDATES, clock.now, OSLO)
             for text in texts:
-                vector, ms = await timed_ms(bank.embedder.embed_query(text))
-                vectors.append(vector)
+                _, ms = await timed_ms(bank.embedder.embed_query(text))
                 result.query_embed_ms.append(ms)
-            for vector in vectors:
-                _, ms = await timed_ms(bank.store.search(vector, where, CANDIDATES))
+                probes.append(await bank.probe(text, where, clock.now, OSLO))
+            for probe in probes:
+                _, ms = await timed_ms(bank.store.query(probe, where, CANDIDATES))
                 result.search_ms.append(ms)
 
             conversation = Conversation(core, clock, args.seed)

@@ -50,7 +50,7 @@ async def open_memory(settings: Settings, embedder: FastEmbedder | None = None) 
     """The memory bank, opened and checked against the embedding model; closed on exit."""
     owns_embedder = embedder is None
     embedder = embedder or await load_embedder(settings)
-    bank = MemoryBank(build_memory_store(settings), embedder)
+    bank = MemoryBank(build_memory_store(settings), embedder, settings.memory_language)
     try:
         await bank.open()
         yield bank

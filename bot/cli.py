@@ -23,7 +23,7 @@ from bot.memory.edge import EdgeMemoryStore
 from bot.memory.server import QdrantServerMemoryStore
 from bot.persona import read_persona
 from bot.settings import MemoryBackend, Settings, load_settings
-from bot.training import export, importer, jobs, sessions, validate
+from bot.training import export, importer, jobs, memories, sessions, validate
 from bot.training.provider import FineTuning, FineTuningError, JobView, models_at
 from bot.training.qdrant_source import FieldMap
 
@@ -82,14 +82,19 @@ async def memory_reindex(settings: Settings, args: argparse.Namespace) -> int:
         store = build_memory_store(settings)
         if isinstance(store, QdrantServerMemoryStore):
             try:
-                counts = await maintenance.reindex_server(store, embedder, _progress(args))
+                counts = await maintenance.reindex_server(store, embedder, _progress(args), settings.memory_language)
             finally:
                 await store.close()
         else:
-            counts = await maintenance.reindex_edge(settings.edge_path, embedder, _progress(args))
+            counts = await maintenance.reindex_edge(
+                settings.edge_path, embedder, _progress(args), settings.memory_language
+            )
     finally:
         embedder.close()
-    print(f"re-embedded {sum(counts.values())} memories with {embedder.model_name}")
+    print(
+        f"re-indexed {sum(counts.values())} memories: embeddings by {embedder.model_name}, "
+        f"word index in {settings.memory_language}"
+    )
     return 0
 
 
@@ -100,7 +105,8 @@ async def memory_stats(settings: Settings, args: argparse.Namespace) -> int:
     if info is None:
         print("               (not created yet)")
     else:
-        print(f"built with   : {info.model} ({info.dim} dimensions)")
+        words = info.lexical or "none (run `aiki memory reindex`)"
+        print(f"built with   : {info.model} ({info.dim} dimensions), word index {words}")
         await store.open(info)
         try:
             scopes = await store.scopes()
@@ -157,7 +163,7 @@ async def data_chatgpt(settings: Settings, args: argparse.Namespace) -> int:
     if saved and not args.no_memories:
         try:
             async with open_memory(settings) as bank:
-                added, already = await importer.add_saved_memories(bank, saved, scope)
+                added, already = await memories.add_saved_memories(bank, saved, scope)
             report.extra.append(f"{added:,} of ChatGPT's saved memories became facts ({already:,} were there already)")
         except AikiError as exc:
             report.reject("ChatGPT's saved memories", f"{exc} (the conversations are imported; run again for these)")
@@ -198,7 +204,7 @@ async def data_memories(settings: Settings, args: argparse.Namespace) -> int:
             if not path.is_file():
                 raise InvalidInputError(f"No such file: {path}")
             collection = args.collection or path.stem
-            report = await importer.import_qdrant_dump(bank, path, scope, collection, fields, settings.zone, progress)
+            report = await memories.import_qdrant_dump(bank, path, scope, collection, fields, settings.zone, progress)
         else:
             from qdrant_client import AsyncQdrantClient
 
@@ -209,7 +215,7 @@ async def data_memories(settings: Settings, args: argparse.Namespace) -> int:
                 AsyncQdrantClient(path=args.path) if args.path else AsyncQdrantClient(url=args.url, api_key=api_key)
             )
             try:
-                report = await importer.import_qdrant_collection(
+                report = await memories.import_qdrant_collection(
                     bank, client, args.collection, scope, fields, settings.zone, progress
                 )
             finally:
@@ -529,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--url", help="Qdrant server URL (default: AIKI_QDRANT_URL)")
     mig.add_argument("--collection", help="target collection (default: AIKI_QDRANT_COLLECTION)")
     mig.set_defaults(run=memory_migrate)
-    rei = memory_commands.add_parser("reindex", help="re-embed every memory with AIKI_EMBEDDING_MODEL")
+    rei = memory_commands.add_parser("reindex", help="rebuild the store for AIKI_EMBEDDING_MODEL and AIKI_MEMORY_LANGUAGE")
     rei.set_defaults(run=memory_reindex)
     sta = memory_commands.add_parser("stats", help="what the store holds and what it was built with")
     sta.set_defaults(run=memory_stats)

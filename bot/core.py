@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -185,7 +185,7 @@ class Consciousness:
 
     # -- the turn ----------------------------------------------------------
 
-    async def respond(self, incoming: Incoming) -> AsyncIterator[str]:
+    async def respond(self, incoming: Incoming) -> AsyncGenerator[str, None]:
         """Store the message, decide, and stream the phrased reply. Raises AikiError with a user message."""
         started = time.perf_counter()
         text = incoming.text.strip()
@@ -243,13 +243,13 @@ class Consciousness:
         # retrieval is for what AIKI knows of this person.
         where = SearchFilter(scopes=(scope,))
         hits, history, last_seen = await asyncio.gather(
-            self.bank.search(text, where, CANDIDATES),
+            self.bank.recall(text, where, CANDIDATES, now, self.zone),
             self.state.recent_turns(scope, self.budgets.history_turns + 1),
             self.state.last_user_turn_before(scope, turn_id),
         )
         if not incoming.include_dm_memories:
             hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
-        recalled = rank(hits, now, self.budgets.memory_tokens)
+        recalled = rank(hits, self.budgets.memory_tokens)
         await self._notice_project(scope, text)
         events = appraise(text, last_seen, now)
         mood = await self.feel(scope, events)
@@ -415,10 +415,10 @@ class Consciousness:
         )
 
     async def recall(self, person: Person, query: str, limit: int = 5, include_dm: bool = True) -> list[Recalled]:
-        hits = await self.bank.search(query, SearchFilter(scopes=(person.scope,)), CANDIDATES)
+        hits = await self.bank.recall(query, SearchFilter(scopes=(person.scope,)), CANDIDATES, self.clock(), self.zone)
         if not include_dm:
             hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
-        return rank(hits, self.clock(), budget_tokens=100_000, limit=limit)
+        return rank(hits, budget_tokens=100_000, limit=limit)
 
     async def forget(self, person: Person, memory_id: str) -> bool:
         return await self.bank.store.delete(person.scope, [memory_id]) == 1
@@ -448,8 +448,8 @@ class Consciousness:
         """Decide to check in about a topic and phrase it (the caller stores it once it was delivered)."""
         now = self.clock()
         where = SearchFilter(scopes=(person.scope,))
-        hits = await self.bank.search(topic, where, CANDIDATES)
-        recalled = rank(hits, now, self.budgets.memory_tokens)
+        hits = await self.bank.recall(topic, where, CANDIDATES, now, self.zone)
+        recalled = rank(hits, self.budgets.memory_tokens)
         topical = [r.hit.memory.text for r in sorted(recalled, key=lambda r: r.hit.memory.created_at, reverse=True)]
         mood = await self.current_mood(person.scope)
         intention = check_in(topic, topical)

@@ -19,9 +19,12 @@ from bot.memory.models import ChunkVectors, Vector
 
 log = logging.getLogger(__name__)
 
-# Measured on 2 cores (bench/memory.py): with texts sorted by length, batches of 16 pad least and run
-# fastest; a plain batch of 64 over mixed lengths spends most of its time on padding.
+# Measured on 2 cores (bench/memory.py, bench/retrieval.py on REALTALK turns): with texts sorted by length, batches
+# of 16 short texts ran fastest (~350 turns/s; 8: ~340, 32: ~290, 64: ~150); a plain batch of 64 over mixed lengths
+# spends most of its time on padding (~50 turns/s). Long texts get smaller batches: a batch holds at most
+# BATCH_CHARS characters of its longest text times its size, so a batch of 200-word windows is a few texts.
 BATCH_SIZE = 16
+BATCH_CHARS = 16 * 160
 # The model window is 512 tokens in fastembed's tokenizers (and MiniLM was trained on 256), Norwegian
 # runs ~1.5-2 tokens a word: longer texts get one vector per 200-word window instead of being cut off,
 # and the store scores a memory by its best window (Qdrant multivector, MaxSim).
@@ -60,6 +63,22 @@ def chunk_words(text: str, size: int = CHUNK_WORDS) -> list[str]:
     if len(words) <= size:
         return [text]
     return [" ".join(words[start : start + size]) for start in range(0, len(words), size)]
+
+
+def length_buckets(pieces: Sequence[str]) -> list[list[int]]:
+    """Indexes of `pieces` in batches of similar length (shortest first), so each batch pads as little as it can."""
+    order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = len(pieces[index])  # sorted: the newest piece is the longest in the batch
+        if current and (len(current) >= BATCH_SIZE or (len(current) + 1) * longest > BATCH_CHARS):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _hub_reachable(timeout_s: float = 3.0) -> bool:
@@ -142,36 +161,39 @@ class FastEmbedder:
                 "the free disk space, then start again."
             ) from None
 
-    def _embed_sync(self, texts: Sequence[str], query: bool) -> list[ChunkVectors]:
-        # Every window of every text in one pass, sorted by length so each batch pads as little as possible.
+    def _embed_batch(self, pieces: list[str], query: bool) -> list[Vector]:
+        embed = self._model.query_embed if query else self._model.passage_embed  # type: ignore[attr-defined]
+        return [np.asarray(v, dtype=np.float32).tolist() for v in embed(pieces, batch_size=len(pieces))]
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[ChunkVectors]:
+        """Every window of every text, bucketed by length; one batch at a time on the worker thread.
+
+        Batch by batch, so a turn's query embedding waits for one batch (tens of ms), not for a whole import.
+        """
+        if not texts:
+            return []
         pieces: list[str] = []
         owners: list[int] = []
-        for index, text in enumerate(texts):
+        for index, text in enumerate(clean_text(text) for text in texts):
             for piece in chunk_words(text):
                 pieces.append(piece)
                 owners.append(index)
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
-        embed = self._model.query_embed if query else self._model.passage_embed  # type: ignore[attr-defined]
-        raw = list(embed([pieces[i] for i in order], batch_size=BATCH_SIZE))
+        loop = asyncio.get_running_loop()
         by_piece: list[Vector] = [[] for _ in pieces]
-        for position, original in enumerate(order):
-            by_piece[original] = np.asarray(raw[position], dtype=np.float32).tolist()
+        for batch in length_buckets(pieces):
+            vectors = await loop.run_in_executor(self._worker, self._embed_batch, [pieces[i] for i in batch], False)
+            for piece_index, vector in zip(batch, vectors, strict=True):
+                by_piece[piece_index] = vector
         result: list[ChunkVectors] = [[] for _ in texts]
         for piece_index, owner in enumerate(owners):
             result[owner].append(by_piece[piece_index])
         return result
 
-    async def embed_passages(self, texts: Sequence[str]) -> list[ChunkVectors]:
-        if not texts:
-            return []
-        cleaned = [clean_text(text) for text in texts]
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._embed_sync, cleaned, False)
-
     async def embed_query(self, text: str) -> Vector:
         """A query is embedded whole (a search question is short; its first window is what counts)."""
         cleaned = " ".join(clean_text(text).split()[:CHUNK_WORDS])
-        chunks = await asyncio.get_running_loop().run_in_executor(self._worker, self._embed_sync, [cleaned], True)
-        return chunks[0][0]
+        vectors = await asyncio.get_running_loop().run_in_executor(self._worker, self._embed_batch, [cleaned], True)
+        return vectors[0]
 
     def close(self) -> None:
         self._worker.shutdown(wait=False)

@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.memory.lexical import LANGUAGES
+from bot.memory.models import DEFAULT_LANGUAGE
 
 ENV_PREFIX = "AIKI_"
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
@@ -64,6 +66,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="aiki_memories", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    # The language memories are searched by words in (BM25 stop words and stemmer); changing it needs a reindex.
+    memory_language: str = DEFAULT_LANGUAGE
 
     # Identity
     persona_file: Path | None = None
@@ -96,6 +100,14 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("memory_language")
+    @classmethod
+    def _memory_language(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; use one of {', '.join(LANGUAGES)}")
+        return name
 
     @field_validator("log_level")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import discord
 from discord.ext import commands
@@ -171,6 +171,7 @@ class ChatCog(commands.Cog):
     async def _answer(self, message: discord.Message) -> None:
         reply = StreamedReply(message)
         text = ""
+        stream: AsyncGenerator[str, None] | None = None
         try:
             stream = self.core.respond(await self._incoming(message))
             async with message.channel.typing():
@@ -190,6 +191,9 @@ class ChatCog(commands.Cog):
         except Exception:
             log.exception("answering message %s from %s failed", message.id, message.author.id)
             await self._failed(message, reply, text, SOMETHING_WENT_WRONG)
+        finally:
+            if stream is not None:
+                await stream.aclose()  # a reply Discord would not take: stop generating it
 
     async def _offer_checkins(self, message: discord.Message) -> None:
         """The core noticed a project: ask once, with buttons; nothing is scheduled without a yes."""

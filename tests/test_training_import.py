@@ -276,3 +276,25 @@ def test_old_qdrant_memories_from_a_dump_and_from_a_server_land_once(
 
     assert run_cli("data", "memories", "--path", str(tmp_path / "old-qdrant"), "--collection", "nope") == 1
     assert "There is no collection 'nope' there; it has: aiki_old" in capsys.readouterr().err
+
+
+def test_while_aiki_holds_the_memory_store_conversations_still_import_and_the_facts_wait(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], embedder: FastEmbedder
+) -> None:
+    export = write_export(tmp_path / "c.json", [branching_conversation()])
+
+    async def import_while_held() -> int:
+        running = MemoryBank(EdgeMemoryStore(tmp_path / "data" / "memory"), embedder)  # AIKI, running
+        await running.open()
+        try:
+            return await asyncio.to_thread(run_cli, "data", "chatgpt", str(export))
+        finally:
+            await running.close()
+
+    assert asyncio.run(import_while_held()) == 1
+    out = capsys.readouterr().out
+    assert "imported : 4 messages" in out
+    assert "ChatGPT's saved memories: The memory store" in out and "in use by another process" in out
+    assert "run again for these" in out
+    assert run_cli("data", "chatgpt", str(export)) == 0  # AIKI stopped: the facts come in, nothing doubles
+    assert "3 of ChatGPT's saved memories became facts" in capsys.readouterr().out

@@ -6,6 +6,9 @@ A line looks like this (only `text` and `scope` are required; `scope` may come f
      "created_at": "2025-11-19T10:00:00Z", "importance": 0.7,
      "origin": {"source": "dm", "channel_id": 1, "message_id": 2}, "meta": {}}
 
+Optional: `speaker` (who said it) and `context` (the words around it, e.g. the neighbouring messages; searched by
+words, never shown).
+
 Without an `id`, one is derived from scope + text, so importing the same file twice adds nothing new.
 """
 
@@ -22,7 +25,7 @@ from bot.memory.schema import iso_or_none
 
 _KNOWN_KEYS = {
     "id", "scope", "kind", "text", "created_at", "last_recalled_at", "importance",
-    "origin", "superseded_by", "meta",
+    "origin", "superseded_by", "meta", "speaker", "context",
 }  # fmt: skip
 
 
@@ -78,7 +81,16 @@ def parse_line(data: Any, default_scope: str | None) -> NewMemory:
         meta=dict(data.get("meta") or {}),
         superseded_by=data.get("superseded_by") or None,
         last_recalled_at=parse_time(data.get("last_recalled_at")),
+        speaker=_optional_text(data, "speaker"),
+        context=_optional_text(data, "context"),
     )
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"`{key}` must be text")
+    return value or None
 
 
 def read_memories(handle: BinaryIO, default_scope: str | None, report: ImportReport) -> Iterator[tuple[int, NewMemory]]:
@@ -113,4 +125,8 @@ def memory_to_line(memory: Memory) -> str:
         "superseded_by": memory.superseded_by,
         "meta": memory.meta,
     }
+    if memory.speaker:
+        record["speaker"] = memory.speaker
+    if memory.context:
+        record["context"] = memory.context
     return json.dumps(record, ensure_ascii=False)

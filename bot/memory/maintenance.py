@@ -14,7 +14,7 @@ from bot.errors import AikiError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
-from bot.memory.models import ChunkVectors, Memory, StoreInfo
+from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id
 from bot.memory.port import MemoryStore
 from bot.memory.server import QdrantServerMemoryStore
 
@@ -141,8 +141,21 @@ def embed_memories(embedder: Embedder) -> Reembed:
     return reembed
 
 
-async def reindex_edge(path: Path, embedder: Embedder, progress: bool) -> dict[str, int]:
-    """Re-embed into a staging shard beside the live one, then swap the directories.
+def _target(embedder: Embedder, language: str) -> StoreInfo:
+    return StoreInfo(model=embedder.model_name, dim=embedder.dim, lexical=lexicon_id(language))
+
+
+def _reembedding(info: StoreInfo, target: StoreInfo, embedder: Embedder) -> Reembed | None:
+    """Re-embed only when the model changed; a new word index alone reuses the stored dense vectors (the store
+    computes BM25 vectors from the text on every upsert)."""
+    same_model = info.model == target.model and info.dim == target.dim
+    return None if same_model else embed_memories(embedder)
+
+
+async def reindex_edge(
+    path: Path, embedder: Embedder, progress: bool, language: str = DEFAULT_LANGUAGE
+) -> dict[str, int]:
+    """Rebuild into a staging shard beside the live one (new model, word index), then swap the directories.
 
     Interrupted before the swap, the live store is untouched and the next run starts the staging
     copy again; interrupted during the swap, `finish_interrupted_reindex` completes it at next open.
@@ -155,10 +168,11 @@ async def reindex_edge(path: Path, embedder: Embedder, progress: bool) -> dict[s
     if info is None:
         raise AikiError(f"there is no memory store at {path} to re-index")
     staging = EdgeMemoryStore(staging_path)
+    target = _target(embedder, language)
     await source.open(info)
     try:
-        await staging.open(StoreInfo(model=embedder.model_name, dim=embedder.dim))
-        counts = await copy_all(source, staging, embed_memories(embedder), progress, "reindex")
+        await staging.open(target)
+        counts = await copy_all(source, staging, _reembedding(info, target, embedder), progress, "reindex")
         await verify_counts(staging, counts)
     finally:
         await source.close()
@@ -190,14 +204,16 @@ def finish_interrupted_reindex(path: Path) -> None:
         log.warning("completed an interrupted re-index of %s", path)
 
 
-async def reindex_server(live: QdrantServerMemoryStore, embedder: Embedder, progress: bool) -> dict[str, int]:
-    """Re-embed into a staging collection, then rebuild the live collection from it.
+async def reindex_server(
+    live: QdrantServerMemoryStore, embedder: Embedder, progress: bool, language: str = DEFAULT_LANGUAGE
+) -> dict[str, int]:
+    """Rebuild into a staging collection (new model, word index), then rebuild the live collection from it.
 
     The staging collection is only dropped once the live one holds every memory again, so an
     interruption at any point leaves a complete copy; running the command again resumes from it.
     """
     staging = live.sibling(live.collection + "__reindex")
-    new_info = StoreInfo(model=embedder.model_name, dim=embedder.dim)
+    new_info = _target(embedder, language)
     info = await live.info()
     staged = await staging.info()
     if staged is not None and info in (None, new_info):
@@ -216,7 +232,7 @@ async def reindex_server(live: QdrantServerMemoryStore, embedder: Embedder, prog
             await staging.drop()
         await live.open(info)
         await staging.open(new_info)
-        counts = await copy_all(live, staging, embed_memories(embedder), progress, "reindex")
+        counts = await copy_all(live, staging, _reembedding(info, new_info, embedder), progress, "reindex")
         await verify_counts(staging, counts)
         await live.drop()
     await live.open(new_info)

@@ -1,40 +1,35 @@
-"""Importing into AIKI's conversation history and memory: streamed, batched, idempotent, with a report.
+"""Importing conversations into AIKI's history: a ChatGPT export and session logs, streamed, with a report.
 
-Conversations go to SQLite (`turns`, status 'imported', in the owner's scope); facts (ChatGPT's saved memories,
-another Qdrant's memories) go through the memory bank, embedded in batches. Importing the same source twice
-adds nothing: turns carry the source's message id (unique), memories a deterministic point id.
+Conversations go to SQLite (`turns`, status 'imported', in the owner's scope); importing the same source twice
+adds nothing, because every turn carries the source's message id (unique). ChatGPT's saved memories are
+returned for `bot.training.memories` to store as facts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import zipfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import ijson
 from tqdm import tqdm
 
-from bot.errors import ConfigError, InvalidInputError
-from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import MemoryKind, Origin, OriginSource, normalise_id
+from bot.errors import InvalidInputError
 from bot.state.store import StateStore
 from bot.state.training import ImportedConversation, ImportedTurn
 from bot.training import chatgpt, sessions
-from bot.training.qdrant_source import FieldMap, Record, read_dump, scroll, to_memory
 from bot.training.report import DataReport
+from bot.training.writer import HistoryWriter, owner_scope
 
 log = logging.getLogger(__name__)
 
-TURN_BATCH = 2_000  # turns written per transaction
-MEMORY_BATCH = 64  # memories embedded per call
-ALREADY = "already imported"
+__all__ = ["Source", "chatgpt_sources", "import_chatgpt", "import_sessions", "owner_scope"]
 
 
 @dataclass(frozen=True)
@@ -44,54 +39,6 @@ class Source:
     label: str
     size: int
     open: Callable[[], AbstractContextManager[IO[bytes]]]
-
-
-class _Writer:
-    """Collects imported turns and writes them a batch (one transaction) at a time.
-
-    A batch is written while the next one is being parsed (SQLite works in aiosqlite's thread), so at most
-    two batches are in memory; `flush()` waits for both.
-    """
-
-    def __init__(self, state: StateStore, report: DataReport) -> None:
-        self.state = state
-        self.report = report
-        self.conversations: dict[str, ImportedConversation] = {}
-        self.turns: list[ImportedTurn] = []
-        self._writing: asyncio.Task[None] | None = None
-
-    async def add(self, conversation: ImportedConversation, turns: list[ImportedTurn]) -> None:
-        self.conversations.setdefault(conversation.id, conversation)  # the first message dates a conversation
-        self.turns += turns
-        if len(self.turns) >= TURN_BATCH:
-            await self._send()
-
-    async def _send(self) -> None:
-        await self._wait()
-        if self.conversations or self.turns:
-            batch = (list(self.conversations.values()), self.turns)
-            self.conversations, self.turns = {}, []
-            self._writing = asyncio.create_task(self._write(*batch))
-        await self.breathe()
-
-    @staticmethod
-    async def breathe() -> None:
-        """Let the batch being written move on to its next statement while parsing goes on."""
-        await asyncio.sleep(0)
-
-    async def _write(self, conversations: list[ImportedConversation], turns: list[ImportedTurn]) -> None:
-        new = await self.state.training.add_imported(conversations, turns)
-        self.report.imported += new
-        self.report.skip(ALREADY, len(turns) - new)
-
-    async def _wait(self) -> None:
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            await writing
-
-    async def flush(self) -> None:
-        await self._send()
-        await self._wait()
 
 
 def _bar(total: int, desc: str, progress: bool) -> tqdm:
@@ -149,7 +96,7 @@ async def import_chatgpt(
 ) -> tuple[DataReport, list[chatgpt.SavedMemory]]:
     """Every conversation's kept branch into history; returns the report and ChatGPT's saved memories."""
     report = DataReport()
-    writer = _Writer(state, report)
+    writer = HistoryWriter(state, report)
     memories = chatgpt.SavedMemories()
     seen = 0
     try:
@@ -172,7 +119,7 @@ async def _read_chatgpt_file(
     source: Source,
     handle: IO[bytes],
     scope: str,
-    writer: _Writer,
+    writer: HistoryWriter,
     memories: chatgpt.SavedMemories,
     bar: tqdm,
     start: int,
@@ -223,39 +170,6 @@ def _conversation_rows(
     return conversation, turns
 
 
-async def add_saved_memories(bank: MemoryBank, saved: list[chatgpt.SavedMemory], scope: str) -> tuple[int, int]:
-    """ChatGPT's saved memories as facts in the owner's scope; returns (added, already there)."""
-    new = [
-        NewMemory(
-            scope=scope,
-            text=m.text,
-            kind=MemoryKind.FACT,
-            importance=0.6,
-            origin=Origin(OriginSource.IMPORT),
-            created_at=m.created_at,
-            id=f"chatgpt-memory:{' '.join(m.text.lower().split())}",
-            meta={"imported_from": "chatgpt-memory"},
-        )
-        for m in saved
-    ]
-    return await _add_new(bank, new, None)
-
-
-async def _add_new(bank: MemoryBank, items: list[NewMemory], bar: tqdm | None) -> tuple[int, int]:
-    """Add the memories not stored yet, in embedding batches; returns (added, already there)."""
-    fresh = []
-    for item in items:
-        if await bank.store.get(item.scope, normalise_id(item.id or "")) is None:
-            fresh.append(item)
-    for start in range(0, len(fresh), MEMORY_BATCH):
-        await bank.add(fresh[start : start + MEMORY_BATCH])
-        if bar is not None:
-            bar.update(len(fresh[start : start + MEMORY_BATCH]))
-    if bar is not None:
-        bar.update(len(items) - len(fresh))
-    return len(fresh), len(items) - len(fresh)
-
-
 # -- session logs ----------------------------------------------------------------
 
 
@@ -264,7 +178,7 @@ async def import_sessions(
 ) -> DataReport:
     """Every session log file into history, one transaction per batch; bad lines are reported by number."""
     report = DataReport()
-    writer = _Writer(state, report)
+    writer = HistoryWriter(state, report)
     registered: dict[str, int] = {}  # conversation id -> next position
     try:
         with _bar(sum(f.stat().st_size for f in files), "sessions", progress) as bar:
@@ -287,7 +201,7 @@ async def _jsonl_session_file(
     speakers: sessions.Speakers,
     zone: ZoneInfo,
     mtime: datetime,
-    writer: _Writer,
+    writer: HistoryWriter,
     registered: dict[str, int],
 ) -> None:
     errors: list[tuple[int, str]] = []
@@ -310,7 +224,7 @@ async def _markdown_session_file(
     speakers: sessions.Speakers,
     zone: ZoneInfo,
     mtime: datetime,
-    writer: _Writer,
+    writer: HistoryWriter,
     registered: dict[str, int],
 ) -> None:
     try:
@@ -348,87 +262,3 @@ def _session_rows(
             )
         )
     return conversation, turns
-
-
-# -- another Qdrant collection ---------------------------------------------------
-
-
-async def import_qdrant(
-    bank: MemoryBank,
-    pages: AsyncIterator[list[Record]],
-    total: int | None,
-    scope: str,
-    collection: str,
-    fields: FieldMap,
-    zone: ZoneInfo,
-    progress: bool,
-) -> DataReport:
-    """Memories from another collection (a dump or the server), mapped with `fields`, embedded in batches."""
-    report = DataReport(unit="memories")
-    unmapped: dict[str, int] = {}
-    with tqdm(total=total, unit=" memories", desc="memories", disable=not progress) as bar:
-        async for page in pages:
-            batch: list[NewMemory] = []
-            for where, point_id, payload in page:
-                try:
-                    memory, old_kind = to_memory(point_id, payload, scope, collection, fields, zone)
-                except ValueError as exc:
-                    report.reject(where, str(exc))
-                    bar.update(1)
-                    continue
-                if old_kind is not None:
-                    unmapped[old_kind] = unmapped.get(old_kind, 0) + 1
-                batch.append(memory)
-            added, already = await _add_new(bank, batch, bar)
-            report.imported += added
-            report.skip(ALREADY, already)
-    for old_kind, count in sorted(unmapped.items()):
-        report.notes.append(
-            f"kind {old_kind!r} ({count:,} memories) became 'note'; map it with --kind-map {old_kind}=fact (or another)"
-        )
-    return report
-
-
-async def import_qdrant_dump(
-    bank: MemoryBank, path: Path, scope: str, collection: str, fields: FieldMap, zone: ZoneInfo, progress: bool
-) -> DataReport:
-    """Memories from a JSONL dump of another collection; bad lines are reported by number, the rest imported."""
-    errors: list[tuple[int, str]] = []
-    with path.open("rb") as handle:
-        pages = _pages(read_dump(handle, errors))
-        report = await import_qdrant(bank, pages, None, scope, collection, fields, zone, progress)
-    for number, reason in errors:
-        report.reject(f"line {number}", reason)
-    report.rejected.sort(key=lambda item: int(item[0].split()[-1]) if item[0].startswith("line ") else 0)
-    return report
-
-
-async def import_qdrant_collection(
-    bank: MemoryBank, client: Any, collection: str, scope: str, fields: FieldMap, zone: ZoneInfo, progress: bool
-) -> DataReport:
-    """Memories straight from a collection on a Qdrant server (or qdrant-client's local mode), read-only."""
-    if not await client.collection_exists(collection):
-        names = sorted(c.name for c in (await client.get_collections()).collections)
-        raise InvalidInputError(f"There is no collection {collection!r} there; it has: {', '.join(names) or 'none'}")
-    total = (await client.count(collection, exact=True)).count
-    return await import_qdrant(bank, scroll(client, collection), total, scope, collection, fields, zone, progress)
-
-
-async def _pages(records: Iterator[Record], page: int = 256) -> AsyncIterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= page:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def owner_scope(explicit: str | None, owner_ids: list[int]) -> str:
-    """Imported history and memories belong to the owner: `--scope`, else the first of AIKI_OWNER_IDS."""
-    if explicit:
-        return explicit.strip()
-    if owner_ids:
-        return str(owner_ids[0])
-    raise ConfigError("Whose history is this? Set AIKI_OWNER_IDS (your Discord user id) or give --scope.")
