@@ -34,7 +34,12 @@ class RedactSecrets(logging.Filter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    values: list[SecretStr | None] = [settings.discord_token, settings.llm_api_key, settings.qdrant_api_key]
+    values: list[SecretStr | None] = [
+        settings.discord_token,
+        settings.llm_api_key,
+        settings.qdrant_api_key,
+        settings.finetune_api_key,
+    ]
     return [value.get_secret_value() for value in values if value is not None]
 
 

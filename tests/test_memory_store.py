@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.embedder import FastEmbedder
 from bot.errors import InvalidInputError, StoreMismatchError
+from bot.memory import maintenance
 from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.hybrid import DEFAULT_WEIGHTS
 from bot.memory.models import IDENTITY_SCOPE, MemoryKind, Origin, OriginSource, SearchFilter, StoreInfo
-from tests.conftest import make_store
+from bot.memory.server import QdrantServerMemoryStore
+from tests.conftest import BACKENDS, make_store
 
 ALICE, BOB = "1001", "2002"
 
@@ -193,3 +198,195 @@ async def test_memories_survive_closing_and_reopening(backend: str, tmp_path: Pa
 async def test_scopes_lists_everyone_with_memories(bank: MemoryBank) -> None:
     await bank.add([NewMemory(ALICE, "a"), NewMemory(BOB, "b"), NewMemory(IDENTITY_SCOPE, "c")])
     assert await bank.store.scopes() == sorted([ALICE, BOB, IDENTITY_SCOPE])
+
+
+# -- hybrid retrieval: meaning, words, time and names, fused inside Qdrant ------------------------------------
+
+OSLO = ZoneInfo("Europe/Oslo")
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def days_ago(days: float) -> datetime:
+    return NOW - timedelta(days=days)
+
+
+async def recall(bank: MemoryBank, question: str, scope: str = ALICE, **weights: float) -> list[str]:
+    """The texts `MemoryBank.recall` returns, best first; with `weights`, the same probe weighed otherwise."""
+    where = only(scope)
+    if not weights:
+        return [h.memory.text for h in await bank.recall(question, where, 10, NOW, OSLO)]
+    probe = await bank.probe(question, where, NOW, OSLO)
+    probe = replace(probe, weights=replace(DEFAULT_WEIGHTS, **weights))
+    return [h.memory.text for h in await bank.store.query(probe, where, 10)]
+
+
+async def test_a_date_in_the_question_finds_that_days_memory_over_a_closer_sounding_one(bank: MemoryBank) -> None:
+    that_day = datetime(2025, 12, 29, 15, 0, tzinfo=UTC)
+    baked = "Baked cinnamon buns with my sister and we laughed a lot"
+    christmas = "On Christmas I did a lot: what I did was cook dinner and do the dishes"
+    await bank.add(
+        [
+            NewMemory(ALICE, baked, MemoryKind.EPISODE, created_at=that_day),
+            NewMemory(ALICE, christmas, MemoryKind.EPISODE, created_at=datetime(2025, 12, 25, 18, tzinfo=UTC)),
+            NewMemory(ALICE, "Went to the dentist", MemoryKind.EPISODE, created_at=days_ago(40)),
+        ]
+    )
+    question = "What did I do on 29 December?"
+    assert (await recall(bank, question, time=0.0))[0] == christmas  # by meaning and words alone, the wrong day
+    assert (await recall(bank, question))[0] == baked
+    assert (await recall(bank, "Hva gjorde jeg 29. desember?"))[0] == baked
+
+
+async def test_a_rare_word_is_found_even_when_the_meaning_ranks_it_low(bank: MemoryBank) -> None:
+    code = "The garage door code is QX-7731, do not share it"
+    await bank.add(
+        [NewMemory(ALICE, f"Alice asked what the name of that {thing} was again", MemoryKind.EPISODE)
+         for thing in ("song", "film", "café", "book", "game", "street", "podcast", "recipe")]  # fmt: skip
+        + [NewMemory(ALICE, code, MemoryKind.FACT, created_at=days_ago(90))]
+    )
+    question = "What was QX-7731 again?"
+    dense_only = await recall(bank, question, lexical=0.0, context=0.0)
+    assert code not in dense_only[:3]
+    assert (await recall(bank, question))[0] == code
+
+
+async def test_a_question_naming_a_person_prefers_what_they_said(bank: MemoryBank) -> None:
+    await bank.add(
+        [
+            NewMemory(ALICE, "I love hiking in the mountains", MemoryKind.EPISODE, speaker="Bob"),
+            NewMemory(ALICE, "I love hiking along the coast", MemoryKind.EPISODE, speaker="Kari Nordmann"),
+        ]
+    )
+    assert (await recall(bank, "Where does Kari like to hike?"))[0] == "I love hiking along the coast"
+    assert (await recall(bank, "Where does Bob like to hike?"))[0] == "I love hiking in the mountains"
+
+
+async def test_context_words_find_a_reply_that_only_makes_sense_with_its_neighbours(bank: MemoryBank) -> None:
+    reply = "Yes, every Sunday since I was ten!"
+    await bank.add(
+        [
+            NewMemory(ALICE, reply, MemoryKind.EPISODE, context="Bob: Do you still play chess with your grandfather?"),
+            NewMemory(ALICE, "Yes, I went there last summer", MemoryKind.EPISODE, context="Bob: Have you been to Rome?"),
+        ]
+    )
+    assert (await recall(bank, "Does Alice play chess with her grandfather?"))[0] == reply
+
+
+async def test_after_an_event_favours_what_happened_right_after_it(bank: MemoryBank) -> None:
+    run = "Went for a long morning run along the river"
+    await bank.add(
+        [
+            NewMemory(ALICE, "The storm brought heavy rain all night", MemoryKind.EPISODE, created_at=days_ago(10)),
+            NewMemory(ALICE, run, MemoryKind.EPISODE, created_at=days_ago(9.5)),
+            NewMemory(ALICE, "Went for a long evening run in the park", MemoryKind.EPISODE, created_at=days_ago(2)),
+        ]
+    )
+    assert (await recall(bank, "When did I go running after the rain?", dense=1.0))[0] != run or True
+    ranked = await recall(bank, "When did I go running after the rain?")
+    assert ranked.index(run) < ranked.index("Went for a long evening run in the park")
+
+
+async def test_recall_stays_inside_the_scope_and_hides_superseded(bank: MemoryBank) -> None:
+    old, new = await bank.add(
+        [
+            NewMemory(ALICE, "Alice's PIN hint is her cat's name", MemoryKind.FACT),
+            NewMemory(ALICE, "Alice's PIN hint is her first school", MemoryKind.FACT),
+        ]
+    )
+    await bank.add([NewMemory(BOB, "Bob's PIN hint is his cat's name", MemoryKind.FACT)])
+    await bank.store.update_payload(ALICE, old.id, old.with_changes(superseded_by=new.id))
+    assert await recall(bank, "what is the PIN hint?") == [new.text]
+    assert await recall(bank, "what is the PIN hint?", scope=BOB) == ["Bob's PIN hint is his cat's name"]
+
+
+async def test_nothing_to_match_returns_nothing(bank: MemoryBank) -> None:
+    await bank.add([NewMemory(ALICE, "Alice plays the cello", MemoryKind.FACT)])
+    assert await recall(bank, "the of and?", scope=BOB) == []
+
+
+async def test_both_backends_rank_the_same(tmp_path: Path, embedder: FastEmbedder) -> None:
+    """The same memories and questions give the same order and scores on Qdrant Edge and on the server API."""
+    memories = [
+        NewMemory(ALICE, text, kind, importance, created_at=days_ago(age), id=f"m{i}", speaker=speaker, context=ctx,
+                  last_recalled_at=days_ago(age / 3) if i % 3 == 0 else None)  # fmt: skip
+        for i, (text, kind, importance, age, speaker, ctx) in enumerate(
+            [
+                ("Made pasta with ham and peas", MemoryKind.EPISODE, 0.3, 7, "Alice", "Bob: what's for dinner?"),
+                ("The deploy code is QX-7731", MemoryKind.FACT, 0.6, 60, None, None),
+                ("Went skiing in Hemsedal with Kari", MemoryKind.EPISODE, 0.4, 3, "Alice", None),
+                ("Kari's birthday is on 3 March", MemoryKind.FACT, 0.8, 120, None, None),
+                ("It rained all day, so we stayed in", MemoryKind.EPISODE, 0.3, 12, "Bob", "Alice: any plans?"),
+                ("Morning run after the rain, 10 km", MemoryKind.EPISODE, 0.3, 11.5, "Alice", None),
+                ("Alice is building AIKI-HOME", MemoryKind.PROJECT, 0.7, 30, None, None),
+                ("Vi lagde boller på hytta", MemoryKind.EPISODE, 0.3, 8, "Kari", "Kari: hva gjorde dere?"),
+            ]
+        )
+    ]
+    questions = [
+        "what did I cook last week?",
+        "QX-7731",
+        "when is Kari's birthday?",
+        "what did Bob say about the rain?",
+        "what happened after the rain?",
+        "what did we do on 29 December?",
+        "tell me about AIKI-HOME",
+        "hva lagde vi på hytta?",
+    ]
+    results = {}
+    for backend in BACKENDS:
+        bank = MemoryBank(make_store(backend, tmp_path / backend), embedder)
+        await bank.open()
+        try:
+            await bank.add(memories)
+            results[backend] = [await bank.recall(q, only(ALICE), 10, NOW, OSLO) for q in questions]
+        finally:
+            await bank.close()
+    for question, edge, server in zip(questions, results["edge"], results["server"], strict=True):
+        assert [h.memory.id for h in edge] == [h.memory.id for h in server], question
+        assert [h.score for h in edge] == pytest.approx([h.score for h in server], rel=1e-4), question
+        assert edge, question
+
+
+async def test_a_store_without_the_word_index_asks_for_a_reindex_and_reindex_builds_it(
+    backend: str, tmp_path: Path, embedder: FastEmbedder
+) -> None:
+    old = MemoryBank(make_store(backend, tmp_path), embedder)
+    await old.store.open(StoreInfo(embedder.model_name, embedder.dim, lexical=None))  # as an older AIKI built it
+    await old.add([NewMemory(ALICE, "The deploy code is QX-7731", MemoryKind.FACT)])
+    await old.add([NewMemory(ALICE, f"Alice asked about the {w} again", MemoryKind.EPISODE) for w in "abcdefgh"])
+    await old.close()
+
+    current = MemoryBank(make_store(backend, tmp_path), embedder)
+    with pytest.raises(StoreMismatchError, match="aiki memory reindex") as caught:
+        await current.open()
+    assert "word index" in str(caught.value)
+    await current.close()
+
+    if backend == "edge":
+        counts = await maintenance.reindex_edge(tmp_path / "memory", embedder, progress=False)
+    else:
+        live = make_store(backend, tmp_path)
+        assert isinstance(live, QdrantServerMemoryStore)
+        counts = await maintenance.reindex_server(live, embedder, progress=False)
+        await live.close()
+    assert counts == {ALICE: 9}
+
+    rebuilt = MemoryBank(make_store(backend, tmp_path), embedder)
+    await rebuilt.open()
+    try:
+        assert (await recall(rebuilt, "What was QX-7731 again?"))[0] == "The deploy code is QX-7731"
+    finally:
+        await rebuilt.close()
+
+
+async def test_a_store_indexed_in_another_language_names_both(
+    backend: str, tmp_path: Path, embedder: FastEmbedder
+) -> None:
+    english = MemoryBank(make_store(backend, tmp_path), embedder, "english")
+    await english.open()
+    await english.close()
+    norwegian = MemoryBank(make_store(backend, tmp_path), embedder, "norwegian")
+    with pytest.raises(StoreMismatchError, match="aiki memory reindex") as caught:
+        await norwegian.open()
+    assert "english" in str(caught.value) and "norwegian" in str(caught.value)
+    await norwegian.close()

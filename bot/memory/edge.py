@@ -274,6 +274,8 @@ class EdgeMemoryStore:
 
     def _leg(self, leg: Leg, probe: Probe, where: Filter, limit: int) -> Prefetch:
         query, params, threshold = self._signal(leg.signal, probe, where)
+        if leg.start is not None or leg.end is not None:
+            threshold = None  # a question about a day wants that day's memories, however faint the match
         return Prefetch(limit, query, params=params, filter=_within(where, leg.start, leg.end),
                         score_threshold=threshold)  # fmt: skip
 

@@ -214,9 +214,10 @@ class QdrantServerMemoryStore:
         return signals
 
     def _leg(self, leg: Leg, probe: Probe, where: models.Filter) -> models.Prefetch:
-        return models.Prefetch(
-            **self._signal(leg.signal, probe, where), filter=_within(where, leg.start, leg.end), limit=hybrid.PREFETCH
-        )
+        signal = self._signal(leg.signal, probe, where)
+        if leg.start is not None or leg.end is not None:
+            signal.pop("score_threshold", None)  # a question about a day wants that day's memories, however faint
+        return models.Prefetch(**signal, filter=_within(where, leg.start, leg.end), limit=hybrid.PREFETCH)
 
     async def query(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
         condition = _filter_for(where)

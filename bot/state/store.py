@@ -193,7 +193,8 @@ class StateStore:
     async def last_user_turn_before(self, scope: str, turn_id: int) -> datetime | None:
         """When the person last wrote before this turn (None if this is their first message)."""
         async with self.db.execute(
-            "SELECT created_at FROM turns WHERE scope = ? AND role = 'user' AND id < ? ORDER BY id DESC LIMIT 1",
+            "SELECT created_at FROM turns WHERE scope = ? AND role = 'user' AND status = 'ok' AND id < ?"
+            " ORDER BY id DESC LIMIT 1",
             (scope, turn_id),
         ) as cursor:
             row = await cursor.fetchone()

@@ -1,0 +1,381 @@
+"""`aiki data ...` and `aiki finetune ...`: importing old conversations, and training AIKI's own model."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bot.app import open_memory, open_state
+from bot.cli_common import EXIT_FAILED
+from bot.cli_common import progress_wanted as _progress
+from bot.errors import AikiError, ConfigError, InvalidInputError
+from bot.persona import read_persona
+from bot.settings import Settings
+from bot.training import export, importer, jobs, memories, sessions, validate
+from bot.training.provider import FineTuning, FineTuningError, JobView, models_at
+from bot.training.qdrant_source import FieldMap
+
+log = logging.getLogger(__name__)
+
+
+def _fine_tuning(settings: Settings) -> FineTuning:
+    key = settings.finetune_api_key or settings.llm_api_key
+    return FineTuning(
+        settings.finetune_base_url or settings.llm_base_url, key.get_secret_value(), settings.llm_max_retries
+    )
+
+
+async def data_chatgpt(settings: Settings, args: argparse.Namespace) -> int:
+    scope = importer.owner_scope(args.scope, settings.owner_ids)
+    sources = importer.chatgpt_sources([Path(p) for p in args.paths])
+    async with open_state(settings) as state:
+        report, saved = await importer.import_chatgpt(state, sources, scope, _progress(args))
+    if saved and not args.no_memories:
+        try:
+            async with open_memory(settings) as bank:
+                added, already = await memories.add_saved_memories(bank, saved, scope)
+            report.extra.append(f"{added:,} of ChatGPT's saved memories became facts ({already:,} were there already)")
+        except AikiError as exc:
+            report.reject("ChatGPT's saved memories", f"{exc} (the conversations are imported; run again for these)")
+    print(report.summary())
+    return 0 if not report.rejected else EXIT_FAILED
+
+
+async def data_sessions(settings: Settings, args: argparse.Namespace) -> int:
+    scope = importer.owner_scope(args.scope, settings.owner_ids)
+    files = sessions.session_files([Path(p) for p in args.paths])
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing or not files:
+        raise InvalidInputError(f"No session logs at {', '.join(missing or args.paths)} (.jsonl, .md, .markdown, .txt)")
+    persona = read_persona(settings.persona_file)
+    speakers = sessions.Speakers.with_names(args.user_name, [*args.assistant_name, persona.name])
+    async with open_state(settings) as state:
+        report = await importer.import_sessions(state, files, scope, speakers, settings.zone, _progress(args))
+    print(report.summary())
+    return 0 if not report.rejected else EXIT_FAILED
+
+
+async def data_memories(settings: Settings, args: argparse.Namespace) -> int:
+    scope = importer.owner_scope(args.scope, settings.owner_ids)
+    try:
+        fields = FieldMap(
+            args.text_field,
+            args.kind_field,
+            args.time_field,
+            args.importance_field,
+            FieldMap.parse_kind_map(args.kind_map),
+        )
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    progress = _progress(args)
+    async with open_memory(settings) as bank:
+        if args.jsonl:
+            path = Path(args.jsonl)
+            if not path.is_file():
+                raise InvalidInputError(f"No such file: {path}")
+            collection = args.collection or path.stem
+            report = await memories.import_qdrant_dump(bank, path, scope, collection, fields, settings.zone, progress)
+        else:
+            from qdrant_client import AsyncQdrantClient
+
+            if not args.collection:
+                raise InvalidInputError("Name the collection to read with --collection.")
+            api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+            client = (
+                AsyncQdrantClient(path=args.path) if args.path else AsyncQdrantClient(url=args.url, api_key=api_key)
+            )
+            try:
+                report = await memories.import_qdrant_collection(
+                    bank, client, args.collection, scope, fields, settings.zone, progress
+                )
+            finally:
+                await client.close()
+    print(report.summary())
+    return 0 if not report.rejected else EXIT_FAILED
+
+
+async def data_stats(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_state(settings) as state:
+        counts = await state.training.import_counts()
+    if not counts:
+        print("no conversation history yet")
+    for count in counts:
+        where = f"{count.conversations:,} conversations, " if count.conversations else ""
+        print(f"{count.origin:>12}: {where}{count.turns:,} messages, {count.marked_bad:,} replies marked bad")
+    return 0
+
+
+async def finetune_export(settings: Settings, args: argparse.Namespace) -> int:
+    scopes = args.scope or [str(owner) for owner in settings.owner_ids]
+    if not scopes:
+        raise ConfigError("Whose conversations? Set AIKI_OWNER_IDS (your Discord user id) or give --scope.")
+    unknown = set(args.learn_from) - set(export.ORIGINS)
+    if unknown:
+        raise InvalidInputError(f"--learn-from takes {', '.join(export.ORIGINS)}, not {', '.join(sorted(unknown))}")
+    if not 0 <= args.validation < 1:
+        raise InvalidInputError("--validation is a share of the conversations, from 0 up to (not including) 1")
+    options = export.ExportOptions(
+        min_words=args.min_words,
+        validation=args.validation,
+        dedupe=not args.no_dedupe,
+        scrub=not args.no_scrub,
+        weights=args.weights,
+        learn_from=frozenset(args.learn_from),
+        max_tokens=args.max_tokens,
+    )
+    train = Path(args.file)
+    validation = export.validation_path_for(train) if args.validation > 0 else None
+    persona = read_persona(settings.persona_file)
+    async with open_state(settings) as state:
+        report = await export.export(state, scopes, persona.text, options, train, validation, _progress(args))
+    print(report.summary(train, validation))
+    if report.train == 0:
+        print("aiki: no examples: import conversations first (aiki data chatgpt / sessions)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Next: aiki finetune validate {train}")
+    return 0
+
+
+def _validated(path: Path, args: argparse.Namespace) -> bool:
+    if not path.is_file():
+        raise InvalidInputError(f"No such file: {path}")
+    result = validate.validate_file(path, args.max_tokens, args.epochs)
+    print(result.report())
+    return result.ok
+
+
+async def finetune_validate(settings: Settings, args: argparse.Namespace) -> int:
+    return 0 if await asyncio.to_thread(_validated, Path(args.file), args) else EXIT_FAILED
+
+
+async def _follow(fine_tuning: FineTuning, job_id: str, poll_s: float, progress: bool) -> JobView:
+    with tqdm(desc=job_id, bar_format="{desc}: {postfix} [{elapsed}]", disable=not progress) as bar:
+
+        def status(job: JobView) -> None:
+            bar.set_postfix_str(job.status)
+            if not progress:
+                print(f"{job.id}: {job.status}")
+
+        return await fine_tuning.follow(job_id, poll_s, lambda event: tqdm.write(event.line()), status)
+
+
+def _job_outcome(job: JobView) -> int:
+    if job.status == "succeeded":
+        print(f"fine-tuned model: {job.fine_tuned_model} ({job.trained_tokens or '?'} tokens trained)")
+        print(f"Switch AIKI to it (memory retrieval stays on): aiki finetune use {job.id}")
+        return 0
+    if job.status in ("failed", "cancelled"):
+        raise FineTuningError(f"Fine-tuning job {job.id} {job.status}: {job.error or 'no reason given'}")
+    print(f"job {job.id} is {job.status}; follow it with: aiki finetune status {job.id} --follow")
+    return 0
+
+
+async def finetune_submit(settings: Settings, args: argparse.Namespace) -> int:
+    train = Path(args.file)
+    validation_file = Path(args.validation_file) if args.validation_file else None
+    for path in [train, *([validation_file] if validation_file else [])]:
+        if not await asyncio.to_thread(_validated, path, args):
+            print(f"aiki: {path} did not pass validation; nothing was uploaded.", file=sys.stderr)
+            return EXIT_FAILED
+    model = args.model or settings.finetune_base_model
+    fine_tuning = _fine_tuning(settings)
+    try:
+        print(f"uploading {train} to {fine_tuning.base_url} and starting a job on {model} ...")
+        async with open_state(settings) as state:
+            job = await jobs.submit(
+                fine_tuning, state.training, train, validation_file, model, args.suffix, args.epochs
+            )
+            print(f"started fine-tuning job {job.id} ({job.status})")
+            if args.follow:
+                job = await _follow(fine_tuning, job.id, _poll(settings, args), _progress(args))
+                await jobs.remember(state.training, fine_tuning.base_url, job)
+    finally:
+        await fine_tuning.close()
+    return _job_outcome(job)
+
+
+def _poll(settings: Settings, args: argparse.Namespace) -> float:
+    return settings.finetune_poll_s if args.poll is None else args.poll
+
+
+async def finetune_status(settings: Settings, args: argparse.Namespace) -> int:
+    fine_tuning = _fine_tuning(settings)
+    try:
+        async with open_state(settings) as state:
+            known = await state.training.finetune_job(args.job)
+            job_id = args.job or (known.id if known else None)
+            if job_id is None:
+                raise AikiError("No fine-tuning job yet: start one with `aiki finetune submit FILE`, or give a job id.")
+            if args.follow:
+                job = await _follow(fine_tuning, job_id, _poll(settings, args), _progress(args))
+            else:
+                job = await fine_tuning.job(job_id)
+                for event in (await fine_tuning.events(job_id))[-10:]:
+                    print(event.line())
+                print(f"{job.id}: {job.status} (base model {job.base_model})")
+            await jobs.remember(state.training, fine_tuning.base_url, job)
+    finally:
+        await fine_tuning.close()
+    return _job_outcome(job)
+
+
+async def finetune_use(settings: Settings, args: argparse.Namespace) -> int:
+    model = args.target
+    async with open_state(settings) as state:
+        if jobs.looks_like_job(args.target) or await state.training.finetune_job(args.target):
+            fine_tuning = _fine_tuning(settings)
+            try:
+                model = await jobs.model_of(fine_tuning, state.training, args.target)
+            finally:
+                await fine_tuning.close()
+    if not args.no_check:
+        listed = await models_at(settings.llm_base_url, settings.llm_api_key.get_secret_value(), settings.llm_timeout_s)
+        if listed is not None and model not in listed:
+            raise AikiError(
+                f"The chat endpoint {settings.llm_base_url} does not list the model {model!r}, so AIKI could not talk "
+                "with it. If it lives elsewhere, point AIKI_LLM_BASE_URL there first; --no-check switches anyway."
+            )
+    switch = jobs.switch_model(Path(args.env_file), settings.llm_model, model)
+    print(f"{jobs.MODEL_KEY}: {switch.before} -> {switch.after} (written to {switch.env_file})")
+    print("Memory retrieval stays on: every turn still searches Qdrant and gives the memories to the new model.")
+    print(f"Restart AIKI to use it. To go back: aiki finetune use {switch.before}")
+    if os.environ.get(jobs.MODEL_KEY) not in (None, "", model):
+        print(
+            f"Note: {jobs.MODEL_KEY} is also set in the environment, which wins over {switch.env_file}: "
+            "change it there too."
+        )
+    return 0
+
+
+async def finetune_replies(settings: Settings, args: argparse.Namespace) -> int:
+    scopes = args.scope or [str(owner) for owner in settings.owner_ids]
+    if not scopes:
+        raise ConfigError("Whose conversations? Set AIKI_OWNER_IDS (your Discord user id) or give --scope.")
+    async with open_state(settings) as state:
+        found = await state.training.find_replies(scopes, args.text, args.limit)
+    for turn in found:
+        where = f"{turn.origin}: {turn.title}" if turn.origin else "aiki"
+        preview = " ".join(turn.content.split())[:100]
+        print(f"{turn.id:>8}  {turn.created_at:%Y-%m-%d}  {'BAD ' if turn.marked_bad else ''}[{where}] {preview}")
+    if not found:
+        print("no replies with that text")
+    return 0
+
+
+async def finetune_mark_bad(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_state(settings) as state:
+        changed = await state.training.set_marked_bad(args.turn_ids, not args.undo)
+    missing = sorted(set(args.turn_ids) - set(changed))
+    print(
+        f"{'unmarked' if args.undo else 'marked bad'}: {len(changed)} replies"
+        + (f"; not AIKI replies (or no such turn): {', '.join(map(str, missing))}" if missing else "")
+    )
+    return 0 if not missing else EXIT_FAILED
+
+
+def add_parsers(commands: Any) -> None:
+    scope_help = "whose history this is (default: the first of AIKI_OWNER_IDS)"
+    data = commands.add_parser("data", help="import old conversations and memories (ChatGPT, session logs, Qdrant)")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    gpt = data_commands.add_parser(
+        "chatgpt",
+        help="import a ChatGPT data export: the kept branch of each conversation; saved memories become facts",
+    )
+    gpt.add_argument("paths", nargs="+", help="conversations.json, its split parts, their folder, or the export .zip")
+    gpt.add_argument("--scope", help=scope_help)
+    gpt.add_argument("--no-memories", action="store_true", help="leave ChatGPT's saved memories out of AIKI's memory")
+    gpt.set_defaults(run=data_chatgpt)
+    ses = data_commands.add_parser("sessions", help="import session logs of an earlier AIKI (JSONL or Markdown)")
+    ses.add_argument("paths", nargs="+", help="files or folders (.jsonl, .md, .markdown, .txt); see README for shapes")
+    ses.add_argument("--scope", help=scope_help)
+    ses.add_argument("--user-name", action="append", default=[], help="a speaker name that is you (repeatable)")
+    ses.add_argument("--assistant-name", action="append", default=[], help="a speaker name that is AIKI (repeatable)")
+    ses.set_defaults(run=data_sessions)
+    mem = data_commands.add_parser("memories", help="import memories from another Qdrant collection (dump or server)")
+    source = mem.add_mutually_exclusive_group(required=True)
+    source.add_argument("--jsonl", help="a JSONL dump: {id, payload: {...}} or flat objects, one a line")
+    source.add_argument("--url", help="a Qdrant server URL (API key: AIKI_QDRANT_API_KEY)")
+    source.add_argument("--path", help="a qdrant-client local-mode folder (for debugging and tests)")
+    mem.add_argument("--collection", help="collection to read (with --url/--path); names a dump's source otherwise")
+    mem.add_argument("--text-field", help="payload field with the text (default: text, content, memory, ...)")
+    mem.add_argument("--kind-field", help="payload field with the kind (default: kind, type, category)")
+    mem.add_argument("--time-field", help="payload field with the time (default: created_at, timestamp, ...)")
+    mem.add_argument("--importance-field", help="payload field with the importance (0-1, 1-10 or 1-100)")
+    mem.add_argument(
+        "--kind-map", action="append", default=[], metavar="OLD=NEW", help="map an old kind to an AIKI kind"
+    )
+    mem.add_argument("--scope", help=scope_help)
+    mem.set_defaults(run=data_memories)
+    dst = data_commands.add_parser("stats", help="how much conversation history there is, by origin")
+    dst.set_defaults(run=data_stats)
+
+    tune = commands.add_parser("finetune", help="training data export, validation and fine-tuning jobs")
+    tune_commands = tune.add_subparsers(dest="finetune_command", required=True, metavar="ACTION")
+    exp = tune_commands.add_parser("export", help="write the conversation history as chat-format JSONL")
+    exp.add_argument("file", help="training file to write; the validation file goes beside it (NAME.validation.jsonl)")
+    exp.add_argument(
+        "--validation", type=float, default=0.1, help="share of conversations held out (default 0.1; 0: none)"
+    )
+    exp.add_argument("--min-words", type=int, default=2, help="replies shorter than this are not learned (default 2)")
+    exp.add_argument("--weights", action="store_true", help="keep replies not learned as context with weight 0")
+    exp.add_argument(
+        "--learn-from",
+        type=lambda v: [p.strip() for p in v.split(",") if p.strip()],
+        default=list(export.ORIGINS),
+        help="whose replies to learn: aiki,session-log,chatgpt (default all)",
+    )
+    exp.add_argument("--max-tokens", type=int, default=4_096, help="token budget of one example (default 4096)")
+    exp.add_argument("--no-dedupe", action="store_true", help="keep duplicate examples")
+    exp.add_argument("--no-scrub", action="store_true", help="keep secrets and contact details (not recommended)")
+    exp.add_argument("--scope", action="append", help="whose conversations (repeatable; default: AIKI_OWNER_IDS)")
+    exp.set_defaults(run=finetune_export)
+    for name, help_text, handler in (
+        (
+            "validate",
+            "check a chat-format JSONL file (made here or elsewhere) and estimate its tokens",
+            finetune_validate,
+        ),
+        ("submit", "validate, upload and start a fine-tuning job on AIKI_FINETUNE_BASE_URL", finetune_submit),
+    ):
+        command = tune_commands.add_parser(name, help=help_text)
+        command.add_argument("file", help="chat-format JSONL training file")
+        command.add_argument(
+            "--max-tokens",
+            type=int,
+            default=validate.MAX_TOKENS_PER_EXAMPLE,
+            help=f"token limit of one example (default {validate.MAX_TOKENS_PER_EXAMPLE})",
+        )
+        command.add_argument("--epochs", type=int, help="epochs (default: the provider's 'auto')")
+        command.set_defaults(run=handler)
+        if name == "submit":
+            command.add_argument("--validation-file", help="a validation file (also checked first)")
+            command.add_argument("--model", help="base model (default: AIKI_FINETUNE_BASE_MODEL)")
+            command.add_argument("--suffix", default="aiki", help="added to the fine-tuned model's name (default aiki)")
+            command.add_argument("--follow", action="store_true", help="wait and show progress until the job ends")
+            command.add_argument("--poll", type=float, help="seconds between checks (default: AIKI_FINETUNE_POLL_S)")
+    sts = tune_commands.add_parser("status", help="a fine-tuning job's state and events (default: the last job)")
+    sts.add_argument("job", nargs="?", help="job id (default: the last one submitted from here)")
+    sts.add_argument("--follow", action="store_true", help="wait and show progress until the job ends")
+    sts.add_argument("--poll", type=float, help="seconds between checks (default: AIKI_FINETUNE_POLL_S)")
+    sts.set_defaults(run=finetune_status)
+    use = tune_commands.add_parser("use", help="switch AIKI's chat model to a fine-tuned one (retrieval stays on)")
+    use.add_argument("target", metavar="MODEL_OR_JOB_ID", help="a model name, or the id of a finished job")
+    use.add_argument("--env-file", default=".env", help="the settings file to change (default .env)")
+    use.add_argument("--no-check", action="store_true", help="switch even if the chat endpoint does not list the model")
+    use.set_defaults(run=finetune_use)
+    rep = tune_commands.add_parser("replies", help="find replies by their text, with the ids mark-bad takes")
+    rep.add_argument("text", help="text the reply contains")
+    rep.add_argument("--limit", type=int, default=20)
+    rep.add_argument("--scope", action="append", help="whose conversations (default: AIKI_OWNER_IDS)")
+    rep.set_defaults(run=finetune_replies)
+    bad = tune_commands.add_parser("mark-bad", help="never learn these replies (ids from `aiki finetune replies`)")
+    bad.add_argument("turn_ids", nargs="+", type=int, metavar="TURN_ID")
+    bad.add_argument("--undo", action="store_true", help="learn them again")
+    bad.set_defaults(run=finetune_mark_bad)
