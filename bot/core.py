@@ -12,15 +12,15 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.embedder import clean_text
 from bot.errors import InvalidInputError
-from bot.facts import extract_facts, learn_fact
 from bot.importance import score_importance
-from bot.intention import Intention, Situation, check_in, choose
+from bot.intention import Situation, check_in, choose
+from bot.learning import learn_from_exchange
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter, utcnow
@@ -29,6 +29,7 @@ from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages
 from bot.retrieval import Recalled, estimate_tokens, rank
 from bot.state.store import StateStore, Turn
+from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
 
 log = logging.getLogger(__name__)
 
@@ -42,67 +43,6 @@ _PROJECT = re.compile(
     r"(?:the |my |a |an |på |med |mitt |min )?([A-ZÆØÅ][\w-]{2,}(?:[ -][A-ZÆØÅ][\w-]+)?)"
 )
 CANDIDATES = 30
-
-
-@dataclass(frozen=True)
-class Person:
-    scope: str  # the Discord user id as text (or "local" in the terminal)
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Incoming:
-    person: Person
-    text: str
-    origin: Origin = field(default_factory=lambda: Origin(OriginSource.CLI))
-    # Text of earlier messages this one replies to (a Discord reply chain), oldest first.
-    reply_context: tuple[str, ...] = ()
-    # Memories that came from DMs stay out of server channels unless the person allowed it.
-    include_dm_memories: bool = True
-    topic: str | None = None
-
-
-@dataclass
-class TurnStats:
-    """Where the time of the last turn went, for logs and bench/turn.py."""
-
-    prepare_ms: float = 0.0  # message received -> LLM request sent
-    after_ms: float = 0.0  # reply finished -> stored (fact extraction excluded)
-    intention: str = ""
-    memories: int = 0
-
-
-@dataclass(frozen=True)
-class MoodReport:
-    state: MoodState
-    events: list[MoodEvent]
-
-
-@dataclass(frozen=True)
-class ForgetReport:
-    memories: int
-    turns: int
-    mood_events: int
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What the consciousness decided before asking the LLM for words."""
-
-    mood: MoodState
-    intention: Intention
-    recalled: list[Recalled]
-    history: list[Turn]
-    message: str
-    now: datetime
-    name: str | None
-
-
-@dataclass
-class Budgets:
-    context_tokens: int = 6_000
-    memory_tokens: int = 1_200
-    history_turns: int = 12
 
 
 class Consciousness:
@@ -373,29 +313,7 @@ class Consciousness:
         await asyncio.sleep(0)  # let a message that is already waiting start preparing first
         await self._idle.wait()
         try:
-            name = incoming.person.name or "The person"
-            episode = f"{name}: {text}\nAIKI: {reply}"
-            if incoming.topic:  # so the next check-in about this topic finds what was said
-                episode = f"(about {incoming.topic}) {episode}"
-            meta = {"topic": incoming.topic} if incoming.topic else {}
-            await self.bank.add_one(
-                NewMemory(
-                    scope,
-                    episode,
-                    MemoryKind.EPISODE,
-                    score_importance(text, MemoryKind.EPISODE),
-                    incoming.origin,
-                    created_at=now,
-                    meta=meta,
-                )
-            )
-            for item in recalled:
-                memory = item.hit.memory
-                await self.bank.store.update_payload(scope, memory.id, memory.with_changes(last_recalled_at=now))
-            if self.learn_facts:
-                for fact in await extract_facts(self.llm, incoming.person.name or "the person", text, reply):
-                    outcome, memory = await learn_fact(self.bank, scope, fact, incoming.origin, now)
-                    log.info("fact %s for %s (key %s)", outcome, scope, fact.key)
+            await learn_from_exchange(self.bank, self.llm, incoming, text, reply, recalled, now, self.learn_facts)
         except Exception:
             log.exception("learning after a turn failed for %s", scope)
 

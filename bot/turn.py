@@ -1,0 +1,73 @@
+"""The words the consciousness speaks in: who is talking, what arrived, what was decided, what it cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.intention import Intention
+from bot.memory.models import Origin, OriginSource
+from bot.mood import MoodEvent, MoodState
+from bot.retrieval import Recalled
+from bot.state.store import Turn
+
+
+@dataclass(frozen=True)
+class Person:
+    scope: str  # the Discord user id as text (or "local" in the terminal)
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    person: Person
+    text: str
+    origin: Origin = field(default_factory=lambda: Origin(OriginSource.CLI))
+    # Text of earlier messages this one replies to (a Discord reply chain), oldest first.
+    reply_context: tuple[str, ...] = ()
+    # Memories that came from DMs stay out of server channels unless the person allowed it.
+    include_dm_memories: bool = True
+    topic: str | None = None
+
+
+@dataclass
+class TurnStats:
+    """Where the time of the last turn went, for logs and bench/turn.py."""
+
+    prepare_ms: float = 0.0  # message received -> LLM request sent
+    after_ms: float = 0.0  # reply finished -> stored (fact extraction excluded)
+    intention: str = ""
+    memories: int = 0
+
+
+@dataclass(frozen=True)
+class MoodReport:
+    state: MoodState
+    events: list[MoodEvent]
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    memories: int
+    turns: int
+    mood_events: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the consciousness decided before asking the LLM for words."""
+
+    mood: MoodState
+    intention: Intention
+    recalled: list[Recalled]
+    history: list[Turn]
+    message: str
+    now: datetime
+    name: str | None
+
+
+@dataclass
+class Budgets:
+    context_tokens: int = 6_000
+    memory_tokens: int = 1_200
+    history_turns: int = 12
