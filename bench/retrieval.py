@@ -13,7 +13,8 @@ What it does, on the offline test model (all-MiniLM-L6-v2 int8, scripts/test_mod
   picture was shared), `speaker` is set, `context` holds the two turns before and after in the same session,
   `created_at` is the turn's time, importance is scored as the core scores an episode. Reported: turns/s for
   the whole `MemoryBank.add` path (embedding, BM25, upsert), and side by side on one sample of turns, AIKI's
-  `embed_passages` against the naive `list(TextEmbedding.embed(texts, batch_size=64))` in natural order.
+  `embed_passages` against the naive `list(TextEmbedding.embed(texts, batch_size=64))` in natural order
+  (measured last, so the peak memory reported before it is AIKI's own).
 * Questions: each is asked through `MemoryBank.recall`, exactly what the core calls each turn, with the
   conversation's scope, `now` one day after its last turn, in three modes side by side: `lexical` (plain BM25
   over the memory's words, Qdrant's IDF), `dense` (plain nearest by the dense vector) and `hybrid` (AIKI's).
@@ -42,6 +43,7 @@ import os
 import platform
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -302,18 +304,24 @@ async def ingest(bank: MemoryBank, batches: list[list[NewMemory]]) -> float:
 
 
 async def naive_vs_aiki(embedder: FastEmbedder, texts: list[str]) -> tuple[float, float]:
-    """Turns/s of the naive fastembed loop and of AIKI's embedder over the same texts, in that order."""
+    """Turns/s of the naive fastembed loop and of AIKI's embedder over the same texts, AIKI first (so the process
+    peak memory measured before this is AIKI's own; the naive batches of 64 padded texts need far more)."""
     model = embedder._model  # fastembed's TextEmbedding, what a naive caller would use directly
     warm = texts[:NAIVE_BATCH]
-    list(model.embed(warm, batch_size=NAIVE_BATCH))  # type: ignore[attr-defined]
-    start = time.perf_counter()
-    list(model.embed(texts, batch_size=NAIVE_BATCH))  # type: ignore[attr-defined]
-    naive = len(texts) / (time.perf_counter() - start)
     await embedder.embed_passages(warm)
     start = time.perf_counter()
     await embedder.embed_passages(texts)
     aiki = len(texts) / (time.perf_counter() - start)
+    list(model.embed(warm, batch_size=NAIVE_BATCH))  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    list(model.embed(texts, batch_size=NAIVE_BATCH))  # type: ignore[attr-defined]
+    naive = len(texts) / (time.perf_counter() - start)
     return naive, aiki
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def ask(
@@ -416,11 +424,6 @@ async def run(args: argparse.Namespace) -> None:
         methods |= {name: (Mode.HYBRID, changes) for name, changes in ABLATIONS.items()}
     scores = {method: Scores() for method in methods}
     try:
-        texts = [turn_text(t) for c in conversations for t in c.turns]
-        sample = random.Random(args.seed).sample(texts, min(args.naive_sample, len(texts)))
-        say(f"\nEmbedding {len(sample):,} sampled turns the naive way and AIKI's way ...")
-        naive_rate, aiki_rate = await naive_vs_aiki(inner, sample)
-        say(f"  naive {naive_rate:,.1f} turns/s, AIKI {aiki_rate:,.1f} turns/s ({aiki_rate / naive_rate:.2f}x)")
         with tempfile.TemporaryDirectory(prefix="aiki-bench-retrieval-") as directory:
             bank = MemoryBank(EdgeMemoryStore(Path(directory) / "memory"), embedder, args.language)  # type: ignore[arg-type]
             await bank.open()
@@ -440,6 +443,12 @@ async def run(args: argparse.Namespace) -> None:
                     await ask(bank, embedder, conversation, scope, ids, methods, scores)
             finally:
                 await bank.close()
+        aiki_peak = peak_rss_mb()
+        texts = [turn_text(t) for c in conversations for t in c.turns]
+        sample = random.Random(args.seed).sample(texts, min(args.naive_sample, len(texts)))
+        say(f"Embedding {len(sample):,} sampled turns AIKI's way and the naive way, side by side ...")
+        naive_rate, aiki_rate = await naive_vs_aiki(inner, sample)
+        say(f"  AIKI {aiki_rate:,.1f} turns/s, naive {naive_rate:,.1f} turns/s ({aiki_rate / naive_rate:.2f}x)")
     finally:
         inner.close()
     categories = sorted({q.category for c in conversations for q in c.questions})
@@ -459,7 +468,13 @@ async def run(args: argparse.Namespace) -> None:
         f"- AIKI `embed_passages` on the same {len(sample):,} turns: {aiki_rate:,.1f} turns/s "
         f"({aiki_rate / naive_rate:.2f}x the naive loop)"
     )
-    lines.append(f"- AIKI `MemoryBank.add`, all {turns:,} turns (embedding + BM25 + upsert): {turns / ingest_s:,.1f} turns/s")
+    lines.append(
+        f"- AIKI `MemoryBank.add`, all {turns:,} turns (embedding + BM25 + upsert): {turns / ingest_s:,.1f} turns/s"
+    )
+    lines.append(
+        f"- process peak RSS: {aiki_peak:,.0f} MB through ingestion and questions; {peak_rss_mb():,.0f} MB after "
+        "the naive loop"
+    )
     lines.append(f"\nWall time: {time.perf_counter() - began:.0f} s")
     say("\n".join(lines))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from bot.embedder import FastEmbedder
 from bot.errors import InvalidInputError, StoreMismatchError
 from bot.memory import maintenance
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.hybrid import DEFAULT_WEIGHTS
+from bot.memory.hybrid import DEFAULT_WEIGHTS, Mode
 from bot.memory.models import IDENTITY_SCOPE, MemoryKind, Origin, OriginSource, SearchFilter, StoreInfo
 from bot.memory.server import QdrantServerMemoryStore
 from tests.conftest import BACKENDS, make_store
@@ -210,21 +211,32 @@ def days_ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
-async def recall(bank: MemoryBank, question: str, scope: str = ALICE, **weights: float) -> list[str]:
+@pytest.fixture
+async def english(backend: str, tmp_path: Path, embedder: FastEmbedder) -> AsyncIterator[MemoryBank]:
+    """A bank whose word index is English, like the sentences below (the default is Norwegian)."""
+    memory = MemoryBank(make_store(backend, tmp_path), embedder, "english")
+    await memory.open()
+    yield memory
+    await memory.close()
+
+
+async def recall(
+    bank: MemoryBank, question: str, scope: str = ALICE, mode: Mode = Mode.HYBRID, **weights: float
+) -> list[str]:
     """The texts `MemoryBank.recall` returns, best first; with `weights`, the same probe weighed otherwise."""
     where = only(scope)
     if not weights:
-        return [h.memory.text for h in await bank.recall(question, where, 10, NOW, OSLO)]
+        return [h.memory.text for h in await bank.recall(question, where, 10, NOW, OSLO, mode)]
     probe = await bank.probe(question, where, NOW, OSLO)
     probe = replace(probe, weights=replace(DEFAULT_WEIGHTS, **weights))
     return [h.memory.text for h in await bank.store.query(probe, where, 10)]
 
 
-async def test_a_date_in_the_question_finds_that_days_memory_over_a_closer_sounding_one(bank: MemoryBank) -> None:
+async def test_a_date_in_the_question_finds_that_days_memory_over_a_closer_sounding_one(english: MemoryBank) -> None:
     that_day = datetime(2025, 12, 29, 15, 0, tzinfo=UTC)
     baked = "Baked cinnamon buns with my sister and we laughed a lot"
     christmas = "On Christmas I did a lot: what I did was cook dinner and do the dishes"
-    await bank.add(
+    await english.add(
         [
             NewMemory(ALICE, baked, MemoryKind.EPISODE, created_at=that_day),
             NewMemory(ALICE, christmas, MemoryKind.EPISODE, created_at=datetime(2025, 12, 25, 18, tzinfo=UTC)),
@@ -232,83 +244,99 @@ async def test_a_date_in_the_question_finds_that_days_memory_over_a_closer_sound
         ]
     )
     question = "What did I do on 29 December?"
-    assert (await recall(bank, question, time=0.0))[0] == christmas  # by meaning and words alone, the wrong day
-    assert (await recall(bank, question))[0] == baked
-    assert (await recall(bank, "Hva gjorde jeg 29. desember?"))[0] == baked
+    assert (await recall(english, question, time=0.0))[0] == christmas  # by meaning and words alone, the wrong day
+    assert (await recall(english, question))[0] == baked
+    assert (await recall(english, "Hva gjorde jeg 29. desember?"))[0] == baked
 
 
-async def test_a_rare_word_is_found_even_when_the_meaning_ranks_it_low(bank: MemoryBank) -> None:
-    code = "The garage door code is QX-7731, do not share it"
-    await bank.add(
-        [NewMemory(ALICE, f"Alice asked what the name of that {thing} was again", MemoryKind.EPISODE)
-         for thing in ("song", "film", "café", "book", "game", "street", "podcast", "recipe")]  # fmt: skip
-        + [NewMemory(ALICE, code, MemoryKind.FACT, created_at=days_ago(90))]
+async def test_a_rare_name_is_found_even_when_the_meaning_ranks_it_low(english: MemoryBank) -> None:
+    notes = "Housing meeting notes: budget, the new heating, parking rules, and Skaugvoll takes over as caretaker"
+    await english.add(
+        [
+            NewMemory(ALICE, text, MemoryKind.EPISODE)
+            for text in (
+                "Do you remember what she said about the trip?",
+                "I can't remember what he said at dinner",
+                "What was said at the party, I don't remember",
+                "They said nothing I remember",
+                "He said he would remember the tickets",
+                "She said she remembers the old house",
+            )
+        ]  # fmt: skip
+        + [NewMemory(ALICE, notes, MemoryKind.NOTE, created_at=days_ago(90))]
     )
-    question = "What was QX-7731 again?"
-    dense_only = await recall(bank, question, lexical=0.0, context=0.0)
-    assert code not in dense_only[:3]
-    assert (await recall(bank, question))[0] == code
+    question = "Do you remember what Skaugvoll said?"
+    assert notes not in (await recall(english, question, mode=Mode.DENSE))[:3]  # meaning alone misses it
+    assert (await recall(english, question))[0] == notes
 
 
-async def test_a_question_naming_a_person_prefers_what_they_said(bank: MemoryBank) -> None:
-    await bank.add(
+async def test_a_question_naming_a_person_prefers_what_they_said(english: MemoryBank) -> None:
+    await english.add(
         [
             NewMemory(ALICE, "I love hiking in the mountains", MemoryKind.EPISODE, speaker="Bob"),
             NewMemory(ALICE, "I love hiking along the coast", MemoryKind.EPISODE, speaker="Kari Nordmann"),
         ]
     )
-    assert (await recall(bank, "Where does Kari like to hike?"))[0] == "I love hiking along the coast"
-    assert (await recall(bank, "Where does Bob like to hike?"))[0] == "I love hiking in the mountains"
+    assert (await recall(english, "Where does Kari like to hike?"))[0] == "I love hiking along the coast"
+    assert (await recall(english, "Where does Bob like to hike?"))[0] == "I love hiking in the mountains"
 
 
-async def test_context_words_find_a_reply_that_only_makes_sense_with_its_neighbours(bank: MemoryBank) -> None:
+async def test_context_words_find_a_reply_that_only_makes_sense_with_its_neighbours(english: MemoryBank) -> None:
     reply = "Yes, every Sunday since I was ten!"
-    await bank.add(
+    await english.add(
         [
-            NewMemory(ALICE, reply, MemoryKind.EPISODE, context="Bob: Do you still play chess with your grandfather?"),
-            NewMemory(ALICE, "Yes, I went there last summer", MemoryKind.EPISODE, context="Bob: Have you been to Rome?"),
+            NewMemory(ALICE, reply, MemoryKind.EPISODE, context="Bob: Do you still play chess with grandpa Nils?"),
+            NewMemory(ALICE, "Yes, I went there last summer", MemoryKind.EPISODE, context="Bob: Been to Rome?"),
         ]
     )
-    assert (await recall(bank, "Does Alice play chess with her grandfather?"))[0] == reply
+    assert (await recall(english, "Does Alice play chess with grandpa Nils?"))[0] == reply
 
 
-async def test_after_an_event_favours_what_happened_right_after_it(bank: MemoryBank) -> None:
+async def test_after_an_event_favours_what_happened_right_after_it(english: MemoryBank) -> None:
     run = "Went for a long morning run along the river"
-    await bank.add(
+    await english.add(
         [
             NewMemory(ALICE, "The storm brought heavy rain all night", MemoryKind.EPISODE, created_at=days_ago(10)),
             NewMemory(ALICE, run, MemoryKind.EPISODE, created_at=days_ago(9.5)),
             NewMemory(ALICE, "Went for a long evening run in the park", MemoryKind.EPISODE, created_at=days_ago(2)),
         ]
     )
-    assert (await recall(bank, "When did I go running after the rain?", dense=1.0))[0] != run or True
-    ranked = await recall(bank, "When did I go running after the rain?")
+    ranked = await recall(english, "When did I go running after the rain?")
     assert ranked.index(run) < ranked.index("Went for a long evening run in the park")
 
 
-async def test_recall_stays_inside_the_scope_and_hides_superseded(bank: MemoryBank) -> None:
-    old, new = await bank.add(
+async def test_recall_stays_inside_the_scope_and_hides_superseded(english: MemoryBank) -> None:
+    old, new = await english.add(
         [
             NewMemory(ALICE, "Alice's PIN hint is her cat's name", MemoryKind.FACT),
             NewMemory(ALICE, "Alice's PIN hint is her first school", MemoryKind.FACT),
         ]
     )
-    await bank.add([NewMemory(BOB, "Bob's PIN hint is his cat's name", MemoryKind.FACT)])
-    await bank.store.update_payload(ALICE, old.id, old.with_changes(superseded_by=new.id))
-    assert await recall(bank, "what is the PIN hint?") == [new.text]
-    assert await recall(bank, "what is the PIN hint?", scope=BOB) == ["Bob's PIN hint is his cat's name"]
+    await english.add([NewMemory(BOB, "Bob's PIN hint is his cat's name", MemoryKind.FACT)])
+    await english.store.update_payload(ALICE, old.id, old.with_changes(superseded_by=new.id))
+    assert await recall(english, "what is the PIN hint?") == [new.text]
+    assert await recall(english, "what is the PIN hint?", scope=BOB) == ["Bob's PIN hint is his cat's name"]
 
 
-async def test_nothing_to_match_returns_nothing(bank: MemoryBank) -> None:
-    await bank.add([NewMemory(ALICE, "Alice plays the cello", MemoryKind.FACT)])
-    assert await recall(bank, "the of and?", scope=BOB) == []
+async def test_nothing_to_match_returns_nothing(english: MemoryBank) -> None:
+    await english.add([NewMemory(ALICE, "Alice plays the cello", MemoryKind.FACT)])
+    assert await recall(english, "the of and?", scope=BOB) == []
 
 
 async def test_both_backends_rank_the_same(tmp_path: Path, embedder: FastEmbedder) -> None:
     """The same memories and questions give the same order and scores on Qdrant Edge and on the server API."""
     memories = [
-        NewMemory(ALICE, text, kind, importance, created_at=days_ago(age), id=f"m{i}", speaker=speaker, context=ctx,
-                  last_recalled_at=days_ago(age / 3) if i % 3 == 0 else None)  # fmt: skip
+        NewMemory(
+            ALICE,
+            text,
+            kind,
+            importance,
+            created_at=days_ago(age),
+            id=f"m{i}",
+            speaker=speaker,
+            context=ctx,
+            last_recalled_at=days_ago(age / 3) if i % 3 == 0 else None,
+        )  # fmt: skip
         for i, (text, kind, importance, age, speaker, ctx) in enumerate(
             [
                 ("Made pasta with ham and peas", MemoryKind.EPISODE, 0.3, 7, "Alice", "Bob: what's for dinner?"),
@@ -343,7 +371,8 @@ async def test_both_backends_rank_the_same(tmp_path: Path, embedder: FastEmbedde
             await bank.close()
     for question, edge, server in zip(questions, results["edge"], results["server"], strict=True):
         assert [h.memory.id for h in edge] == [h.memory.id for h in server], question
-        assert [h.score for h in edge] == pytest.approx([h.score for h in server], rel=1e-4), question
+        # Edge scores in float32, qdrant-client's local mode in float64
+        assert [h.score for h in edge] == pytest.approx([h.score for h in server], rel=1e-3, abs=1e-4), question
         assert edge, question
 
 

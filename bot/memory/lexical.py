@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qdrant_edge import Bm25, Bm25Config
+from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
 
 from bot.errors import ConfigError
 from bot.memory.models import Memory, lexicon_id
@@ -44,12 +44,22 @@ def check_language(language: str) -> str:
     return name
 
 
+def _stopwords(language: str) -> StopwordsSet:
+    """The language's stop words, and English ones too: people who write Norwegian (or Swedish, German ...) mix in
+    English, and "the", "and", "to" are no more telling there. Their long posting lists also made each word search
+    at 20k memories ~2x slower."""
+    return StopwordsSet(languages={getattr(Language, language.capitalize()), Language.English})
+
+
 class Lexicon:
     """BM25 for one language: document vectors for memories, query vectors for questions."""
 
     def __init__(self, language: str) -> None:
         self.language = check_language(language)
-        self._bm25 = Bm25(Bm25Config(k=BM25_K, b=BM25_B, avg_len=BM25_AVG_LEN, language=self.language))
+        config = Bm25Config(
+            k=BM25_K, b=BM25_B, avg_len=BM25_AVG_LEN, language=self.language, stopwords=_stopwords(self.language)
+        )
+        self._bm25 = Bm25(config)
 
     @property
     def id(self) -> str:

@@ -195,7 +195,7 @@ class QdrantServerMemoryStore:
         )
         return [ScoredMemory(Memory.from_payload(p.id, p.payload or {}), p.score) for p in response.points]
 
-    def _signal(self, signal: Signal, probe: Probe, where: models.Filter) -> dict[str, Any]:
+    def _signal(self, signal: Signal, probe: Probe, corpus: models.Filter) -> dict[str, Any]:
         """The query, vector name, parameters and threshold of one signal, as query_points / Prefetch take them."""
         if signal == "dense":
             return {"query": [list(probe.vector or [])], "using": DENSE, "score_threshold": hybrid.MIN_DENSE}
@@ -203,8 +203,8 @@ class QdrantServerMemoryStore:
             raise StoreMismatchError(
                 f"The memory store at {self.location} has no word index: run `aiki memory reindex`."
             )
-        # IDF from the memories searched (this person's), not from everyone's.
-        params = models.SearchParams(idf=models.IdfCorpusParams(corpus=where))
+        # IDF from the memories of the people searched, not from everyone's (as on Qdrant Edge).
+        params = models.SearchParams(idf=models.IdfCorpusParams(corpus=corpus))
         return {"query": _sparse(self._lexicon.query(probe.text)), "using": VECTOR_OF[signal], "params": params}
 
     def _usable(self, probe: Probe) -> list[Signal]:
@@ -213,19 +213,24 @@ class QdrantServerMemoryStore:
             signals = [s for s in signals if s == "dense"]
         return signals
 
-    def _leg(self, leg: Leg, probe: Probe, where: models.Filter) -> models.Prefetch:
-        signal = self._signal(leg.signal, probe, where)
+    def _leg(self, leg: Leg, probe: Probe, where: models.Filter, corpus: models.Filter) -> models.Prefetch:
+        """One signal's candidates, normalised by a one-list DBSF fusion so the formula can weigh them."""
+        signal = self._signal(leg.signal, probe, corpus)
         if leg.start is not None or leg.end is not None:
             signal.pop("score_threshold", None)  # a question about a day wants that day's memories, however faint
-        return models.Prefetch(**signal, filter=_within(where, leg.start, leg.end), limit=hybrid.PREFETCH)
+        found = models.Prefetch(**signal, filter=_within(where, leg.start, leg.end), limit=hybrid.PREFETCH)
+        return models.Prefetch(
+            prefetch=[found], query=models.FusionQuery(fusion=models.Fusion.DBSF), limit=hybrid.PREFETCH
+        )
 
     async def query(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
         condition = _filter_for(where)
+        corpus = models.Filter(must=[models.FieldCondition(key="scope", match=models.MatchAny(any=list(where.scopes)))])
         signals = self._usable(probe)
         if not signals:
             return []
         if probe.mode is not Mode.HYBRID:  # one signal, plain nearest (the benchmark's baselines)
-            single = self._signal(signals[0], probe, condition)
+            single = self._signal(signals[0], probe, corpus)
             single.pop("score_threshold", None)
             if "params" in single:
                 single["search_params"] = single.pop("params")
@@ -233,19 +238,12 @@ class QdrantServerMemoryStore:
                 self._collection, **single, query_filter=condition, limit=limit, with_payload=True
             )
             return self._scored(response.points)
-        # First the best score of each signal (to put the three on one scale), then the fused query.
-        tops = []
-        for signal in signals:
-            one = self._signal(signal, probe, condition)
-            tops.append(models.QueryRequest(**one, filter=condition, limit=1))  # type: ignore[arg-type]
-        found = await self._client.query_batch_points(self._collection, requests=tops)
-        best = {s: r.points[0].score if r.points else 0.0 for s, r in zip(signals, found, strict=True)}
-        plan = hybrid.plan(probe, best)
+        plan = hybrid.plan(probe, signals)
         if plan is None:
             return []
         response = await self._client.query_points(
             self._collection,
-            prefetch=[self._leg(leg, probe, condition) for leg in plan.legs],
+            prefetch=[self._leg(leg, probe, condition, corpus) for leg in plan.legs],
             query=models.FormulaQuery(formula=_expression(plan.formula), defaults=plan.defaults),
             query_filter=condition,
             limit=limit,
