@@ -41,6 +41,7 @@ async def learn_from_exchange(
             incoming.origin,
             created_at=now,
             meta=meta,
+            speaker=incoming.person.name,  # "what did Jovnna say about ..." favours their own words
         )
     )
     # Recalled memories stay fresh: recency in retrieval counts from the last time they mattered.

@@ -1,4 +1,5 @@
-"""`aiki memory ...` end to end on real files: import/export, idempotency, bad lines, locks, crashes, migrate, reindex."""
+"""`aiki memory ...` end to end on real files: import/export, idempotency, bad lines, locks, crashes,
+migrate, reindex."""
 
 from __future__ import annotations
 
@@ -168,7 +169,8 @@ WRITER = textwrap.dedent(
     from bot.memory.edge import EdgeMemoryStore
     from bot.state.store import StateStore, Turn
     async def write(data, cache):
-        bank = MemoryBank(EdgeMemoryStore(data / "memory"), FastEmbedder.load("sentence-transformers/all-MiniLM-L6-v2", cache))
+        model = FastEmbedder.load("sentence-transformers/all-MiniLM-L6-v2", cache)
+        bank = MemoryBank(EdgeMemoryStore(data / "memory"), model)
         await bank.open()
         state = StateStore(data / "aiki.db")
         await state.open()
