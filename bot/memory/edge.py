@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -200,14 +201,16 @@ class EdgeMemoryStore:
         self._lexicon = Lexicon(language) if language else None
         info = shard.info()
         log.info("memory store open: qdrant edge at %s (%s points)", self._path, info.points_count)
-        if info.points_count - info.indexed_vectors_count > OPTIMIZE_AT_START:
+        # Sparse (BM25) vectors are always indexed and counted too; what is left unindexed is dense.
+        vectors_per_point = 1 + (len(SPARSE) if (existing or expected).lexical else 0)
+        unindexed = info.points_count * vectors_per_point - info.indexed_vectors_count
+        if unindexed > OPTIMIZE_AT_START:
             # Edge only builds its vector index when asked, and the shard is locked meanwhile; at start-up
             # nothing waits for it yet. Without it, search cost grows with the number of memories.
-            log.info(
-                "building the memory index for %d new memories (once; a few seconds)",
-                info.points_count - info.indexed_vectors_count,
-            )
+            log.info("building the memory index for about %d new memories (once; a few seconds)", unindexed)
+            started = time.monotonic()
             shard.optimize()
+            log.info("memory index built in %.1f s", time.monotonic() - started)
 
     async def open(self, expected: StoreInfo) -> None:
         await self._run(self._open_sync, expected)
