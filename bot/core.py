@@ -11,9 +11,10 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.embedder import clean_text
@@ -298,8 +299,8 @@ class Consciousness:
         if self._preparing == 0:
             self._idle.set()
 
-    def _in_background(self, work: object) -> None:
-        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -358,7 +359,7 @@ class Consciousness:
         await self.state.set_share_dm_memories_in_servers(person.scope, allowed)
 
     async def list_memories(self, person: Person, limit: int, offset: str | None) -> tuple[list[Memory], str | None]:
-        return await self.bank.store.list(person.scope, limit, offset)
+        return await self.bank.store.list_page(person.scope, limit, offset)
 
     # -- starting a conversation (the scheduler) ---------------------------
 

@@ -51,7 +51,7 @@ class AikiBot(commands.Bot):
         self.settings = settings
         self.access = Access(frozenset(settings.owner_ids), frozenset(settings.allowed_user_ids))
         self._sync_commands = sync_commands
-        self.tree.on_error = self.on_app_command_error
+        self.tree.error(self.on_app_command_error)
         # Set by run_discord: check-ins need the bot (to deliver) and the bot's cogs need the planner.
         self.planner: CheckinPlanner | None = None
         self.scheduler: CheckinScheduler | None = None

@@ -94,7 +94,7 @@ async def load_identity(bank: MemoryBank) -> str:
     memories: list[Memory] = []
     offset: str | None = None
     while True:
-        page, offset = await bank.store.list(IDENTITY_SCOPE, 256, offset)
+        page, offset = await bank.store.list_page(IDENTITY_SCOPE, 256, offset)
         memories += page
         if offset is None:
             break

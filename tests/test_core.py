@@ -396,7 +396,7 @@ async def test_a_changed_persona_file_replaces_the_identity_memories(
     default_count = await core.bank.store.count(IDENTITY_SCOPE)
     core.persona = parse_persona("---\nname: Aiki\nbaseline_valence: 0.5\n---\nJeg er Aiki.\n\nJeg elsker fjell.")
     await core.start()
-    texts = [m.text for m in (await core.bank.store.list(IDENTITY_SCOPE))[0]]
+    texts = [m.text for m in (await core.bank.store.list_page(IDENTITY_SCOPE))[0]]
     assert sorted(texts) == ["Jeg elsker fjell.", "Jeg er Aiki."] and default_count > 2
     assert (await core.current_mood(JOVNNA.scope)).valence == pytest.approx(0.5)
     await close_core(core)

@@ -90,9 +90,9 @@ async def test_get_list_update_and_count(bank: MemoryBank) -> None:
     origin = Origin(OriginSource.DM, channel_id=55, message_id=66)
     made = await bank.add([NewMemory(ALICE, f"memory number {i}", importance=0.2, origin=origin) for i in range(25)])
 
-    first, offset = await bank.store.list(ALICE, limit=10)
-    second, offset2 = await bank.store.list(ALICE, limit=10, offset=offset)
-    third, offset3 = await bank.store.list(ALICE, limit=10, offset=offset2)
+    first, offset = await bank.store.list_page(ALICE, limit=10)
+    second, offset2 = await bank.store.list_page(ALICE, limit=10, offset=offset)
+    third, offset3 = await bank.store.list_page(ALICE, limit=10, offset=offset2)
     ids = {m.id for m in first + second + third}
     assert len(first) == 10 and len(second) == 10 and len(third) == 5 and offset3 is None
     assert ids == {m.id for m in made}
@@ -150,7 +150,7 @@ async def test_adding_the_same_id_twice_keeps_one_memory(bank: MemoryBank) -> No
     await bank.add([NewMemory(ALICE, "first version", id="external-42")])
     await bank.add([NewMemory(ALICE, "second version", id="external-42")])
     assert await bank.store.count(ALICE) == 1
-    [memory], _ = await bank.store.list(ALICE)
+    [memory], _ = await bank.store.list_page(ALICE)
     assert memory.text == "second version"
 
 

@@ -365,7 +365,7 @@ class EdgeMemoryStore:
             page.append((Memory.from_payload(record.id, record.payload or {}), _chunks(record.vector)))
         return page, str(next_offset) if next_offset is not None else None
 
-    async def list(
+    async def list_page(
         self, scope: str, limit: int = PAGE_SIZE, offset: str | None = None
     ) -> tuple[list[Memory], str | None]:
         page, next_offset = await self._run(self._scroll, scope, limit, offset, False)

@@ -75,7 +75,7 @@ async def export_jsonl(store: MemoryStore, path: Path, progress: bool) -> int:
         for scope in await store.scopes():
             offset: str | None = None
             while True:
-                page, offset = await store.list(scope, COPY_PAGE, offset)
+                page, offset = await store.list_page(scope, COPY_PAGE, offset)
                 for memory in page:
                     out.write(memory_to_line(memory) + "\n")
                 written += len(page)

@@ -45,7 +45,7 @@ class MemoryStore(Protocol):
 
     async def get_with_vector(self, scope: str, memory_id: str) -> tuple[Memory, ChunkVectors] | None: ...
 
-    async def list(
+    async def list_page(
         self, scope: str, limit: int = PAGE_SIZE, offset: str | None = None
     ) -> tuple[list[Memory], str | None]:
         """One page of a scope's memories, and the offset of the next page (None at the end)."""

@@ -285,7 +285,7 @@ class QdrantServerMemoryStore:
         page = [(Memory.from_payload(r.id, r.payload or {}), _dense(r.vector)) for r in records]
         return page, str(next_offset) if next_offset is not None else None
 
-    async def list(
+    async def list_page(
         self, scope: str, limit: int = PAGE_SIZE, offset: str | None = None
     ) -> tuple[list[Memory], str | None]:
         page, next_offset = await self.list_with_vectors(scope, limit, offset)
