@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -155,3 +156,9 @@ async def run_discord(core: Consciousness, settings: Settings) -> None:
             await bot.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             raise AikiError("Discord refused AIKI_DISCORD_TOKEN: copy the token again from the Bot page.") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            log.error("cannot reach Discord: %s", exc)
+            raise AikiError(
+                "Cannot reach Discord. Check this machine's internet connection (and any proxy), then start again; "
+                "`aiki chat` works without Discord."
+            ) from None

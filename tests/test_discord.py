@@ -487,3 +487,24 @@ async def test_the_notifier_delivers_a_dm_and_maps_50007_to_a_refusal(
     monkeypatch.setattr(discord.abc.Messageable, "send", refuse)
     with pytest.raises(DeliveryRefusedError, match="50007"):
         await notifier.deliver(str(world.owner.id), "Hei?")
+
+
+async def test_run_without_a_reachable_discord_is_one_clear_error(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from bot.discord_bot import run_discord
+    from bot.errors import AikiError
+
+    with socket.socket() as probe:  # a port nothing listens on stands in for an unreachable discord.com
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    core = await open_core(build_core(tmp_path, embedder, server, Clock()))
+    settings = Settings(_env_file=None, discord_token="abc.def.ghi", owner_ids=[1])  # type: ignore[call-arg]
+    try:
+        with pytest.raises(AikiError, match="Cannot reach Discord"):
+            await run_discord(core, settings)
+    finally:
+        await close_core(core)
