@@ -34,6 +34,11 @@ def minimal_intents() -> discord.Intents:
     return intents
 
 
+# AIKI never joins voice: the "voice will NOT be supported" warnings at start-up are noise for its owner.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class AikiBot(commands.Bot):
     def __init__(
         self,
