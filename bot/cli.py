@@ -149,8 +149,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    checkins_cli.add_parser(commands)
-
     start = commands.add_parser("run", help="start AIKI on Discord")
     start.set_defaults(run=run)
 
@@ -177,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     rei.set_defaults(run=memory_reindex)
     sta = memory_commands.add_parser("stats", help="what the store holds and what it was built with")
     sta.set_defaults(run=memory_stats)
+    checkins_cli.add_parser(commands)
     training_cli.add_parsers(commands)
     return parser
 
