@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from bot.jsonlines import json_objects
 from bot.memory.bank import NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, parse_time
 from bot.memory.schema import iso_or_none
@@ -95,19 +96,13 @@ def _optional_text(data: dict[str, Any], key: str) -> str | None:
 
 def read_memories(handle: BinaryIO, default_scope: str | None, report: ImportReport) -> Iterator[tuple[int, NewMemory]]:
     """Yield (line number, memory) for every good line; bad lines go into the report and the rest go on."""
-    for number, raw in enumerate(handle, start=1):
+
+    def blank() -> None:
+        report.skipped += 1
+
+    for number, data in json_objects(handle, report.rejected, blank):
         try:
-            line = raw.decode("utf-8").strip()
-        except UnicodeDecodeError as exc:
-            report.rejected.append((number, f"not valid UTF-8 (byte {exc.start})"))
-            continue
-        if not line:
-            report.skipped += 1
-            continue
-        try:
-            yield number, parse_line(json.loads(line), default_scope)
-        except json.JSONDecodeError as exc:
-            report.rejected.append((number, f"not valid JSON, column {exc.colno}: {exc.msg}"))
+            yield number, parse_line(data, default_scope)
         except ValueError as exc:
             report.rejected.append((number, str(exc)))
 

@@ -7,7 +7,6 @@ re-embeds) or a flat object with the fields at the top. Field names may be dotte
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from bot.embedder import MAX_TEXT_CHARS
+from bot.jsonlines import json_objects
 from bot.memory.bank import NewMemory
 from bot.memory.models import MemoryKind, Origin, OriginSource
 from bot.training.sessions import parse_when
@@ -144,22 +144,7 @@ def _importance(value: Any) -> float:
 
 def read_dump(handle: BinaryIO, errors: list[tuple[int, str]]) -> Iterator[Record]:
     """(where, id, payload) for each good line of a JSONL dump; bad lines go into `errors`."""
-    for number, raw in enumerate(handle, start=1):
-        try:
-            line = raw.decode("utf-8").strip()
-        except UnicodeDecodeError as exc:
-            errors.append((number, f"not valid UTF-8 (byte {exc.start})"))
-            continue
-        if not line:
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append((number, f"not valid JSON, column {exc.colno}: {exc.msg}"))
-            continue
-        if not isinstance(data, dict):
-            errors.append((number, "expected a JSON object"))
-            continue
+    for number, data in json_objects(handle, errors):
         payload = (
             data["payload"]
             if isinstance(data.get("payload"), dict)

@@ -34,7 +34,6 @@ front matter's `date` (or a YYYY-MM-DD in the file name); times without a zone a
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,6 +41,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
+
+from bot.jsonlines import json_objects
 
 ORIGIN = "session-log"
 USER_NAMES = frozenset({"user", "human", "me", "owner", "you"})
@@ -119,18 +120,8 @@ def read_jsonl(
 
     Yields the string "skipped" for a system or tool line (so the caller can count it).
     """
-    for number, raw in enumerate(handle, start=1):
+    for number, data in json_objects(handle, errors):
         try:
-            line = raw.decode("utf-8").strip()
-        except UnicodeDecodeError as exc:
-            errors.append((number, f"not valid UTF-8 (byte {exc.start})"))
-            continue
-        if not line:
-            continue
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise LineError("expected a JSON object")
             session = str(_first(data, _SESSION_KEYS) or default_session)
             if isinstance(data.get("messages"), list):
                 for index, item in enumerate(data["messages"], start=1):
@@ -140,8 +131,6 @@ def read_jsonl(
                         errors.append((number, f"message {index}: {exc}"))
             else:
                 yield _message(data, session, speakers, zone)
-        except json.JSONDecodeError as exc:
-            errors.append((number, f"not valid JSON, column {exc.colno}: {exc.msg}"))
         except LineError as exc:
             errors.append((number, str(exc)))
 
