@@ -7,23 +7,29 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.core import Consciousness
 from bot.embedder import FastEmbedder
-from bot.llm import OpenAICompatibleLLM
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.port import MemoryStore
-from bot.memory.server import QdrantServerMemoryStore
-from bot.persona import read_persona
 from bot.settings import MemoryBackend, Settings
 from bot.state.store import StateStore
+
+# The LLM client (openai), the Qdrant server client and the core load only when a command needs them, so
+# `aiki memory stats` and a store-in-use error answer at once (bench/startup.py).
+if TYPE_CHECKING:
+    from bot.core import Consciousness
+    from bot.llm import OpenAICompatibleLLM
+    from bot.memory.server import QdrantServerMemoryStore
 
 log = logging.getLogger(__name__)
 
 
 def server_store(url: str, api_key: str | None, collection: str) -> QdrantServerMemoryStore:
     from qdrant_client import AsyncQdrantClient
+
+    from bot.memory.server import QdrantServerMemoryStore
 
     client = AsyncQdrantClient(url=url, api_key=api_key, timeout=10)
     return QdrantServerMemoryStore(client, collection, url)
@@ -71,6 +77,8 @@ async def open_state(settings: Settings) -> AsyncIterator[StateStore]:
 
 
 def build_llm(settings: Settings) -> OpenAICompatibleLLM:
+    from bot.llm import OpenAICompatibleLLM
+
     return OpenAICompatibleLLM(
         base_url=settings.llm_base_url,
         api_key=settings.llm_api_key.get_secret_value(),
@@ -83,6 +91,9 @@ def build_llm(settings: Settings) -> OpenAICompatibleLLM:
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
+    from bot.core import Consciousness
+    from bot.persona import read_persona
+
     persona = read_persona(settings.persona_file)
     async with open_memory(settings) as bank, open_state(settings) as state:
         llm = build_llm(settings)

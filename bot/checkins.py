@@ -11,14 +11,14 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
 from bot.core import Consciousness, Person
 from bot.errors import AikiError, InvalidInputError
 from bot.mood import MoodEvent, MoodEventKind
-from bot.state.checkins import CheckinPrefs, Topic
+from bot.state.checkins import CheckinPrefs, CheckinStore, Topic
 from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ class CheckinPlanner:
         self.on_topic_changed: Callable[[Topic], Awaitable[None]] | None = None
 
     @property
-    def store(self):  # noqa: ANN201 - the CheckinStore bound to the open database
+    def store(self) -> CheckinStore:
+        """The CheckinStore bound to the open database."""
         return self.state.checkins
 
     def zone_of(self, prefs: CheckinPrefs) -> ZoneInfo:
@@ -160,8 +161,8 @@ class CheckinPlanner:
             await self._changed(changed)
         return changed
 
-    async def update_prefs(self, scope: str, **changes: object) -> CheckinPrefs:
-        prefs = replace(await self.store.prefs(scope), **changes)  # type: ignore[arg-type]
+    async def update_prefs(self, scope: str, **changes: Any) -> CheckinPrefs:
+        prefs = replace(await self.store.prefs(scope), **changes)
         if prefs.timezone:
             try:
                 ZoneInfo(prefs.timezone)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # Exit codes: a failed command, a configuration problem, a store held by another process.
 EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED = 1, 2, 3
@@ -12,3 +18,17 @@ EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED = 1, 2, 3
 def progress_wanted(args: argparse.Namespace) -> bool:
     """Progress bars on a terminal, unless `-q`."""
     return not args.quiet and sys.stderr.isatty()
+
+
+Command = Callable[["Settings", argparse.Namespace], Awaitable[int]]
+
+
+def lazy(target: str) -> Command:
+    """The command `module:function`, imported only when it runs: `aiki --help` and errors stay fast."""
+    module_name, _, name = target.partition(":")
+
+    async def run(settings: Settings, args: argparse.Namespace) -> int:
+        command: Command = getattr(importlib.import_module(module_name), name)
+        return await command(settings, args)
+
+    return run

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, utcnow
 from bot.embedder import clean_text
 from bot.errors import InvalidInputError
 from bot.importance import score_importance
@@ -24,7 +25,7 @@ from bot.intention import Situation, check_in, choose
 from bot.learning import learn_from_exchange
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter, utcnow
+from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
 from bot.mood import MoodEvent, MoodEventKind, MoodState, appraise
 from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages
@@ -34,7 +35,6 @@ from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepar
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 MAX_MESSAGE_CHARS = 8_000
 # A message within this long after a check-in is the answer to it (and later it counts as ignored).
 CHECKIN_ANSWER_WINDOW = timedelta(hours=24)

@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bot.access import REFUSAL, Access
 from bot.checkins import CheckinPlanner, DeliveryRefusedError
+from bot.clock import utcnow
 from bot.core import Consciousness
 from bot.errors import AikiError
-from bot.memory.models import utcnow
 from bot.scheduler import CheckinScheduler
 from bot.settings import Settings
 

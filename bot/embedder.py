@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from bot.embedding_models import (
+    MANIFEST,
+    download_model,
+    model_description,
+    quiet_fastembed,
+    read_manifest,
+    required_files,
+)
 from bot.errors import EmbeddingModelError, InvalidInputError
 from bot.memory.models import ChunkVectors, Vector
+
+if TYPE_CHECKING:
+    from fastembed import TextEmbedding
 
 log = logging.getLogger(__name__)
 
@@ -81,21 +89,10 @@ def length_buckets(pieces: Sequence[str]) -> list[list[int]]:
     return batches
 
 
-def _hub_reachable(timeout_s: float = 3.0) -> bool:
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
-    parsed = urlparse(endpoint)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parsed.hostname or "huggingface.co", port), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
-
-
 class FastEmbedder:
     """fastembed's TextEmbedding with length-sorted batching and one worker thread."""
 
-    def __init__(self, model: object, model_name: str, dim: int) -> None:
+    def __init__(self, model: TextEmbedding, model_name: str, dim: int) -> None:
         self._model = model
         self._model_name = model_name
         self._dim = dim
@@ -111,58 +108,51 @@ class FastEmbedder:
 
     @classmethod
     def load(cls, model_name: str, cache_dir: Path, model_path: Path | None = None) -> FastEmbedder:
-        """Load the model from the cache (or download it once); fail fast with the setting and the fix."""
+        """Load the model from a model directory, or the cache (downloading it once); fail fast with the fix."""
         from fastembed import TextEmbedding
 
-        known = {m["model"]: m for m in TextEmbedding.list_supported_models()}
-        if model_name not in known:
-            raise EmbeddingModelError(
-                f"AIKI_EMBEDDING_MODEL={model_name!r} is not a model fastembed knows. "
-                'Pick one from `python -c "from fastembed import TextEmbedding; '
-                "print([m['model'] for m in TextEmbedding.list_supported_models()])\"`, "
-                "e.g. sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2."
-            )
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, object] = {"cache_dir": str(cache_dir)}
+        quiet_fastembed()
         if model_path is not None:
-            if not model_path.is_dir():
-                raise EmbeddingModelError(f"AIKI_EMBEDDING_MODEL_PATH={model_path} is not a directory.")
-            kwargs["specific_model_path"] = str(model_path)
+            return cls._from_directory(model_path, model_name, cache_dir)
+        description = model_description(model_name)
+        cache_dir.mkdir(parents=True, exist_ok=True)
         try:
-            model = TextEmbedding(model_name, local_files_only=True, **kwargs)
+            model = TextEmbedding(model_name, cache_dir=str(cache_dir), local_files_only=True)
         except Exception:
-            if model_path is not None:
-                raise EmbeddingModelError(
-                    f"Could not load {model_name!r} from AIKI_EMBEDDING_MODEL_PATH={model_path}: "
-                    "the directory must hold the model's ONNX file and tokenizer files."
-                ) from None
-            model = cls._download(model_name, cache_dir, known[model_name].get("size_in_GB"))
-        return cls(model, model_name, int(known[model_name]["dim"]))
+            download_model(model_name, cache_dir)
+            model = TextEmbedding(model_name, cache_dir=str(cache_dir), local_files_only=True)
+        return cls(model, model_name, description.dim)
 
-    @staticmethod
-    def _download(model_name: str, cache_dir: Path, size_gb: object) -> object:
+    @classmethod
+    def _from_directory(cls, path: Path, configured: str, cache_dir: Path) -> FastEmbedder:
+        """A directory made by `aiki model download` names its model; any other is taken as AIKI_EMBEDDING_MODEL."""
         from fastembed import TextEmbedding
 
-        if not _hub_reachable():
+        if not path.is_dir():
+            raise EmbeddingModelError(f"AIKI_EMBEDDING_MODEL_PATH={path} is not a directory.")
+        named = read_manifest(path)
+        model_name = named or configured
+        description = model_description(model_name)
+        missing = [name for name in required_files(model_name) if not (path / name).is_file()]
+        if missing:
+            source = f"its {MANIFEST}" if named else f"AIKI_EMBEDDING_MODEL (no {MANIFEST} in it)"
             raise EmbeddingModelError(
-                f"The embedding model {model_name!r} (AIKI_EMBEDDING_MODEL) is not in "
-                f"AIKI_MODEL_CACHE_DIR={cache_dir} and the model hub cannot be reached. "
-                "Fix: start AIKI once with internet access so it can download the model, copy a cache "
-                "from another machine into that directory, or point AIKI_EMBEDDING_MODEL_PATH at a "
-                "directory with the model files."
+                f"AIKI_EMBEDDING_MODEL_PATH={path} lacks {', '.join(missing)} for {model_name!r} (named by {source}). "
+                "Make the directory with `aiki model download --to DIR` on a machine with internet and copy it here."
             )
-        log.info("downloading embedding model %s (%s GB) into %s, once", model_name, size_gb, cache_dir)
         try:
-            return TextEmbedding(model_name, cache_dir=str(cache_dir))
+            model = TextEmbedding(
+                model_name, cache_dir=str(cache_dir), local_files_only=True, specific_model_path=str(path)
+            )
         except Exception as exc:
             raise EmbeddingModelError(
-                f"Could not download the embedding model {model_name!r} (AIKI_EMBEDDING_MODEL) into "
-                f"AIKI_MODEL_CACHE_DIR={cache_dir}: {exc.__class__.__name__}. Check the connection and "
-                "the free disk space, then start again."
+                f"Could not load {model_name!r} from AIKI_EMBEDDING_MODEL_PATH={path} ({exc.__class__.__name__}): "
+                "the files are there but unreadable; make the directory again with `aiki model download`."
             ) from None
+        return cls(model, model_name, description.dim)
 
     def _embed_batch(self, pieces: list[str], query: bool) -> list[Vector]:
-        embed = self._model.query_embed if query else self._model.passage_embed  # type: ignore[attr-defined]
+        embed = self._model.query_embed if query else self._model.passage_embed
         return [np.asarray(v, dtype=np.float32).tolist() for v in embed(pieces, batch_size=len(pieces))]
 
     async def embed_passages(self, texts: Sequence[str]) -> list[ChunkVectors]:

@@ -212,9 +212,8 @@ def _window(kind: str, match: re.Match[str], today: date, zone: ZoneInfo) -> Tim
             return _days(monday, 7, zone)
         return _days(monday - timedelta(days=7), 7, zone)
     if kind == "holiday":
-        first, days = _holiday(groups["holiday"])
-        year = _year_for(first[0], first[1], today)
-        return _days(date(year, *first), days, zone)
+        (month, day), days = _holiday(groups["holiday"])
+        return _days(date(_year_for(month, day, today), month, day), days, zone)
     if kind == "weekday":
         weekday = _WEEKDAYS[groups["weekday"].lower()]
         back = (today.weekday() - weekday) % 7 or 7  # "on Friday" asked on a Friday means last Friday

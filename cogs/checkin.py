@@ -27,7 +27,7 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="AIK
         assert bot.planner is not None
         self.planner: CheckinPlanner = bot.planner
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
 
     @app_commands.command(name="add", description="Let AIKI ask you about a topic now and then")

@@ -110,7 +110,7 @@ class MemoryCog(commands.Cog):
         self.core = bot.core
         self.access = bot.access
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
 
     @app_commands.command(name="remember", description="Ask AIKI to remember something")

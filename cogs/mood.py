@@ -24,7 +24,7 @@ class MoodCog(commands.GroupCog, group_name="mood", group_description="AIKI's mo
         self.core = bot.core
         self.access = bot.access
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
 
     @app_commands.command(name="show", description="How AIKI feels about you, and why")

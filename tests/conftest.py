@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,26 @@ from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 BACKENDS = ["edge", "server"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--frozen-at",
+        metavar="ISO_TIME",
+        help="run with the wall clock moved to this moment (and ticking on): the suite must pass at any hour",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wall_clock_at(request: pytest.FixtureRequest) -> Iterator[None]:
+    moment = request.config.getoption("--frozen-at")
+    if not moment:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(moment), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -279,20 +279,24 @@ def test_aiki_checkins_lists_and_explains(
     from bot.cli import main
     from bot.state.store import StateStore
 
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)  # the command's clock, not the machine's
+
     async def seed() -> None:
         state = StateStore(tmp_path / "aiki.db")
         await state.open()
-        now = datetime.now(UTC)
         await state.checkins.upsert_topic("555", "AIKI-HOME", 24, now, now + timedelta(hours=5))
+        await state.checkins.upsert_topic("777", "Hyttebok", 24, now, now.replace(hour=23, minute=30))
         await state.close()
 
     asyncio.run(seed())
     monkeypatch.setenv("AIKI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("AIKI_TIMEZONE", "Europe/Oslo")
     monkeypatch.chdir(tmp_path)
-    assert main(["checkins"]) == 0
-    out = capsys.readouterr().out
-    assert "AIKI-HOME" in out and "daily" in out and "555" in out
-    assert "will wait: " in out  # not due for five hours (or quiet hours first, by the real clock)
+    assert main(["checkins"], clock=lambda: now) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "AIKI-HOME" in lines["555"] and "daily" in lines["555"] and "2026-03-02 15:00" in lines["555"]
+    assert "will fire: due" in lines["555"]  # judged at its due time, 15:00: nothing stands in the way
+    assert "will wait: quiet hours until 2026-03-03 08:00" in lines["777"]  # due at 23:30, inside 22-08
 
 
 async def test_a_check_in_reply_is_a_normal_turn(

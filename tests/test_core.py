@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -162,10 +161,10 @@ async def test_a_timeout_answers_within_the_configured_time_retries_included(
 ) -> None:
     core = await open_core(build_core(tmp_path, embedder, server, clock, timeout_s=1.0, max_retries=2))
     server.fail_with(Delay(5))
-    started = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="too long"):
         await say(core, JOVNNA, "Hallo?")
-    assert time.monotonic() - started < 3
+    # One deadline covers the retries: the SDK alone would have made 3 attempts of 1 s each.
+    assert len(server.chat_requests) == 1
     assert await core.state.count_turns(JOVNNA.scope) == 1
     server.clear_faults()
     await close_core(core)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import utcnow
 from bot.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
 from bot.memory.lexical import check_language
@@ -23,7 +24,6 @@ from bot.memory.models import (
     name_keys,
     new_memory_id,
     normalise_id,
-    utcnow,
 )
 from bot.memory.port import MemoryStore
 from bot.timeparse import TimeWindow, after_event, parse_time

@@ -287,7 +287,8 @@ class EdgeMemoryStore:
             threshold = None  # a question about a day wants that day's memories, however faint the match
         found = Prefetch(hybrid.PREFETCH, query, params=params, filter=_within(where, leg.start, leg.end),
                          score_threshold=threshold)  # fmt: skip
-        return Prefetch(hybrid.PREFETCH, Fusion.Dbsf(), prefetches=[found])
+        # The stub types Fusion.Dbsf() as a class of its own; the engine takes it as the Fusion it is.
+        return Prefetch(hybrid.PREFETCH, Fusion.Dbsf(), prefetches=[found])  # type: ignore[arg-type]
 
     def _signal(self, signal: Signal, probe: Probe, corpus: Filter) -> tuple[Query, SearchParams | None, float | None]:
         if signal == "dense":

@@ -6,8 +6,12 @@ import logging
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from bot.memory.server import QdrantServerMemoryStore
 
 from bot.embedder import Embedder
 from bot.errors import AikiError
@@ -16,7 +20,6 @@ from bot.memory.edge import EdgeMemoryStore
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
 from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id
 from bot.memory.port import MemoryStore
-from bot.memory.server import QdrantServerMemoryStore
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ async def import_jsonl(bank: MemoryBank, path: Path, default_scope: str | None, 
                 bar.refresh()
         if batch:
             await flush()
-        bar.n = bar.total
+        bar.n = int(bar.total or 0)
         bar.refresh()
     report.rejected.sort()
     return report

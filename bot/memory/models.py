@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from bot.clock import utcnow
+
 Vector = list[float]
 # A memory is stored as one vector per window of its text; a search scores it by its best window.
 ChunkVectors = list[Vector]
@@ -73,10 +75,6 @@ def name_keys(text: str) -> list[str]:
     return sorted({word.lower() for word in _WORD.findall(text)})
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_memory_id() -> str:
     return str(uuid.uuid4())
 
@@ -124,7 +122,7 @@ class Memory:
         return replace(self, **changes)
 
     def to_payload(self) -> dict[str, Any]:
-        payload = {
+        payload: dict[str, Any] = {
             "scope": self.scope,
             "kind": self.kind.value,
             "text": self.text,

@@ -14,7 +14,7 @@ from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, SparseVector, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
-from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info, iso_or_none
+from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _filter_for(where: SearchFilter) -> models.Filter:
         must.append(
             models.FieldCondition(
                 key="created_at",
-                range=models.DatetimeRange(gte=iso_or_none(where.since), lte=iso_or_none(where.until)),
+                range=models.DatetimeRange(gte=where.since, lte=where.until),
             )
         )
     if not where.include_superseded:

@@ -8,7 +8,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.memory.models import parse_time, utcnow
+from bot.clock import utcnow
+from bot.memory.models import parse_time
 from bot.memory.schema import iso_or_none
 
 

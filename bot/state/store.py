@@ -13,8 +13,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import utcnow
 from bot.errors import StoreLockedError
-from bot.memory.models import parse_time, utcnow
+from bot.memory.models import parse_time
 from bot.memory.schema import iso_or_none
 from bot.mood import MoodEvent, MoodEventKind, MoodState
 from bot.state.checkins import CheckinStore
@@ -177,8 +178,9 @@ class StateStore:
         return [_turn(row) for row in rows]
 
     async def count_turns(self, scope: str | None = None) -> int:
+        args: tuple[str, ...] = ()
         if scope is None:
-            sql, args = "SELECT COUNT(*) FROM turns", ()
+            sql = "SELECT COUNT(*) FROM turns"
         else:
             sql, args = "SELECT COUNT(*) FROM turns WHERE scope = ?", (scope,)
         async with self.db.execute(sql, args) as cursor:

@@ -13,8 +13,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import utcnow
 from bot.errors import StoreLockedError
-from bot.memory.models import parse_time, utcnow
+from bot.memory.models import parse_time
 from bot.memory.schema import iso_or_none
 
 IMPORTED = "imported"  # the status of imported turns: history for training, never part of a live prompt
@@ -201,7 +202,7 @@ class TrainingStore:
                     " ORDER BY t.created_at, t.id LIMIT ?",
                     (scope, after[0], after[0], after[1], _PAGE),
                 ) as cursor:
-                    rows = await cursor.fetchall()
+                    rows = list(await cursor.fetchall())
                 for row in rows:
                     yield _history(row)
                 if len(rows) < _PAGE:
@@ -232,8 +233,9 @@ class TrainingStore:
 
     async def finetune_job(self, job_id: str | None = None) -> FinetuneJobRecord | None:
         """That job, or the one started last."""
+        args: tuple[str, ...] = ()
         if job_id is None:
-            sql, args = "SELECT * FROM finetune_jobs ORDER BY created_at DESC LIMIT 1", ()
+            sql = "SELECT * FROM finetune_jobs ORDER BY created_at DESC LIMIT 1"
         else:
             sql, args = "SELECT * FROM finetune_jobs WHERE id = ?", (job_id,)
         async with self.db.execute(sql, args) as cursor:

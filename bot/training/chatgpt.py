@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import ijson
 
@@ -78,7 +78,7 @@ class ParsedConversation:
 # -- the stream --------------------------------------------------------------
 
 
-def read_export(handle: BinaryIO) -> Iterator[Any]:
+def read_export(handle: IO[bytes]) -> Iterator[Any]:
     """Each conversation object of an export, parsed one at a time; a single-conversation file works too.
 
     Raises InvalidInputError for a file that is not a ChatGPT export, and ijson.JSONError where the JSON breaks.
@@ -96,7 +96,7 @@ def read_export(handle: BinaryIO) -> Iterator[Any]:
         raise InvalidInputError("expected ChatGPT's conversations.json: a JSON array of conversations")
 
 
-def _head(handle: BinaryIO) -> bytes:
+def _head(handle: IO[bytes]) -> bytes:
     peek = getattr(handle, "peek", None)
     head = peek(64)[:64] if peek else b""
     if head.startswith(b"\xef\xbb\xbf"):  # a byte-order mark that an editor added
@@ -162,24 +162,28 @@ def kept_branch(mapping: dict[str, Any], current: Any, notes: list[str]) -> list
     return path
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one where the export holds something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def _newest_leaf(mapping: dict[str, Any]) -> str | None:
     best: tuple[float, str] | None = None
     for node_id, node in mapping.items():
         if not isinstance(node, dict) or any(child in mapping for child in node.get("children") or []):
             continue
-        message = node.get("message") if isinstance(node.get("message"), dict) else {}
-        stamp = message.get("create_time") if isinstance(message.get("create_time"), int | float) else 0.0
-        if best is None or stamp >= best[0]:
-            best = (float(stamp), node_id)
+        stamp = _dict(node.get("message")).get("create_time")
+        seconds = float(stamp) if isinstance(stamp, int | float) else 0.0
+        if best is None or seconds >= best[0]:
+            best = (seconds, node_id)
     return best[1] if best else None
 
 
 def _read_message(node: dict[str, Any], message: dict[str, Any], at: datetime, into: ParsedConversation) -> None:
-    author = message.get("author") if isinstance(message.get("author"), dict) else {}
-    role = author.get("role")
-    content = message.get("content") if isinstance(message.get("content"), dict) else {}
+    role = _dict(message.get("author")).get("role")
+    content = _dict(message.get("content"))
     kind = content.get("content_type", "text")
-    metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+    metadata = _dict(message.get("metadata"))
     recipient = message.get("recipient") or "all"
     if kind == "model_editable_context":
         listed = [

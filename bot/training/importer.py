@@ -13,8 +13,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 from zoneinfo import ZoneInfo
 
 import ijson
@@ -41,7 +42,7 @@ class Source:
     open: Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-def _bar(total: int, desc: str, progress: bool) -> tqdm:
+def _bar(total: int, desc: str, progress: bool) -> tqdm[NoReturn]:
     return tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=not progress)
 
 
@@ -56,7 +57,7 @@ def chatgpt_sources(paths: list[Path]) -> list[Source]:
             files = sorted(path.glob("conversations*.json"))
             if not files:
                 raise InvalidInputError(f"{path} holds no conversations*.json")
-            found += [Source(str(f), f.stat().st_size, lambda f=f: f.open("rb")) for f in files]
+            found += [Source(str(f), f.stat().st_size, _opener(f)) for f in files]
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 members = sorted(
@@ -67,14 +68,17 @@ def chatgpt_sources(paths: list[Path]) -> list[Source]:
             if not members:
                 raise InvalidInputError(f"{path} has no conversations*.json inside")
             found += [
-                Source(f"{path}:{i.filename}", i.file_size, lambda p=path, n=i.filename: _ZipMember(p, n))
-                for i in members
+                Source(f"{path}:{i.filename}", i.file_size, partial(_ZipMember, path, i.filename)) for i in members
             ]
         elif path.is_file():
-            found.append(Source(str(path), path.stat().st_size, lambda p=path: p.open("rb")))
+            found.append(Source(str(path), path.stat().st_size, _opener(path)))
         else:
             raise InvalidInputError(f"No such file: {path}")
     return found
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
 
 
 @dataclass
@@ -102,7 +106,7 @@ async def import_chatgpt(
     try:
         with _bar(sum(s.size for s in sources), "chatgpt", progress) as bar:
             for source in sources:
-                done = bar.n
+                done = int(bar.n)
                 with source.open() as handle:
                     seen += await _read_chatgpt_file(source, handle, scope, writer, memories, bar, done)
                 bar.n = done + source.size
@@ -121,7 +125,7 @@ async def _read_chatgpt_file(
     scope: str,
     writer: HistoryWriter,
     memories: chatgpt.SavedMemories,
-    bar: tqdm,
+    bar: tqdm[NoReturn],
     start: int,
 ) -> int:
     report = writer.report

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
@@ -42,7 +42,7 @@ async def add_saved_memories(bank: MemoryBank, saved: list[chatgpt.SavedMemory],
     return await add_new(bank, new, None)
 
 
-async def add_new(bank: MemoryBank, items: list[NewMemory], bar: tqdm | None) -> tuple[int, int]:
+async def add_new(bank: MemoryBank, items: list[NewMemory], bar: tqdm[NoReturn] | None) -> tuple[int, int]:
     """Add the memories not stored yet, in embedding batches; returns (added, already there)."""
     fresh = []
     for item in items:

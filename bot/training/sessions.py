@@ -174,9 +174,8 @@ def read_markdown(text: str, file_name: str, speakers: Speakers, zone: ZoneInfo)
     """Messages of one Markdown transcript (one session a file)."""
     front, body = _front_matter(text)
     session = front.get("session") or Path(file_name).stem
-    day = _day(front.get("date")) or _day(
-        _FILE_DATE.search(file_name).group(1) if _FILE_DATE.search(file_name) else None
-    )
+    dated_name = _FILE_DATE.search(file_name)
+    day = _day(front.get("date")) or _day(dated_name.group(1) if dated_name else None)
     messages: list[SessionMessage] = []
     current: tuple[str, datetime | None, list[str]] | None = None
 
