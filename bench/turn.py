@@ -615,7 +615,7 @@ async def bench_size(
     start_of_bench = clock.now
     with tempfile.TemporaryDirectory(prefix="aiki-bench-turn-") as directory:
         tmp = Path(directory)
-        llm = OpenAICompatibleLLM(server.base_url, "sk-bench-key", "aiki-bench-model", 30.0, 0)
+        llm = OpenAICompatibleLLM(server.base_url, "sk-bench-key", "aiki-bench-model", 30.0, 0, 600)
         bank = MemoryBank(EdgeMemoryStore(tmp / "memory"), embedder)
         state = StateStore(tmp / "aiki.db")
         core = Consciousness(bank, state, llm, read_persona(None), OSLO, clock=clock, learn_facts=False)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.core import Consciousness
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
+    from bot.turn import Budgets
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def build_llm(settings: Settings) -> OpenAICompatibleLLM:
         model=settings.llm_model,
         timeout_s=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
+        max_reply_tokens=settings.llm_max_reply_tokens,
     )
 
 
@@ -97,7 +99,8 @@ async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
     persona = read_persona(settings.persona_file)
     async with open_memory(settings) as bank, open_state(settings) as state:
         llm = build_llm(settings)
-        core = Consciousness(bank, state, llm, persona, settings.zone)
+        budgets = Budgets(context_tokens=settings.prompt_tokens)
+        core = Consciousness(bank, state, llm, persona, settings.zone, budgets=budgets)
         try:
             await core.start()
             yield core

@@ -29,8 +29,9 @@ from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFi
 from bot.mood import MoodEvent, MoodEventKind, MoodState, appraise
 from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages
-from bot.retrieval import Recalled, estimate_tokens, rank
+from bot.retrieval import Recalled, rank
 from bot.state.store import StateStore, Turn
+from bot.tokens import estimate_tokens
 from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
 
 log = logging.getLogger(__name__)

@@ -49,6 +49,15 @@ class ContextTooLongError(LLMError):
     """The prompt is longer than the model's context window."""
 
 
+class EmptyAnswerError(ContextTooLongError, LLMUnavailableError):
+    """HTTP 200 with no text at all. llama.cpp's server answers a prompt over its window this way, so it is
+    treated as too long (the core trims and asks once more); an empty answer to the trimmed prompt is shown."""
+
+
+class ReplyCutOffError(LLMUnavailableError):
+    """The reply stopped before its end: `finish_reason: length`, or the stream closed without finishing."""
+
+
 class LLM(Protocol):
     @property
     def model(self) -> str: ...
@@ -124,20 +133,20 @@ def _is_context_error(code: object, message: str) -> bool:
 class OpenAICompatibleLLM:
     """`AsyncOpenAI` with our timeout and bounded retries (the SDK's 600 s / 2 retries are wrong for chat)."""
 
-    def __init__(self, base_url: str, api_key: str, model: str, timeout_s: float, max_retries: int) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, model: str, timeout_s: float, max_retries: int, max_reply_tokens: int
+    ) -> None:
         self._client = AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=max_retries
         )
         self._base_url = base_url
         self._model = model
         self._timeout_s = timeout_s
+        self._max_reply_tokens = max_reply_tokens
 
     @property
     def model(self) -> str:
         return self._model
-
-    def use_model(self, model: str) -> None:
-        self._model = model
 
     async def close(self) -> None:
         await self._client.close()
@@ -194,7 +203,29 @@ class OpenAICompatibleLLM:
         raise exc
 
     def _request(self, messages: Sequence[ChatMessage], temperature: float) -> dict[str, Any]:
-        return {"model": self._model, "messages": [m.as_dict() for m in messages], "temperature": temperature}
+        return {
+            "model": self._model,
+            "messages": [m.as_dict() for m in messages],
+            "temperature": temperature,
+            "max_tokens": self._max_reply_tokens,  # a runaway reply costs the person money and time
+        }
+
+    def _empty(self) -> LLMError:
+        return self._fail(
+            "the answer held no text (over the model's window?)",
+            EmptyAnswerError("My language model sent an empty answer. Try again in a moment."),
+        )
+
+    def _cut_off(self, finish: str | None) -> LLMError:
+        if finish == "length":
+            return self._fail(
+                f"the reply reached max_tokens={self._max_reply_tokens}",
+                ReplyCutOffError("my reply hit its length limit (AIKI_LLM_MAX_REPLY_TOKENS)"),
+            )
+        return self._fail(
+            "the stream closed before the reply finished",
+            ReplyCutOffError("my language model stopped before the end of the reply"),
+        )
 
     def _too_slow(self) -> LLMError:
         return self._fail(
@@ -202,20 +233,23 @@ class OpenAICompatibleLLM:
             LLMUnavailableError("My language model took too long to answer. Try again in a moment."),
         )
 
-    def _chunk_text(self, chunk: Any) -> str | None:
+    def _chunk_text(self, chunk: Any) -> tuple[str | None, str | None]:
+        """The chunk's text and its finish reason, if it carries one."""
         error = (chunk.model_extra or {}).get("error")
         if error:  # OpenRouter: an error event in the middle of the stream
             raise self._fail(
                 f"error event mid-stream: {_provider_message({'error': error})}",
                 LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
             )
-        if not chunk.choices or not chunk.choices[0].delta:
-            return None
-        return chunk.choices[0].delta.content
+        if not chunk.choices:
+            return None, None
+        choice = chunk.choices[0]
+        return (choice.delta.content if choice.delta else None), choice.finish_reason
 
     async def stream(self, messages: Sequence[ChatMessage], temperature: float) -> AsyncIterator[str]:
         stripper = ReasoningStripper()
         produced = False
+        finish: str | None = None
         try:
             # The person waits for the first words: those, retries included, must come within the timeout.
             # After that the SDK's read timeout guards each gap between chunks.
@@ -230,7 +264,8 @@ class OpenAICompatibleLLM:
                 chunk = pending.pop() if pending else await anext(chunks, None)
                 if chunk is None:
                     break
-                delta = self._chunk_text(chunk)
+                delta, finished = self._chunk_text(chunk)
+                finish = finished or finish
                 text = stripper.feed(delta) if delta else ""
                 if text:
                     produced = True
@@ -246,10 +281,9 @@ class OpenAICompatibleLLM:
             produced = True
             yield tail
         if not produced:
-            raise self._fail(
-                "the stream ended without any text",
-                LLMUnavailableError("My language model sent an empty answer. Try again in a moment."),
-            )
+            raise self._empty()
+        if finish is None or finish == "length":  # a stream that just stopped, or the max_tokens limit
+            raise self._cut_off(finish)
 
     async def complete(self, messages: Sequence[ChatMessage], temperature: float, json_mode: bool = False) -> str:
         request = self._request(messages, temperature)
@@ -273,4 +307,9 @@ class OpenAICompatibleLLM:
                 "answer without choices",
                 LLMUnavailableError("My language model sent an empty answer. Try again in a moment."),
             )
-        return strip_reasoning(response.choices[0].message.content or "")
+        text = strip_reasoning(response.choices[0].message.content or "")
+        if not text:
+            raise self._empty()
+        if response.choices[0].finish_reason == "length":
+            raise self._cut_off("length")
+        return text

@@ -12,8 +12,9 @@ from bot.llm import ChatMessage
 from bot.memory.models import OriginSource
 from bot.mood import MoodState
 from bot.persona import Persona
-from bot.retrieval import Recalled, estimate_tokens
+from bot.retrieval import Recalled
 from bot.state.store import Turn
+from bot.tokens import estimate_tokens
 
 MEMORY_OPEN, MEMORY_CLOSE = "<memories>", "</memories>"
 _ORIGIN_WORDS = {

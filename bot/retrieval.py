@@ -11,14 +11,10 @@ import re
 from dataclasses import dataclass
 
 from bot.memory.models import ScoredMemory
+from bot.tokens import estimate_tokens
 
 DUPLICATE_OVERLAP = 0.8
 _WORD = re.compile(r"\w+")
-
-
-def estimate_tokens(text: str) -> int:
-    """~4 characters a token for English, a little less for Norwegian; cheap and good enough for budgets."""
-    return len(text) // 3 + 1
 
 
 @dataclass(frozen=True)

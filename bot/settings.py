@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
+    # The model's context window in tokens, and the most a reply may use (sent as max_tokens); prompts are
+    # fitted into the difference. Set the window to the model's real one (llama.cpp: its -c / --ctx-size).
+    llm_context_tokens: int = Field(default=8_192, ge=1_024, le=2_000_000)
+    llm_max_reply_tokens: int = Field(default=600, ge=32, le=100_000)
 
     # Embeddings
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
@@ -116,6 +120,20 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @model_validator(mode="after")
+    def _reply_fits_the_window(self) -> Settings:
+        if self.llm_max_reply_tokens > self.llm_context_tokens // 2:
+            raise ValueError(
+                f"{ENV_PREFIX}LLM_MAX_REPLY_TOKENS ({self.llm_max_reply_tokens}) must be at most half of "
+                f"{ENV_PREFIX}LLM_CONTEXT_TOKENS ({self.llm_context_tokens}): the prompt needs the rest"
+            )
+        return self
+
+    @property
+    def prompt_tokens(self) -> int:
+        """What a prompt may use: the window less the room kept for the reply."""
+        return self.llm_context_tokens - self.llm_max_reply_tokens
 
     @model_validator(mode="after")
     def _server_needs_url(self) -> Settings:

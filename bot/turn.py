@@ -68,6 +68,6 @@ class Prepared:
 
 @dataclass
 class Budgets:
-    context_tokens: int = 6_000
+    context_tokens: int = 6_000  # what a prompt may use: AIKI_LLM_CONTEXT_TOKENS less AIKI_LLM_MAX_REPLY_TOKENS
     memory_tokens: int = 1_200
     history_turns: int = 12

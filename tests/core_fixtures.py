@@ -57,8 +57,9 @@ def build_core(
     api_key: str = "sk-test-key",
     max_retries: int = 0,
     budgets: Budgets | None = None,
+    max_reply_tokens: int = 600,
 ) -> Consciousness:
-    llm = OpenAICompatibleLLM(server.base_url, api_key, "aiki-test-model", timeout_s, max_retries)
+    llm = OpenAICompatibleLLM(server.base_url, api_key, "aiki-test-model", timeout_s, max_retries, max_reply_tokens)
     bank = MemoryBank(EdgeMemoryStore(tmp_path / "memory"), embedder)
     state = StateStore(tmp_path / "aiki.db")
     return Consciousness(bank, state, llm, read_persona(None), OSLO, clock=clock, budgets=budgets)

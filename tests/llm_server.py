@@ -132,6 +132,30 @@ class ContextTooLong:
 
 
 @dataclass(frozen=True)
+class SilentOverflow:
+    """llama.cpp's server over its window: HTTP 200 and an empty stream (or empty content) when the messages
+    total more than ``max_prompt_chars`` characters, else answer ``then`` (or normally if None)."""
+
+    max_prompt_chars: int
+    then: Reply | None = None
+
+
+@dataclass(frozen=True)
+class StreamEndsEarly:
+    """Stream ``parts``, then close the connection cleanly without a finish reason or ``[DONE]``
+    (a proxy or server that gave up). Non-streaming requests get the parts joined, finish_reason null."""
+
+    parts: tuple[str, ...] = ("I was saying that ",)
+
+
+@dataclass(frozen=True)
+class LengthCut:
+    """Stream ``parts`` and finish with ``finish_reason: "length"``: the reply hit ``max_tokens``."""
+
+    parts: tuple[str, ...] = ("This is a long answer that ",)
+
+
+@dataclass(frozen=True)
 class Chunked:
     """Stream exactly these content parts, one chunk each (joined when not streaming)."""
 
@@ -147,6 +171,9 @@ Fault: TypeAlias = (
     | Hang
     | DropConnection
     | ContextTooLong
+    | SilentOverflow
+    | StreamEndsEarly
+    | LengthCut
     | Chunked
 )
 Reply: TypeAlias = str | Fault
@@ -507,10 +534,14 @@ class _Handler(BaseHTTPRequestHandler):
         reply, normal = self.fake._next_reply(body)
         stream = bool(body.get("stream"))
         # Unwrap the "wait/check, then answer" faults.
-        while isinstance(reply, (Delay, ContextTooLong)):
+        while isinstance(reply, (Delay, ContextTooLong, SilentOverflow)):
             if isinstance(reply, Delay):
                 if self.fake._stopping.wait(reply.seconds):
                     raise _Abort
+            elif isinstance(reply, SilentOverflow):
+                if sum(len(t) for t in _message_texts(body)) > reply.max_prompt_chars:
+                    reply = Chunked([])
+                    break
             else:
                 size = sum(len(t) for t in _message_texts(body))
                 if size > reply.max_prompt_chars:
@@ -540,13 +571,14 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send_json(200, obj)
         else:
-            scripted = isinstance(reply, (MidStreamError, Chunked))
-            parts = list(reply.parts) if scripted else _split_words(reply)
+            scripted = isinstance(reply, (MidStreamError, Chunked, StreamEndsEarly, LengthCut))
+            parts = list(reply.parts) if scripted else _split_words(str(reply))
+            finish = {StreamEndsEarly: None, LengthCut: "length"}.get(type(reply), "stop")
             if stream:
                 error = reply if isinstance(reply, MidStreamError) else None
-                self._send_sse(self._stream_events(body, parts, error))
+                self._send_sse(self._stream_events(body, parts, error, finish))
             else:
-                self._send_json(200, self._completion(body, "".join(parts)))
+                self._send_json(200, self._completion(body, "".join(parts), finish))
 
     def _completion_base(self, body: dict[str, Any], obj: str) -> dict[str, Any]:
         return {
@@ -563,12 +595,12 @@ class _Handler(BaseHTTPRequestHandler):
         completion = len(content) // 4 + 1
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
-    def _completion(self, body: dict[str, Any], content: str) -> dict[str, Any]:
+    def _completion(self, body: dict[str, Any], content: str, finish: str | None = "stop") -> dict[str, Any]:
         return self._completion_base(body, "chat.completion") | {
             "choices": [
                 {
                     "index": 0,
-                    "finish_reason": "stop",
+                    "finish_reason": finish,
                     "logprobs": None,
                     "message": {"role": "assistant", "content": content, "refusal": None},
                 }
@@ -576,7 +608,9 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": self._usage(body, content),
         }
 
-    def _stream_events(self, body: dict[str, Any], parts: list[str], error: MidStreamError | None) -> Iterator[Any]:
+    def _stream_events(
+        self, body: dict[str, Any], parts: list[str], error: MidStreamError | None, finish: str | None = "stop"
+    ) -> Iterator[Any]:
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return self._completion_base(body, "chat.completion.chunk") | {
                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
@@ -589,7 +623,9 @@ class _Handler(BaseHTTPRequestHandler):
             # OpenRouter's mid-stream failure: an error payload, then the stream just ends.
             yield {"error": {"message": error.message, "code": error.code}}
             return
-        yield chunk({}, "stop")
+        if finish is None:
+            return  # the stream stops: no finish reason, no [DONE]
+        yield chunk({}, finish)
         if (body.get("stream_options") or {}).get("include_usage"):
             yield self._completion_base(body, "chat.completion.chunk") | {
                 "choices": [],

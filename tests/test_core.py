@@ -13,7 +13,7 @@ import pytest
 from bot.core import Budgets, Consciousness, Incoming, Person
 from bot.embedder import FastEmbedder
 from bot.errors import InvalidInputError
-from bot.llm import LLMError, LLMRejectedError, LLMUnavailableError
+from bot.llm import LLMError, LLMRejectedError, LLMUnavailableError, ReplyCutOffError
 from bot.logs import RedactSecrets
 from bot.memory.bank import NewMemory
 from bot.memory.models import IDENTITY_SCOPE, MemoryKind, SearchFilter
@@ -26,8 +26,11 @@ from tests.llm_server import (
     DropConnection,
     FakeLLMServer,
     Http200Error,
+    LengthCut,
     MidStreamError,
     MissingChoices,
+    SilentOverflow,
+    StreamEndsEarly,
     payment_required,
     rate_limited,
     server_error,
@@ -132,6 +135,10 @@ FAULTS = [
     pytest.param(MidStreamError(["Hei, jeg "], "provider died"), LLMUnavailableError, "stopped", id="error-mid-stream"),
     pytest.param(MissingChoices(), LLMUnavailableError, "empty", id="choices-missing"),
     pytest.param(DropConnection(), LLMUnavailableError, "reach", id="connection-dropped"),
+    # A real model's reply that runs into max_tokens, and a stream that closes without a finish: cut off, so the
+    # partial reply is never stored or learned as if AIKI had said it all.
+    pytest.param(LengthCut(), ReplyCutOffError, "length limit", id="finish-reason-length"),
+    pytest.param(StreamEndsEarly(), ReplyCutOffError, "before the end", id="stream-without-done"),
 ]
 
 
@@ -202,6 +209,34 @@ async def test_a_prompt_too_long_for_the_model_is_trimmed_but_keeps_persona_and_
     assert "I am AIKI" in system_of(second)
     assert second["messages"][-1]["content"] == "Og hva husker du om historiene mine?"
     server.clear_faults()
+    await close_core(core)
+
+
+async def test_a_silent_overflow_200_with_an_empty_stream_is_trimmed_and_retried(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock
+) -> None:
+    """llama.cpp's server over its window answers 200 and nothing; AIKI trims as for a 400, not "empty answer"."""
+    core = await open_core(build_core(tmp_path, embedder, server, clock, budgets=Budgets(context_tokens=20_000)))
+    for i in range(12):
+        await say(core, JOVNNA, f"Her er en lang historie nummer {i}: " + "ord " * 400)
+    server.reset()
+    replies.chat = ["Kort svar."]
+    server.responder = replies
+    server.fail_with(SilentOverflow(max_prompt_chars=6_000))
+    assert await say(core, JOVNNA, "Og hva husker du om historiene mine?") == "Kort svar."
+    first, second = chat_bodies(server)[:2]
+    assert len(str(second["messages"])) < 6_000 < len(str(first["messages"]))
+    assert second["messages"][-1]["content"] == "Og hva husker du om historiene mine?"
+    server.clear_faults()
+    await close_core(core)
+
+
+async def test_every_reply_is_bounded_by_the_configured_max_tokens(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock
+) -> None:
+    core = await open_core(build_core(tmp_path, embedder, server, clock, max_reply_tokens=321))
+    await say(core, JOVNNA, "Fortell meg alt om Tromsø")
+    assert {body["max_tokens"] for body in chat_bodies(server)} == {321}  # the reply and the fact extraction
     await close_core(core)
 
 

@@ -74,3 +74,12 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.llm_model == "llama3.1:8b"
     assert settings.edge_path == Path("/srv/aiki/memory")
+
+
+def test_the_reply_must_leave_room_for_the_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIKI_LLM_CONTEXT_TOKENS", "4096")
+    monkeypatch.setenv("AIKI_LLM_MAX_REPLY_TOKENS", "3000")
+    with pytest.raises(ConfigError, match="AIKI_LLM_MAX_REPLY_TOKENS"):
+        load_settings()
+    monkeypatch.setenv("AIKI_LLM_MAX_REPLY_TOKENS", "512")
+    assert load_settings().prompt_tokens == 4096 - 512

@@ -24,9 +24,9 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from bot import tokens
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn
-from bot.training import tokens
 from bot.training.scrub import Scrubber
 
 SESSION_GAP = timedelta(hours=6)

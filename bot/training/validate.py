@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.training import tokens
+from bot import tokens
 
 MIN_EXAMPLES = 10
 MAX_TOKENS_PER_EXAMPLE = 16_385  # the cookbook's limit; newer models allow more (--max-tokens)
@@ -202,5 +202,5 @@ def _measure(messages: list[dict[str, Any]], result: Validation) -> None:
     result.partly_weighted += any(m.get("weight") == 0 for m in messages if m.get("role") == "assistant")
     result.lengths.append(tokens.example_tokens(messages))
     result.assistant_tokens.append(
-        sum(tokens.estimate(str(m.get("content") or "")) for m in messages if m.get("role") == "assistant")
+        sum(tokens.estimate_tokens(str(m.get("content") or "")) for m in messages if m.get("role") == "assistant")
     )

@@ -1,4 +1,7 @@
-"""Token counts without a tokenizer download (tiktoken fetches its encodings at first use; this machine can't).
+"""The one token estimator: prompt budgets, memory budgets and training files all count with it.
+
+No tokenizer download (tiktoken fetches its encodings at first use; offline machines can't, and AIKI talks to
+any model, whose tokenizer it does not have).
 
 An estimate: the larger of characters / 4 and words x 1.3 (English averages ~4 characters a token, Norwegian
 and code run denser, which the word count catches). Per message it adds the chat format's overhead the OpenAI
@@ -17,7 +20,7 @@ PER_NAME = 1
 REPLY_PRIMING = 3
 
 
-def estimate(text: str) -> int:
+def estimate_tokens(text: str) -> int:
     if not text:
         return 0
     return math.ceil(max(len(text) / 4, len(text.split()) * 1.3))
@@ -26,7 +29,7 @@ def estimate(text: str) -> int:
 def message_tokens(message: dict[str, Any]) -> int:
     content = message.get("content")
     text = content if isinstance(content, str) else ""
-    return PER_MESSAGE + estimate(text) + (PER_NAME if message.get("name") else 0)
+    return PER_MESSAGE + estimate_tokens(text) + (PER_NAME if message.get("name") else 0)
 
 
 def example_tokens(messages: Sequence[dict[str, Any]]) -> int:
