@@ -50,6 +50,6 @@ async def learn_from_exchange(
         await bank.store.update_payload(scope, memory.id, memory.with_changes(last_recalled_at=now))
     if not extract_facts_too:
         return
-    for fact in await extract_facts(llm, incoming.person.name or "the person", text, reply):
-        outcome, _ = await learn_fact(bank, scope, fact, incoming.origin, now)
+    for fact in await extract_facts(llm, incoming.person.name or "the person", text):
+        outcome, _ = await learn_fact(bank, llm, scope, fact, incoming.origin, now)
         log.info("fact %s for %s (key %s)", outcome, scope, fact.key)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import Budgets, Consciousness, Incoming, Person
 from bot.embedder import FastEmbedder
+from bot.facts import DECISION_PROMPT
 from bot.llm import OpenAICompatibleLLM
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
@@ -40,10 +41,14 @@ class Replies:
 
     chat: list[str] = field(default_factory=list)
     facts: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda body: []
+    # The fact-update step (bot/facts.py DECISION_PROMPT); by default an answer the rules must replace.
+    decide: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: {}
     default: str = "Hei! Fortell meg mer."
 
     def __call__(self, body: dict[str, Any]) -> str:
         if body.get("response_format", {}).get("type") == "json_object":
+            if body["messages"][0]["content"] == DECISION_PROMPT:
+                return json.dumps(self.decide(body))
             return json.dumps({"facts": self.facts(body)})
         return self.chat.pop(0) if self.chat else self.default
 

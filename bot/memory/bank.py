@@ -89,6 +89,10 @@ class MemoryBank:
     async def add_one(self, new: NewMemory) -> Memory:
         return (await self.add([new]))[0]
 
+    async def update(self, scope: str, memory_id: str, changed: Memory) -> None:
+        """Store a memory's changed payload (importance, superseded_by, last recall); its text and vectors stay."""
+        await self.store.update_payload(scope, memory_id, changed)
+
     async def search(self, query: str, where: SearchFilter, limit: int = 10) -> list[ScoredMemory]:
         """By meaning alone; scores are cosine similarities (fact de-duplication compares them to thresholds)."""
         vector = await self.embedder.embed_query(query)
