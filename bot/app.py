@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from bot.core import Consciousness
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
-    from bot.turn import Budgets
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +94,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
     from bot.core import Consciousness
     from bot.persona import read_persona
+    from bot.turn import Budgets
 
     persona = read_persona(settings.persona_file)
     async with open_memory(settings) as bank, open_state(settings) as state:
