@@ -27,7 +27,7 @@ from bot.learning import learn_from_exchange
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
-from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, felt
+from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages
 from bot.retrieval import Recalled, rank
@@ -101,22 +101,9 @@ class Consciousness:
         mood = await self.current_mood(scope)
         if not events:
             return mood
-        recorded = []
-        for event in events:
-            mood = mood.moved(event.d_valence, event.d_arousal)
-            recorded.append(
-                MoodEvent(
-                    event.kind,
-                    event.reason,
-                    event.d_valence,
-                    event.d_arousal,
-                    event.created_at,
-                    mood.valence,
-                    mood.arousal,
-                )
-            )
+        mood, recorded = apply(mood, events)
         await self.state.save_mood(scope, mood, recorded)
-        return felt(mood, recorded)
+        return mood
 
     async def mood_report(self, person: Person, days: int = 7) -> MoodReport:
         since = self.clock() - timedelta(days=days)

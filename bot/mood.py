@@ -195,3 +195,12 @@ def felt(mood: MoodState, events: Iterable[MoodEvent]) -> MoodState:
         return replace(mood, feeling=None)
     latest = max(e.created_at for e in recent)
     return replace(mood, feeling=strongest(e.kind for e in recent if e.created_at == latest))
+
+
+def apply(mood: MoodState, events: list[MoodEvent]) -> tuple[MoodState, list[MoodEvent]]:
+    """The mood after events in order, named by their feeling, and each event with the state it left (as stored)."""
+    recorded = []
+    for event in events:
+        mood = mood.moved(event.d_valence, event.d_arousal)
+        recorded.append(replace(event, valence_after=mood.valence, arousal_after=mood.arousal))
+    return felt(mood, recorded), recorded
