@@ -143,7 +143,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_mood_explain_json(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["mood", "explain", "--json", "I'm so exhausted, I haven't slept in two days."]) == 0
+    assert main(["mood", "explain", "--json", "I'm so exhausted, I haven't slept in two days."], clock=lambda: NOW) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["mood"] == "concerned"
     assert [e["kind"] for e in printed["events"]] == ["person_distressed"]
@@ -151,6 +151,6 @@ def test_mood_explain_json(cli_env: None, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_mood_explain_in_words(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["mood", "explain", "No thanks, I'll do it myself."]) == 0
+    assert main(["mood", "explain", "No thanks, I'll do it myself."], clock=lambda: NOW) == 0
     out = capsys.readouterr().out
     assert "events: none" in out and "thanked" not in out and "intention: ask_follow_up" in out
