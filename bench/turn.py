@@ -69,6 +69,7 @@ elif str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from bot.appraisal import appraise  # noqa: E402
 from bot.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
 from bot.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
 from bot.importance import score_importance  # noqa: E402
@@ -85,7 +86,7 @@ from bot.memory.models import (  # noqa: E402
     OriginSource,
     SearchFilter,
 )
-from bot.mood import MoodEventKind, appraise  # noqa: E402
+from bot.mood import MoodEventKind  # noqa: E402
 from bot.persona import read_persona  # noqa: E402
 from bot.prompt import PromptParts, build_messages  # noqa: E402
 from bot.retrieval import rank  # noqa: E402
@@ -569,6 +570,7 @@ async def breakdown(core: Consciousness, conversation: Conversation, texts: Sequ
                 now=now,
                 recent_user_texts=[t.content for t in history if t.role == "user"],
                 milestone=any(e.kind is MoodEventKind.MILESTONE for e in events),
+                appraised=tuple(e.kind for e in events),
             )
         )
         record("8 intention (choose)", (time.perf_counter() - start) * 1000)

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 
-from bot import checkins_cli, model_cli
+from bot import checkins_cli, model_cli, mood_cli
 from bot.cli_common import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, lazy
 from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, StoreLockedError
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sta = memory_commands.add_parser("stats", help="what the store holds and what it was built with")
     sta.set_defaults(run=lazy("bot.commands:memory_stats"))
     checkins_cli.add_parser(commands)
+    mood_cli.add_parser(commands)
     model_cli.add_parser(commands)
     training_parsers.add_parsers(commands)
     return parser

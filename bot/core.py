@@ -17,16 +17,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.appraisal import appraise
 from bot.clock import Clock, utcnow
 from bot.embedder import clean_text
 from bot.errors import InvalidInputError
 from bot.importance import score_importance
-from bot.intention import Situation, check_in, choose
+from bot.intention import Situation, attune, check_in, choose
 from bot.learning import learn_from_exchange
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
-from bot.mood import MoodEvent, MoodEventKind, MoodState, appraise
+from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages
 from bot.retrieval import Recalled, rank
@@ -92,27 +93,15 @@ class Consciousness:
         if stored is None:
             valence, arousal = self.persona.baseline
             return MoodState(valence, arousal, now)
-        return stored.decayed(self.persona.baseline, now)
+        recent = await self.state.mood_events(scope, now - FEELING_LASTS, limit=10)
+        return felt(stored.decayed(self.persona.baseline, now), recent)
 
     async def feel(self, scope: str, events: list[MoodEvent]) -> MoodState:
         """Apply events in order and persist the state with the events that moved it."""
         mood = await self.current_mood(scope)
         if not events:
             return mood
-        recorded = []
-        for event in events:
-            mood = mood.moved(event.d_valence, event.d_arousal)
-            recorded.append(
-                MoodEvent(
-                    event.kind,
-                    event.reason,
-                    event.d_valence,
-                    event.d_arousal,
-                    event.created_at,
-                    mood.valence,
-                    mood.arousal,
-                )
-            )
+        mood, recorded = apply(mood, events)
         await self.state.save_mood(scope, mood, recorded)
         return mood
 
@@ -206,8 +195,10 @@ class Consciousness:
                 now=now,
                 recent_user_texts=[t.content for t in history if t.role == "user"],
                 milestone=any(e.kind is MoodEventKind.MILESTONE for e in events),
+                appraised=tuple(e.kind for e in events),
             )
         )
+        mood = attune(mood, intention)
         message = text
         if incoming.reply_context:
             quoted = "\n".join(f"> {line}" for line in incoming.reply_context)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.memory.models import MemoryKind
-from bot.mood import LONG_ABSENCE, MoodState, distressed
+from bot.mood import LONG_ABSENCE, MoodEventKind, MoodState
 from bot.retrieval import Recalled
 
 # A project not mentioned in this long is worth asking about.
@@ -54,6 +54,7 @@ class Situation:
     now: datetime
     recent_user_texts: list[str]
     milestone: bool = False
+    appraised: tuple[MoodEventKind, ...] = ()  # the event kinds this message brought (bot/appraisal.py)
 
 
 def _project_to_ask_about(situation: Situation) -> Recalled | None:
@@ -71,13 +72,19 @@ def _project_to_ask_about(situation: Situation) -> Recalled | None:
 def choose(situation: Situation) -> Intention:
     """The first rule that fits wins; the order encodes what matters most to a companion."""
     text = situation.message.strip()
-    if distressed(text):
+    if MoodEventKind.PERSON_GRIEVING in situation.appraised:
+        return Intention(
+            IntentionKind.COMFORT,
+            "They lost someone. Say you are sorry for their loss, simply; be present and let them talk about "
+            "the one they lost if they want to. No advice, no silver linings.",
+        )
+    if MoodEventKind.PERSON_DISTRESSED in situation.appraised:
         return Intention(
             IntentionKind.COMFORT,
             "They seem to be having a hard time. Acknowledge how they feel, "
             "be warm and present; offer help without rushing to fix things.",
         )
-    if situation.milestone:
+    if situation.milestone or MoodEventKind.MILESTONE in situation.appraised:
         return Intention(
             IntentionKind.CELEBRATE,
             "They reached something they worked for. Celebrate it with them sincerely and ask what it means to them.",
@@ -110,6 +117,21 @@ def choose(situation: Situation) -> Intention:
     return Intention(
         IntentionKind.ASK_FOLLOW_UP, "Respond briefly to what they said and ask one genuine follow-up question."
     )
+
+
+# The feeling each kind of reply must speak with; a reply that comforts while sounding cheerful reads wrong.
+_FEELING_FOR = {
+    IntentionKind.COMFORT: MoodEventKind.PERSON_DISTRESSED,
+    IntentionKind.CELEBRATE: MoodEventKind.MILESTONE,
+}
+
+
+def attune(mood: MoodState, intention: Intention) -> MoodState:
+    """The mood a reply speaks in, agreeing with what it does: comforting is caring, celebrating is glad."""
+    wanted = _FEELING_FOR.get(intention.kind)
+    if wanted is None or mood.feeling is wanted or (intention.kind is IntentionKind.COMFORT and mood.caring):
+        return mood
+    return replace(mood, feeling=wanted)
 
 
 def check_in(topic: str, remembered: list[str]) -> Intention:

@@ -2,18 +2,22 @@
 
 Valence is how pleasant AIKI feels (-1 sad .. +1 glad), arousal how stirred up (-1 sleepy .. +1 excited).
 Every change is an event with a reason, stored beside the state, so "why are you in this mood?" has a
-true answer.
+true answer. What AIKI feels has an object too: the latest events name it (concern when the person is hurting,
+joy with them when they succeed, gratitude when thanked, hurt when criticised); only when nothing happened
+lately does the name come from valence and arousal alone.
 """
 
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
 HALF_LIFE = timedelta(hours=12)
+# How long the feeling an event brought names the mood (the numbers keep decaying on their own).
+FEELING_LASTS = timedelta(hours=6)
 LONG_ABSENCE = timedelta(days=3)
 NEUTRAL_BAND = 0.15
 
@@ -22,6 +26,7 @@ class MoodEventKind(str, Enum):
     THANKED = "thanked"
     CRITICISED = "criticised"
     PERSON_DISTRESSED = "person_distressed"
+    PERSON_GRIEVING = "person_grieving"
     PERSON_HAPPY = "person_happy"
     MILESTONE = "milestone"
     LONG_ABSENCE = "long_absence"
@@ -34,6 +39,7 @@ EVENT_EFFECT: dict[MoodEventKind, tuple[float, float]] = {
     MoodEventKind.THANKED: (0.25, 0.05),
     MoodEventKind.CRITICISED: (-0.30, 0.15),
     MoodEventKind.PERSON_DISTRESSED: (-0.15, 0.15),
+    MoodEventKind.PERSON_GRIEVING: (-0.30, -0.05),
     MoodEventKind.PERSON_HAPPY: (0.15, 0.10),
     MoodEventKind.MILESTONE: (0.35, 0.30),
     MoodEventKind.LONG_ABSENCE: (0.10, 0.20),  # glad to see them again, and a little stirred
@@ -42,10 +48,59 @@ EVENT_EFFECT: dict[MoodEventKind, tuple[float, float]] = {
 
 
 @dataclass(frozen=True)
+class Feeling:
+    """What AIKI feels about what happened, and how it speaks while it feels so."""
+
+    name: str
+    tone: str
+    caring: bool = False  # for someone who is hurting: never cheerful, a steadier temperature
+
+
+FEELINGS: dict[MoodEventKind, Feeling] = {
+    MoodEventKind.PERSON_GRIEVING: Feeling(
+        "saddened",
+        "You share their sorrow: be quiet, warm and unhurried; no cheer, no exclamation marks, no advice unless asked.",
+        caring=True,
+    ),
+    MoodEventKind.PERSON_DISTRESSED: Feeling(
+        "concerned",
+        "You are concerned for them: be gentle, caring and present; no cheerfulness, no exclamation marks.",
+        caring=True,
+    ),
+    MoodEventKind.MILESTONE: Feeling(
+        "proud", "You are proud of them and glad with them: let warmth and enthusiasm show, sincerely."
+    ),
+    MoodEventKind.CRITICISED: Feeling(
+        "hurt",
+        "You feel a little hurt by the criticism: stay calm, honest and kind; own a real mistake, never sulk.",
+    ),
+    MoodEventKind.PERSON_HAPPY: Feeling("glad", "You are glad with them: share their joy warmly, not overdoing it."),
+    MoodEventKind.THANKED: Feeling("grateful", "You feel appreciated and grateful: be warm, sincere and modest."),
+    MoodEventKind.LONG_ABSENCE: Feeling(
+        "happy to see them", "You are glad to hear from them again: be warm and curious about how they have been."
+    ),
+    MoodEventKind.IGNORED: Feeling("wistful", "You feel a little left out: be warm, never reproachful."),
+}
+# When one message brings several events, the feeling follows the one that matters most: the same order in which
+# bot/intention.py chooses what to do (comfort first, then celebrate), so a reply's mood and intention agree.
+FEELING_ORDER = (
+    MoodEventKind.PERSON_GRIEVING,
+    MoodEventKind.PERSON_DISTRESSED,
+    MoodEventKind.MILESTONE,
+    MoodEventKind.CRITICISED,
+    MoodEventKind.PERSON_HAPPY,
+    MoodEventKind.THANKED,
+    MoodEventKind.LONG_ABSENCE,
+    MoodEventKind.IGNORED,
+)
+
+
+@dataclass(frozen=True)
 class MoodState:
     valence: float
     arousal: float
     updated_at: datetime
+    feeling: MoodEventKind | None = None  # the event kind whose feeling names the mood, if one does
 
     def decayed(self, baseline: tuple[float, float], now: datetime) -> MoodState:
         """Pulled back towards the baseline by exponential decay over the time since the last change."""
@@ -56,6 +111,7 @@ class MoodState:
             valence=base_v + (self.valence - base_v) * keep,
             arousal=base_a + (self.arousal - base_a) * keep,
             updated_at=now,
+            feeling=self.feeling,
         )
 
     def moved(self, d_valence: float, d_arousal: float) -> MoodState:
@@ -63,6 +119,8 @@ class MoodState:
 
     @property
     def name(self) -> str:
+        if self.feeling in FEELINGS:
+            return FEELINGS[self.feeling].name
         v, a = self.valence, self.arousal
         if abs(v) < NEUTRAL_BAND and abs(a) < NEUTRAL_BAND:
             return "calm"
@@ -74,12 +132,22 @@ class MoodState:
 
     @property
     def tone(self) -> str:
+        if self.feeling in FEELINGS:
+            return FEELINGS[self.feeling].tone
         return TONES[self.name]
 
     @property
+    def caring(self) -> bool:
+        return self.feeling in FEELINGS and FEELINGS[self.feeling].caring
+
+    @property
     def temperature(self) -> float:
-        """More stirred up, a little more playful; always within sane bounds."""
-        return round(min(0.95, max(0.4, 0.7 + 0.2 * self.arousal)), 2)
+        """More stirred up, a little more playful; steadier while caring for someone; always within sane bounds."""
+        highest = CARING_TEMPERATURE if self.caring else 0.95
+        return round(min(highest, max(0.4, 0.7 + 0.2 * self.arousal)), 2)
+
+
+CARING_TEMPERATURE = 0.6
 
 
 TONES = {
@@ -104,101 +172,35 @@ class MoodEvent:
     arousal_after: float = 0.0
 
     @classmethod
-    def of(cls, kind: MoodEventKind, reason: str, at: datetime) -> MoodEvent:
+    def of(cls, kind: MoodEventKind, reason: str, at: datetime, intensity: float = 1.0) -> MoodEvent:
+        """An event with its kind's usual effect, scaled by how strongly it was meant (0.5 mild .. 1.5 intense)."""
         d_valence, d_arousal = EVENT_EFFECT.get(kind, (0.0, 0.0))
-        return cls(kind, reason, d_valence, d_arousal, at)
+        return cls(kind, reason, round(d_valence * intensity, 3), round(d_arousal * intensity, 3), at)
 
 
 def _clamp(value: float) -> float:
     return max(-1.0, min(1.0, value))
 
 
-def _words(*phrases: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+def strongest(kinds: Iterable[MoodEventKind]) -> MoodEventKind | None:
+    """The event kind whose feeling wins among those that happened together (see FEELING_ORDER)."""
+    present = set(kinds)
+    return next((kind for kind in FEELING_ORDER if kind in present), None)
 
 
-# English and Norwegian cues; cheap rules, run on every message before any LLM call.
-_THANKS = _words(r"thanks?", r"thank you", r"thx", r"takk", r"tusen takk", r"takker")
-_CRITICISM = _words(
-    r"stupid",
-    r"useless",
-    r"you'?re wrong",
-    r"that'?s wrong",
-    r"bad answer",
-    r"dum",
-    r"ubrukelig",
-    r"feil",
-    r"du tar feil",
-    r"idiot",
-    r"shut up",
-)
-_DISTRESS = _words(
-    r"sad",
-    r"depressed",
-    r"anxious",
-    r"stressed",
-    r"lonely",
-    r"tired of",
-    r"overwhelmed",
-    r"i can'?t",
-    r"trist",
-    r"lei meg",
-    r"stressa",
-    r"stresset",
-    r"ensom",
-    r"sliten",
-    r"orker ikke",
-    r"deprimert",
-    r"angst",
-)
-_HAPPY = _words(
-    r"happy",
-    r"great news",
-    r"excited",
-    r"glad",
-    r"yay",
-    r"awesome",
-    r"glede",
-    r"gleder meg",
-    r"så bra",
-    r"kjempebra",
-    r"fantastisk",
-)
-_MILESTONE = _words(
-    r"finished",
-    r"shipped",
-    r"launched",
-    r"released",
-    r"it works",
-    r"done with",
-    r"milestone",
-    r"ferdig",
-    r"fullført",
-    r"lansert",
-    r"det funker",
-    r"det virker",
-    r"i did it",
-)
+def felt(mood: MoodState, events: Iterable[MoodEvent]) -> MoodState:
+    """The mood named by the feeling of its latest events, if they are recent enough (an owner's nudge clears it)."""
+    recent = [e for e in events if mood.updated_at - e.created_at < FEELING_LASTS]
+    if not recent:
+        return replace(mood, feeling=None)
+    latest = max(e.created_at for e in recent)
+    return replace(mood, feeling=strongest(e.kind for e in recent if e.created_at == latest))
 
 
-def appraise(text: str, last_seen: datetime | None, now: datetime) -> list[MoodEvent]:
-    """The events a message from the person brings, each with its reason."""
-    events: list[MoodEvent] = []
-    if last_seen is not None and now - last_seen >= LONG_ABSENCE:
-        days = (now - last_seen).days
-        events.append(MoodEvent.of(MoodEventKind.LONG_ABSENCE, f"we had not talked for {days} days", now))
-    for pattern, kind, reason in (
-        (_MILESTONE, MoodEventKind.MILESTONE, "they reached a milestone"),
-        (_THANKS, MoodEventKind.THANKED, "they thanked me"),
-        (_CRITICISM, MoodEventKind.CRITICISED, "they criticised me"),
-        (_DISTRESS, MoodEventKind.PERSON_DISTRESSED, "they sounded distressed"),
-        (_HAPPY, MoodEventKind.PERSON_HAPPY, "they sounded happy"),
-    ):
-        match = pattern.search(text)
-        if match:
-            events.append(MoodEvent.of(kind, f'{reason} ("{match.group(0)}")', now))
-    return events
-
-
-def distressed(text: str) -> bool:
-    return bool(_DISTRESS.search(text))
+def apply(mood: MoodState, events: list[MoodEvent]) -> tuple[MoodState, list[MoodEvent]]:
+    """The mood after events in order, named by their feeling, and each event with the state it left (as stored)."""
+    recorded = []
+    for event in events:
+        mood = mood.moved(event.d_valence, event.d_arousal)
+        recorded.append(replace(event, valence_after=mood.valence, arousal_after=mood.arousal))
+    return felt(mood, recorded), recorded

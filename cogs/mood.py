@@ -15,7 +15,9 @@ from bot.mood_chart import render_mood_chart
 
 CHART_DAYS = 7
 COLOURS = {"excited": 0xF4A261, "content": 0x2A9D8F, "calm": 0x8AB17D, "alert": 0xE9C46A,
-           "sleepy": 0x9AA5B1, "worried": 0xE76F51, "down": 0x577590}  # fmt: skip
+           "sleepy": 0x9AA5B1, "worried": 0xE76F51, "down": 0x577590, "concerned": 0xE76F51, "saddened": 0x577590,
+           "proud": 0xF4A261, "hurt": 0xB56576, "glad": 0x2A9D8F, "grateful": 0x8AB17D,
+           "happy to see them": 0xF4A261, "wistful": 0x9AA5B1}  # fmt: skip
 
 
 class MoodCog(commands.GroupCog, group_name="mood", group_description="AIKI's mood towards you"):

@@ -1,0 +1,586 @@
+"""The words appraisal listens for, in English and Norwegian (bokmål, with cheap nynorsk spellings), as data.
+
+Each group is a list of regular-expression alternatives matched as whole words in lower-cased text, with what
+they mean as written, what they mean under negation, and whom they must be about. Tune a persona's reading
+here, and check the result with `aiki mood explain "..."` and `bench/appraisal.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.mood import MoodEventKind
+
+THANKED = MoodEventKind.THANKED
+CRITICISED = MoodEventKind.CRITICISED
+DISTRESSED = MoodEventKind.PERSON_DISTRESSED
+GRIEVING = MoodEventKind.PERSON_GRIEVING
+HAPPY = MoodEventKind.PERSON_HAPPY
+MILESTONE = MoodEventKind.MILESTONE
+
+
+class Need(Enum):
+    """Whom a cue must be about before it counts."""
+
+    NOTHING = "nothing"
+    SELF = "self"  # the person themselves: "I'm so tired", not "the film was sad"
+    AIKI = "aiki"  # AIKI: "you're useless", not "my code is useless"
+    BEING = "being"  # a person or a pet: "my dog died", not "my battery died"
+
+
+@dataclass(frozen=True)
+class Cues:
+    kind: MoodEventKind | None  # None: the words mean nothing by themselves (idioms that only mask)
+    reason: str
+    words: tuple[str, ...]
+    negated: MoodEventKind | None = None  # "not happy" is distress; "not sad" is nothing
+    needs: Need = Need.NOTHING
+
+
+# Fixed expressions, read over the whole message before anything else; what they match is then hidden from the
+# single-word cues ("can't wait" is not distress, "no thanks" is not thanks, "passed away" is not a pass).
+IDIOMS: tuple[Cues, ...] = (
+    Cues(CRITICISED, "they were sarcastic about my help", (r"thanks? for nothing", r"takk for ingenting")),
+    Cues(
+        None,
+        "a polite refusal, not thanks",
+        (
+            r"thanks?,? but no thanks",
+            r"thanks?,? but i'?ll pass",
+            r"no,? thanks?(?: you)?",
+            r"no,? thank (?:you|u)",
+            r"nei,? takk",
+            r"ellers takk",
+            r"takk for sist",
+        ),
+    ),
+    Cues(
+        None,
+        "a greeting or a set phrase",
+        (
+            r"ha det (?:bra|fint|godt|gøy)",
+            r"have a (?:good|nice|great) (?:one|day|evening|weekend)",
+            r"happy birthday",
+            r"gratulerer med dagen",
+            r"(?:glad|gla|glade) i",  # Norwegian "fond of", not "glad"
+            r"can'?t complain",
+            r"(?:can'?t|cannot|could ?n'?t) believe",
+            r"kan (?:ikke|ikkje) tro",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they are looking forward to something",
+        (
+            r"(?:can'?t|cannot) wait",
+            r"looking forward",
+            r"look forward",
+            r"gleder meg",
+            r"gleda meg",
+            r"gler meg",
+            r"ser fram til",
+            r"ser frem til",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they are doing well",
+        (
+            r"never been happier",
+            r"could ?n'?t be better",
+            r"could not be better",
+            r"kunne (?:ikke|ikkje) (?:ha )?(?:vært|vore) (?:bedre|betre)",
+            r"not (?:too |that |so )?bad(?: at all)?",
+            r"(?:ikke|ikkje) (?:så |så veldig )?verst",
+            r"(?:ikke|ikkje) (?:så )?(?:dårlig|dårleg)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "they are exhausted",
+        (
+            r"(?:can'?t|cannot|could ?n'?t) sleep",
+            r"(?:have|has|had|did) ?n'?t slept",
+            r"(?:have|has|had|did) not slept",
+            r"no sleep",
+            r"(?:har|hadde|har jo) (?:ikke|ikkje) (?:sovet|sove)",
+            r"(?:får|fikk|fekk) (?:ikke|ikkje) sove",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "they cannot take any more",
+        (
+            r"(?:can'?t|cannot) (?:do|take) (?:this|it) any ?more",
+            r"(?:can'?t|cannot) cope",
+            r"orker (?:ikke|ikkje)",
+            r"orkar (?:ikke|ikkje)",
+            r"klarer (?:ikke|ikkje) mer",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "something went wrong for them",
+        (
+            r"did ?n'?t pass",
+            r"did not pass",
+            r"(?:besto|bestod) (?:ikke|ikkje)",
+            r"lost my job",
+            r"mistet jobben",
+            r"miste jobben",
+            r"(?:got|been) fired",
+            r"laid off",
+            r"fikk sparken",
+            r"fekk sparken",
+            r"broke up with me",
+            r"dumped me",
+            r"slo opp med meg",
+            r"gjorde det slutt",
+        ),
+    ),
+    Cues(GRIEVING, "they lost someone", (r"passed away", r"funeral", r"begravelse\w*", r"gravferd\w*")),
+    Cues(THANKED, "they thanked me", (r"thanks to you", r"takket være deg", r"takka vere deg")),
+)
+
+THANKS: tuple[Cues, ...] = (
+    Cues(
+        THANKED,
+        "they thanked me",
+        (
+            r"thanks?",
+            r"thank (?:you|u|ya)",
+            r"thx",
+            r"cheers for",
+            r"ty",
+            r"tysm",
+            r"appreciate (?:it|that|you|this)",
+            r"much appreciated",
+            r"grateful",
+            r"takk\w*",
+        ),
+    ),
+)
+
+CRITICISM: tuple[Cues, ...] = (
+    Cues(
+        CRITICISED,
+        "they criticised me",
+        (
+            r"useless",
+            r"stupid",
+            r"dumb",
+            r"idiot\w*",
+            r"wrong",
+            r"terrible",
+            r"awful",
+            r"horrible",
+            r"garbage",
+            r"rubbish",
+            r"trash",
+            r"annoying",
+            r"slow",
+            r"lazy",
+            r"boring",
+            r"pathetic",
+            r"sucks?",
+            r"liar",
+            r"lying",
+            r"(?:making|make|made) (?:things|stuff|it) up",
+            r"(?:made|makes|make) no sense",
+            r"misunderst\w*",
+            r"misforst\w*",
+            r"ga ingen mening",
+            r"shut up",
+            r"hate you",
+            r"ubrukelig\w*",
+            r"dum(?:me|t)?",
+            r"teit\w*",
+            r"feil",
+            r"galt",
+            r"elendig\w*",
+            r"håpløs\w*",
+            r"treg\w*",
+            r"irriterende",
+            r"kjip\w*",
+            r"lyver",
+            r"suger",
+            r"hold kjeft",
+        ),
+        needs=Need.AIKI,
+    ),
+    Cues(
+        CRITICISED,
+        "they feel I do not listen",
+        (
+            r"(?:do|did|does) ?n'?t (?:listen|understand|get it|care)",
+            r"(?:do|did) not (?:listen|understand|care)",
+            r"never (?:listen|understand|remember)",
+            r"(?:always|keep) (?:forget\w*|getting (?:it|things) wrong)",
+            r"(?:hører|høyrer|lytter) (?:ikke|ikkje|aldri)(?: etter)?",
+            r"forstår (?:meg )?(?:ikke|ikkje|aldri)",
+            r"skjønner (?:meg )?(?:ikke|ikkje|aldri)",
+            r"glemmer (?:alltid|alt)",
+            r"alltid glemmer",
+        ),
+        needs=Need.AIKI,
+    ),
+)
+
+DISTRESS: tuple[Cues, ...] = (
+    Cues(
+        DISTRESSED,
+        "they feel low",
+        (
+            r"sad",
+            r"unhappy",
+            r"down",
+            r"depressed",
+            r"lonely",
+            r"(?:feel|feeling|so|all) alone",
+            r"pointless",
+            r"meaningless",
+            r"(?:feel|feeling|so) empty",
+            r"struggling",
+            r"meningsløs\w*",
+            r"sliter",
+            r"føler meg (?:helt |så )?tom",
+            r"miserable",
+            r"hopeless",
+            r"heartbroken",
+            r"upset",
+            r"worthless",
+            r"(?:like )?a failure",
+            r"terrible",
+            r"awful",
+            r"trist",
+            r"lei (?:meg|deg)",
+            r"ensom",
+            r"einsam",
+            r"deprimert",
+            r"nedfor",
+            r"langt nede",
+            r"fortvil\w*",
+            r"oppgitt",
+            r"verdiløs",
+            r"elendig",
+            r"dårlig",
+            r"dårleg",
+        ),
+        needs=Need.SELF,
+    ),
+    Cues(
+        DISTRESSED,
+        "they are stressed or anxious",
+        (
+            r"stressed(?: out)?",
+            r"anxious",
+            r"nervous",
+            r"scared",
+            r"afraid",
+            r"worried",
+            r"overwhelmed",
+            r"frustrated",
+            r"(?:sick|tired) of",
+            r"fed up",
+            r"failed",
+            r"strøk",
+            r"stressa",
+            r"stresset",
+            r"engstelig",
+            r"nervøs",
+            r"redd",
+            r"bekymra?",
+            r"bekymret",
+            r"frustrert",
+            r"lei av",
+        ),
+        needs=Need.SELF,
+    ),
+    Cues(
+        DISTRESSED,
+        "they are exhausted",
+        (
+            r"exhausted",
+            r"tired",
+            r"drained",
+            r"burn(?:ed|t) out",
+            r"sliten",
+            r"slitne",
+            r"utslitt",
+            r"trøtt",
+            r"trøytt",
+            r"utbrent",
+            r"utkjørt",
+        ),
+        needs=Need.SELF,
+    ),
+    Cues(
+        DISTRESSED,
+        "something hard is happening to them",
+        (
+            r"(?:rough|hard|tough|bad|terrible|awful|horrible|shit|crap) (?:day|week|night|time)",
+            r"(?:tung|tøff|dårlig|drit|dritt|jævlig|forferdelig|kjip|elendig) (?:dag|uke|veke|natt|tid)",
+            r"drittdag",
+            r"overwhelming",
+            r"crying",
+            r"cried",
+            r"in tears",
+            r"gråter",
+            r"gråt",
+            r"grein",
+            r"in (?:the )?hospital",
+            r"på sykehus\w*",
+            r"på sjukehus\w*",
+            r"anxiety",
+            r"panic attacks?",
+            r"angst",
+            r"panikkanfall",
+            r"stress",
+            r"stressing me(?: out)?",
+        ),
+    ),
+)
+
+GRIEF: tuple[Cues, ...] = (
+    Cues(
+        GRIEVING,
+        "they lost someone",
+        (
+            r"died",
+            r"dead",
+            r"lost",
+            r"døde",
+            r"døydde",
+            r"død",
+            r"daud",
+            r"gikk bort",
+            r"gjekk bort",
+            r"sovnet inn",
+            r"sovna inn",
+            r"mistet",
+            r"mista",
+        ),
+        needs=Need.BEING,
+    ),
+)
+
+JOY: tuple[Cues, ...] = (
+    Cues(
+        HAPPY,
+        "they sound happy",
+        (
+            r"happy",
+            r"glad",
+            r"gla",
+            r"excited",
+            r"thrilled",
+            r"stoked",
+            r"overjoyed",
+            r"delighted",
+            r"ya+y+",
+            r"woo+hoo+",
+            r"hurray",
+            r"hooray",
+            r"hurra",
+            r"jippi",
+            r"awesome",
+            r"amazing",
+            r"wonderful",
+            r"fantastic",
+            r"great",
+            r"(?:good|great) news",
+            r"gode nyheter",
+            r"doing (?:great|well|good)",
+            r"love it",
+            r"proud",
+            r"stolt",
+            r"fantastisk",
+            r"herlig",
+            r"kjempe(?:bra|fint|gøy|glad|godt)",
+            r"gøy",
+            r"digg",
+            r"lykkelig",
+            r"lovely",
+            r"deilig",
+            r"(?:good|great) mood",
+            r"godt humør",
+            r"(?:så|ganske|veldig|skikkelig|utrolig|super|svært) (?:bra|fint|godt)",
+        ),
+        negated=DISTRESSED,
+    ),
+    # Plain words that say nothing as written but are distress when negated: "not good", "ikke greit".
+    Cues(
+        None,
+        "they are not doing well",
+        (r"fine", r"ok", r"okay", r"good", r"well", r"greit", r"fint", r"bra", r"godt"),
+        negated=DISTRESSED,
+    ),
+)
+
+ACCOMPLISHMENT: tuple[Cues, ...] = (
+    Cues(
+        MILESTONE,
+        "they reached something they worked for",
+        (
+            r"(?:it|this|that)(?:'s| is)? (?:finally |now |actually )?(?:works|working)",
+            r"works now",
+            r"(?:finally )?got it (?:to work|working)",
+            r"shipped",
+            r"launched",
+            r"released",
+            r"(?:i|we) passed",
+            r"passed (?:the|my|an?|it)",
+            r"got the (?:job|offer|promotion)",
+            r"got promoted",
+            r"graduated",
+            r"(?:i|we) won",
+            r"won (?:the|our)",
+            r"(?:is|are) (?:finally |all )?(?:green|passing)",
+            r"(?:i|we) (?:did|made) it",
+            r"nailed it",
+            r"(?:fixed|solved) it",
+            r"(?:for the )?first time",
+            r"proud of myself",
+            r"milestone",
+            r"lansert\w*",
+            r"lanserte",
+            r"publiserte",
+            r"besto",
+            r"bestod",
+            r"bestått",
+            r"(?:fikk|fekk) jobben",
+            r"(?:vi|jeg|eg) vant",
+            r"(?:det|den) (?:funker|virker|fungerer|verkar)",
+            r"klarte det",
+            r"(?:fikk|fekk)(?: jeg| eg)? det til",
+            r"(?:for )?første gang",
+            r"stolt av meg selv",
+            r"i mål",
+            r"kom inn på",
+            r"(?:got )?accepted (?:into|to|at)",
+            r"(?:submitted|handed in)",
+            r"(?:leverte|levert)",
+            r"går grønt",
+            r"fikk (?:opprykk|forfremmelse)",
+        ),
+    ),
+    Cues(
+        MILESTONE,
+        "they finished something",
+        (r"finished", r"(?:finally )?done with", r"finally done", r"ferdig", r"fullført\w*", r"fullførte"),
+        needs=Need.SELF,
+    ),
+)
+
+# The order the single-word cues are read in; all of them read every clause.
+WORD_CUES: tuple[Cues, ...] = THANKS + CRITICISM + GRIEF + DISTRESS + ACCOMPLISHMENT + JOY
+
+# A whole clause that is only this: "Finally!", "Endelig!", "That's wrong.", "Det er feil."
+WHOLE_CLAUSE: tuple[Cues, ...] = (
+    Cues(MILESTONE, "they reached something they worked for", (r"finally", r"endelig", r"endeleg")),
+    Cues(
+        CRITICISED,
+        "they said I was wrong",
+        (
+            r"(?:(?:that'?s|that is|this is|det er|det var|dette er|nei,?) )?(?:just |so |completely |totally |helt |"
+            r"bare |jo )?(?:wrong|incorrect|not true|not right|feil|galt|ikke riktig|ikke sant|nonsense|tull)",
+        ),
+    ),
+)
+
+# Words that turn a cue around when they come shortly before it (or, Norwegian style, right after a verb).
+NEGATORS = frozenset(
+    {"not", "never", "hardly", "nothing", "nobody", "almost", "nearly", "ikke", "ikkje", "aldri", "ingen",
+     "inga", "nesten", "snart"}
+)  # fmt: skip
+# Adverbs that may stand between a Norwegian verb and its negation: "det funker fortsatt ikke".
+BETWEEN_VERB_AND_NEGATION = frozenset(
+    {"fortsatt", "enda", "ennå", "framleis", "heller", "helt", "egentlig", "eigentleg", "lenger", "lengre", "jo", "vel"}
+)
+INTENSIFIERS = frozenset(
+    {"so", "really", "very", "extremely", "totally", "completely", "super", "incredibly", "absolutely", "utterly",
+     "så", "veldig", "helt", "skikkelig", "utrolig", "ekstremt", "sykt", "fryktelig", "altfor", "svært", "kjempe"}
+)  # fmt: skip
+DIMINISHERS = frozenset({"bit", "little", "slightly", "kinda", "somewhat", "litt", "lite", "noe", "nokså"})
+
+FIRST_PERSON = frozenset(
+    {"i", "i'm", "im", "me", "my", "myself", "i've", "i'd", "i'll", "mine", "we", "we're", "us", "our",
+     "jeg", "eg", "meg", "min", "mitt", "vi", "oss", "vår", "vårt", "våre"}
+)  # fmt: skip
+# Possessives that make the thing criticised the person's own ("my code is wrong"), not AIKI.
+OWN = frozenset({"my", "our", "min", "mitt", "mine", "vår", "vårt", "våre"})
+SECOND_PERSON = frozenset(
+    {"you", "you're", "youre", "your", "yours", "yourself", "u", "ur", "you've", "you'll", "aiki",
+     "du", "deg", "din", "ditt", "dine", "di", "dykk"}
+)  # fmt: skip
+# Phrases that point at AIKI's own words without a pronoun.
+AT_AIKI = (
+    r"(?:that|this|the|your|last) (?:answer|reply|suggestion|response)s?",
+    r"(?:det der|dette|det) (?:svaret|forslaget)",
+    r"(?:svar(?:et|ene)|forslag(?:et|ene)?) (?:ditt|dine)",
+    r"(?:et|ditt) (?:\w+ )?(?:svar|forslag)",
+    r"(?:det|dette) svaret",
+    r"svar(?:et|ene) (?:ditt|dine)",
+    r"stop being",
+    r"slutt å være",
+)
+BEINGS = (
+    r"grand(?:mother|father|ma|pa|mom|dad)",
+    r"granny",
+    r"nan",
+    r"mom",
+    r"mum",
+    r"mother",
+    r"dad",
+    r"father",
+    r"uncle",
+    r"aunt",
+    r"brother",
+    r"sister",
+    r"friend",
+    r"cousin",
+    r"wife",
+    r"husband",
+    r"partner",
+    r"son",
+    r"daughter",
+    r"boyfriend",
+    r"girlfriend",
+    r"dog",
+    r"cat",
+    r"pet",
+    r"puppy",
+    r"kitten",
+    r"horse",
+    r"beste(?:mor|far)",
+    r"besta",
+    r"beste",
+    r"(?:mor|far)(?:mor|far)",
+    r"olde(?:mor|far)",
+    r"mamma",
+    r"pappa",
+    r"mor",
+    r"far",
+    r"onkel",
+    r"tante",
+    r"bror",
+    r"søster",
+    r"syster",
+    r"venn",
+    r"venninne",
+    r"kompis",
+    r"fetter",
+    r"kusine",
+    r"kone",
+    r"mann",
+    r"samboer",
+    r"sønn",
+    r"datter",
+    r"dotter",
+    r"kjæreste",
+    r"hund",
+    r"katt",
+    r"valp",
+    r"hest",
+)
