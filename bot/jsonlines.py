@@ -57,8 +57,10 @@ def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
         raise TooDeep(f"nested deeper than {limit} levels") from None
 
 
-def bounded_lines(handle: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) for every line; None for a line over `max_bytes`, which is skipped chunk by chunk."""
+def bounded_lines(handle: BinaryIO, max_bytes: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) for every line; None for a line over `max_bytes` (default MAX_LINE_BYTES), which is
+    skipped chunk by chunk."""
+    max_bytes = max_bytes or MAX_LINE_BYTES
     number = 0
     while True:
         raw = handle.readline(max_bytes + 1)
@@ -77,9 +79,10 @@ def json_objects(
     handle: BinaryIO,
     errors: Errors,
     on_blank: Callable[[], None] | None = None,
-    max_bytes: int = MAX_LINE_BYTES,
+    max_bytes: int | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for every good line; long, deep, invalid UTF-8 or JSON and non-objects go to `errors`."""
+    max_bytes = max_bytes or MAX_LINE_BYTES
     for number, raw in bounded_lines(handle, max_bytes):
         if raw is None:
             errors.append((number, f"longer than {max_bytes:,} bytes; skipped without reading it"))

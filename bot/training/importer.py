@@ -254,8 +254,9 @@ async def _jsonl_session_file(
 ) -> None:
     errors: list[tuple[int, str]] = []
     last: dict[str, datetime] = {}
+    default = sessions.file_session(path)
     with path.open("rb") as handle:
-        for item in sessions.read_jsonl(handle, path.stem, speakers, zone, errors):
+        for item in sessions.read_jsonl(handle, default, speakers, zone, errors):
             if isinstance(item, str):
                 writer.report.skip("system or tool lines")
                 continue
@@ -275,16 +276,27 @@ async def _markdown_session_file(
     writer: HistoryWriter,
     registered: dict[str, int],
 ) -> None:
+    report = writer.report
+    if path.stat().st_size > sessions.MAX_MARKDOWN_BYTES:
+        limit = sessions.MAX_MARKDOWN_BYTES // 2**20
+        report.reject(path.name, f"larger than {limit} MB; split it into smaller files (one session a file)")
+        return
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        writer.report.reject(path.name, f"not valid UTF-8 (byte {exc.start})")
+        report.reject(path.name, f"not valid UTF-8 (byte {exc.start})")
         return
-    messages = sessions.read_markdown(text, path.name, speakers, zone)
-    if not messages:
-        writer.report.reject(path.name, "no messages found: no line starts with a known speaker (see README)")
+    try:
+        read = sessions.read_markdown(text, path.name, speakers, zone, sessions.file_session(path))
+    except sessions.LineError as exc:
+        report.reject(path.name, str(exc))
         return
-    await writer.add(*_session_rows(sessions.fill_times(messages, mtime), scope, registered))
+    for number, reason in read.problems:
+        report.reject(f"{path.name} line {number}", reason)
+    if not read.messages:
+        report.reject(path.name, "no messages found: no line starts with a known speaker (see README)")
+        return
+    await writer.add(*_session_rows(sessions.fill_times(read.messages, mtime), scope, registered))
 
 
 def _session_rows(
@@ -292,7 +304,8 @@ def _session_rows(
 ) -> tuple[ImportedConversation, list[ImportedTurn]]:
     first = timed[0][0].session
     conversation_id = f"{sessions.ORIGIN}:{first}"
-    conversation = ImportedConversation(conversation_id, sessions.ORIGIN, scope, first[:200], timed[0][1])
+    title = sessions.session_title(first)[:200]
+    conversation = ImportedConversation(conversation_id, sessions.ORIGIN, scope, title, timed[0][1])
     turns = []
     for message, at in timed:
         position = registered.get(conversation_id, 0)
