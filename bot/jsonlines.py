@@ -8,8 +8,45 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, SupportsIndex, TypeVar
+
+T = TypeVar("T")
+KEPT = 1_000  # problems kept in full per list; the rest are only counted
+
+
+class Bounded(list[T]):
+    """A list of problems that keeps the first KEPT and counts the rest: a garbage file costs no memory.
+
+    `len()` is the true count; iterating and slicing see only the kept ones.
+    """
+
+    def __init__(self, items: Iterable[T] = (), keep: int = KEPT) -> None:
+        super().__init__()
+        self.keep = keep
+        self.dropped = 0
+        self.extend(items)
+
+    def append(self, item: T) -> None:
+        if super().__len__() < self.keep:
+            super().append(item)
+        else:
+            self.dropped += 1
+
+    def extend(self, items: Iterable[T]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __iadd__(self, items: Iterable[T]) -> Bounded[T]:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+    def insert(self, index: SupportsIndex, item: T) -> None:
+        self.append(item)
+
+    def __len__(self) -> int:
+        return super().__len__() + self.dropped
+
 
 Errors = list[tuple[int, str]]
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from bot.embedder import MAX_TEXT_CHARS
-from bot.jsonlines import json_objects
+from bot.jsonlines import Bounded, json_objects
 from bot.memory.bank import NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, parse_time
 from bot.memory.schema import iso_or_none
@@ -37,7 +37,7 @@ class ImportReport:
     imported: int = 0
     already: int = 0
     skipped: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=Bounded)
 
     def summary(self) -> str:
         lines = [

@@ -22,6 +22,7 @@ import ijson
 from tqdm import tqdm
 
 from bot.errors import InvalidInputError
+from bot.jsonlines import Bounded
 from bot.state.store import StateStore
 from bot.state.training import ImportedConversation, ImportedTurn
 from bot.training import chatgpt, sessions
@@ -252,7 +253,7 @@ async def _jsonl_session_file(
     writer: HistoryWriter,
     registered: dict[str, int],
 ) -> None:
-    errors: list[tuple[int, str]] = []
+    errors: list[tuple[int, str]] = Bounded()
     last: dict[str, datetime] = {}
     default = sessions.file_session(path)
     with path.open("rb") as handle:

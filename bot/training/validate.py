@@ -50,7 +50,7 @@ class Validation:
     max_tokens: int = MAX_TOKENS_PER_EXAMPLE
     epochs: int | None = None  # None: what the provider would choose
     examples: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what); line 0 = the whole file
+    problems: list[tuple[int, str]] = field(default_factory=jsonlines.Bounded)  # (line, what); line 0 = the whole file
     lengths: list[int] = field(default_factory=list)
     assistant_tokens: list[int] = field(default_factory=list)
     missing_system: int = 0
