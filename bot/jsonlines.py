@@ -83,13 +83,16 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
     """json.loads with the depth limit and without NaN / Infinity; ValueError (TooDeep) says what is wrong."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if nesting_depth(data, limit) > limit:
+    if data.count(b"[") + data.count(b"{") > limit and nesting_depth(data, limit) > limit:
         raise TooDeep(f"nested deeper than {limit} levels")
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        return _DECODER.decode(raw if isinstance(raw, str) else raw.decode("utf-8"))
     except RecursionError:  # a guard; the scan above refuses these first
         raise TooDeep(f"nested deeper than {limit} levels") from None
 
