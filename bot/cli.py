@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import sqlite3
 import sys
+import traceback
 
 from bot import checkins_cli, model_cli, mood_cli
-from bot.cli_common import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, lazy
+from bot.cli_common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
-from bot.errors import AikiError, ConfigError, StoreLockedError
+from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
 from bot.logs import setup_logging
-from bot.settings import MemoryBackend, load_settings
+from bot.settings import MemoryBackend, Settings, load_settings
 from bot.training import parsers as training_parsers
 
 log = logging.getLogger(__name__)
@@ -70,29 +73,91 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
     except ConfigError as exc:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(settings)
-    if settings.memory_backend is MemoryBackend.EDGE:
-        from bot.memory import maintenance
-
-        maintenance.finish_interrupted_reindex(settings.edge_path)
     try:
+        setup_logging(settings)
+        if settings.memory_backend is MemoryBackend.EDGE:
+            from bot.memory import maintenance
+
+            maintenance.finish_interrupted_reindex(settings.edge_path)
         return asyncio.run(args.run(settings, args))
     except KeyboardInterrupt:
         print("aiki: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except StoreLockedError as exc:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except ConfigError as exc:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except DiskFullError as exc:
+        print(f"aiki: {exc}", file=sys.stderr)
+        return EXIT_DISK
+    except ServerUnreachableError as exc:
+        print(f"aiki: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except AikiError as exc:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except Exception:
-        log.exception("command %s failed", args.command)
-        print("aiki: the command failed unexpectedly; the log above says where.", file=sys.stderr)
-        return EXIT_FAILED
+    except Exception as exc:  # the one place every other failure becomes one line, never a traceback
+        message, code = explain(exc, settings)
+        if code == EXIT_FAILED:
+            saved = _save_traceback(exc, settings)
+            log.error("command %s failed: %s (details in %s)", args.command, type(exc).__name__, saved)
+        print(f"aiki: {message}", file=sys.stderr)
+        return code
+
+
+_DISK_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only", errno.EDQUOT: "over quota"}
+_PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
+
+
+def explain(exc: BaseException, settings: Settings) -> tuple[str, int]:
+    """One line for a failure that is not AIKI's own error: what happened, where, and the fix."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+        where = exc.filename or settings.data_dir
+        return (
+            f"cannot write to {where}: {_DISK_ERRNOS[exc.errno]}. Free some space (or point AIKI_DATA_DIR at "
+            "another disk) and run the command again; what was stored before is kept.",
+            EXIT_DISK,
+        )
+    if isinstance(exc, OSError) and exc.errno in _PERMISSION_ERRNOS:
+        where = exc.filename or settings.data_dir
+        return f"no permission to use {where}: fix its owner or permissions, or choose another path.", EXIT_DISK
+    if isinstance(exc, sqlite3.OperationalError) and _sqlite_disk_problem(exc):
+        return (
+            f"the database {settings.database_path} cannot be written ({exc}): check free space and permissions "
+            "there, then run the command again; what was stored before is kept.",
+            EXIT_DISK,
+        )
+    if isinstance(exc, ConnectionError) or type(exc).__name__ in _UNREACHABLE:
+        return f"cannot reach a server this command needs ({type(exc).__name__}): check the URL and that it runs.", (
+            EXIT_UNREACHABLE
+        )
+    if isinstance(exc, IsADirectoryError | FileNotFoundError | NotADirectoryError):
+        return f"{exc.strerror}: {exc.filename}", EXIT_FAILED
+    if isinstance(exc, MemoryError | RecursionError):
+        return "the input is too large or too deeply nested to handle; nothing after it was read.", EXIT_FAILED
+    return "the command failed unexpectedly; the details are saved in the file the log line names.", EXIT_FAILED
+
+
+# qdrant-client and httpx wrap connection failures in their own classes; matched by name to keep imports light.
+_UNREACHABLE = {"ResponseHandlingException", "ConnectError", "ConnectTimeout", "_InactiveRpcError", "RpcError"}
+
+
+def _sqlite_disk_problem(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return any(sign in text for sign in ("disk", "full", "readonly", "read-only", "unable to open"))
+
+
+def _save_traceback(exc: BaseException, settings: Settings) -> str:
+    """The traceback goes to a file beside the data, not the screen; returns where (or why not)."""
+    path = settings.data_dir / "last-error.txt"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    except OSError:
+        return "nowhere: the data folder cannot be written"
+    return str(path)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-# Exit codes: a failed command, a configuration problem, a store held by another process.
-EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED = 1, 2, 3
+# Exit codes (README, "Exit codes"): a failed command (or rejected input), a usage or configuration problem, a store
+# held by another process, a disk that is full / read-only / not ours to write, a server that cannot be reached,
+# and Ctrl-C.
+EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_DISK, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 1, 2, 3, 4, 5, 130
 
 
 def progress_wanted(args: argparse.Namespace) -> bool:

@@ -8,7 +8,8 @@ from pathlib import Path
 from bot.app import build_memory_store, load_embedder, open_core, open_memory, open_state, server_store
 from bot.cli_common import EXIT_FAILED
 from bot.cli_common import progress_wanted as _progress
-from bot.errors import AikiError, ConfigError
+from bot.diskspace import ensure_free_space, writable_file
+from bot.errors import AikiError, ConfigError, InvalidInputError
 from bot.memory import maintenance
 from bot.memory.edge import EdgeMemoryStore
 from bot.settings import MemoryBackend, Settings
@@ -16,8 +17,12 @@ from bot.settings import MemoryBackend, Settings
 
 async def memory_import(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
+    if path.is_dir():
+        raise InvalidInputError(f"{path} is a folder: give the JSONL file inside it")
     if not path.is_file():
-        raise AikiError(f"No such file: {path}")
+        raise InvalidInputError(f"No such file: {path}")
+    # Qdrant Edge writes through memory maps: a full disk there is a SIGBUS, not an error, so check first.
+    ensure_free_space(settings.edge_path, maintenance.import_space_needed(path.stat().st_size))
     async with open_memory(settings) as bank:
         report = await maintenance.import_jsonl(bank, path, args.scope, _progress(args))
     print(report.summary())
@@ -25,6 +30,7 @@ async def memory_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def memory_export(settings: Settings, args: argparse.Namespace) -> int:
+    writable_file(Path(args.file))
     store = build_memory_store(settings)
     info = await store.info()
     if info is None:

@@ -29,3 +29,11 @@ class InvalidInputError(AikiError):
 
 class MemoryNotFoundError(AikiError):
     """No memory with that id in the caller's scope."""
+
+
+class DiskFullError(AikiError):
+    """Not enough free space (or no permission) where AIKI must write; the message names the path."""
+
+
+class ServerUnreachableError(AikiError):
+    """A server the command needs (Qdrant, the LLM) cannot be reached; the message names it."""

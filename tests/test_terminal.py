@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -13,11 +14,11 @@ import pytest
 
 from bot.core import Consciousness, Person
 from bot.embedder import FastEmbedder
-from bot.terminal import Terminal
+from bot.terminal import CUT_OFF, PromptReader, Terminal
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
-from tests.llm_server import Chunked, FakeLLMServer, server_error
+from tests.llm_server import Chunked, FakeLLMServer, Hang, server_error
 
 ME = Person("42", "Jovnna")
 
@@ -77,10 +78,8 @@ async def test_an_llm_failure_is_one_clear_line_not_a_traceback(core: Consciousn
     assert "Traceback" not in out
 
 
-def test_aiki_chat_as_a_real_command(tmp_path: Path, model_cache: Path, server: FakeLLMServer) -> None:
-    server.reset()
-    server.default_reply = "Hei fra AIKI!"
-    env = {
+def chat_env(tmp_path: Path, model_cache: Path, server: FakeLLMServer) -> dict[str, str]:
+    return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "AIKI_DATA_DIR": str(tmp_path / "data"),
@@ -91,6 +90,12 @@ def test_aiki_chat_as_a_real_command(tmp_path: Path, model_cache: Path, server: 
         "AIKI_OWNER_IDS": "4242",
         "AIKI_LOG_LEVEL": "WARNING",
     }
+
+
+def test_aiki_chat_as_a_real_command(tmp_path: Path, model_cache: Path, server: FakeLLMServer) -> None:
+    server.reset()
+    server.default_reply = "Hei fra AIKI!"
+    env = chat_env(tmp_path, model_cache, server)
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
         input="hei\n/quit\n",
@@ -103,3 +108,100 @@ def test_aiki_chat_as_a_real_command(tmp_path: Path, model_cache: Path, server: 
     assert result.returncode == 0, result.stderr
     assert "aiki> Hei fra AIKI!" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_piped_bytes_that_are_not_utf8_and_a_long_message_arrive_whole(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    server.default_reply = "Hei fra AIKI!"
+    long_message = "ord " * 1_900  # 7,600 bytes: past the terminal's 4,096-byte line limit, under AIKI's 8,000
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=b"hei \xff\xfe der\n" + long_message.encode() + b"\n/quit\n",
+        env=chat_env(tmp_path, model_cache, server),
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    sent = [m["content"] for body in server.chat_requests for m in body["messages"] if m["role"] == "user"]
+    assert "hei \ufffd\ufffd der" in sent
+    assert long_message.strip() in sent
+
+
+async def test_ctrl_c_cuts_the_reply_off_keeps_the_message_and_the_session_goes_on(
+    core: Consciousness, server: FakeLLMServer
+) -> None:
+    server.script(Hang())
+    queue = ["er du der?"]
+    reading_again = asyncio.Event()
+
+    def read(prompt: str) -> str:
+        if queue:
+            return queue.pop(0)
+        reading_again.set()
+        raise EOFError
+
+    out = io.StringIO()
+    terminal = Terminal(core, ME, read, out)
+    session = asyncio.create_task(terminal.run())
+    while not server.chat_requests:  # the reply is being generated
+        await asyncio.sleep(0.01)
+    terminal.interrupt()
+    await session
+    assert reading_again.is_set()  # after the cut-off reply, the prompt came back
+    assert f"aiki> {CUT_OFF}" in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
+    stored = await core.state.recent_turns(ME.scope)
+    assert [t.content for t in stored if t.role == "user"] == ["er du der?"]
+
+
+async def test_ctrl_c_at_the_prompt_leaves(core: Consciousness) -> None:
+    started = asyncio.Event()
+
+    async def never(prompt: str) -> str | None:
+        started.set()
+        await asyncio.Event().wait()
+        return None
+
+    class Waiting:
+        read = staticmethod(never)
+
+    out = io.StringIO()
+    terminal = Terminal(core, ME, Waiting(), out)
+    session = asyncio.create_task(terminal.run())
+    await started.wait()
+    terminal.interrupt()
+    await session
+    assert out.getvalue().rstrip().endswith("Ha det!")
+
+
+async def test_a_reply_that_fails_in_an_unforeseen_way_ends_the_reply_not_the_session(
+    core: Consciousness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def garbage(incoming: object) -> AsyncIterator[str]:
+        yield "Hei"
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(core, "respond", garbage)
+    out = await run_lines(core, "hei", "/mood")
+    assert "The reply failed (UnicodeDecodeError); your message was kept." in out
+    assert "I feel" in out  # the session went on
+
+
+async def test_the_line_editor_handles_arrows_pastes_and_ctrl_d() -> None:
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    with create_pipe_input() as keys:
+        reader = PromptReader(input=keys, output=DummyOutput())
+        keys.send_text("helo\x1b[Dl\r")  # a typo fixed with the left arrow
+        assert await reader.read("you> ") == "hello"
+        pasted = "first line\n" + "x" * 10_000 + "\nlast line"
+        keys.send_text("\x1b[200~" + pasted + "\x1b[201~\r")  # a bracketed paste, multi-line and long
+        assert await reader.read("you> ") == pasted
+        keys.send_text("\x1b[A\r")  # arrow up: the history
+        assert await reader.read("you> ") == pasted
+        keys.send_text("\x04")  # Ctrl-D
+        assert await reader.read("you> ") is None

@@ -87,7 +87,7 @@ def test_chatgpt_export_imports_the_kept_branch_once_and_saved_memories_as_facts
     assert run_cli("data", "chatgpt", str(export)) == 1  # the cyclic conversation is rejected, the rest imported
     out = capsys.readouterr().out
     assert "imported : 10 messages" in out
-    assert "conversation 3 ('Broken loop'): the mapping has a cycle" in out
+    assert "conversation 3 (id conv-cycle) ('Broken loop'): the mapping has a cycle" in out
     assert "2 on branches not kept" in out and "tool calls and results" in out and "1 conversations with no" in out
     assert "node gone-node is missing from the mapping" in out
     assert "3 of ChatGPT's saved memories became facts" in out

@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, BinaryIO
 
-from bot.jsonlines import json_objects
+from bot.embedder import MAX_TEXT_CHARS
+from bot.jsonlines import Bounded, json_objects
 from bot.memory.bank import NewMemory
-from bot.memory.models import Memory, MemoryKind, Origin, parse_time
+from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, parse_time
 from bot.memory.schema import iso_or_none
 
 _KNOWN_KEYS = {
@@ -33,11 +35,15 @@ _KNOWN_KEYS = {
 @dataclass
 class ImportReport:
     imported: int = 0
+    already: int = 0
     skipped: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=Bounded)
 
     def summary(self) -> str:
-        lines = [f"imported {self.imported}, skipped {self.skipped} blank, rejected {len(self.rejected)}"]
+        lines = [
+            f"imported {self.imported}, already there {self.already}, skipped {self.skipped} blank, "
+            f"rejected {len(self.rejected)}"
+        ]
         lines += [f"  line {number}: {reason}" for number, reason in self.rejected[:50]]
         if len(self.rejected) > 50:
             lines.append(f"  ... and {len(self.rejected) - 50} more")
@@ -45,7 +51,7 @@ class ImportReport:
 
 
 def parse_line(data: Any, default_scope: str | None) -> NewMemory:
-    """One decoded JSON value to a memory to add; ValueError says what is wrong with it."""
+    """One decoded JSON value to a memory to add; ValueError says which field is wrong and why."""
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     unknown = set(data) - _KNOWN_KEYS
@@ -54,37 +60,72 @@ def parse_line(data: Any, default_scope: str | None) -> NewMemory:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("`text` is missing or empty")
+    if len(text.strip()) > MAX_TEXT_CHARS:
+        raise ValueError(f"`text` is {len(text.strip()):,} characters; a memory holds at most {MAX_TEXT_CHARS:,}")
     scope = data.get("scope", default_scope)
-    if scope is None or not str(scope).strip():
+    if isinstance(scope, bool) or not isinstance(scope, str | int) or not str(scope).strip():
         raise ValueError("`scope` is missing (give it in the line or with --scope)")
     kind = data.get("kind", MemoryKind.NOTE.value)
     try:
         memory_kind = MemoryKind(kind)
-    except ValueError:
+    except (ValueError, TypeError):
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(k.value for k in MemoryKind)}") from None
     importance = data.get("importance", 0.5)
-    if not isinstance(importance, int | float) or not 0 <= importance <= 1:
+    if isinstance(importance, bool) or not isinstance(importance, int | float) or not 0 <= importance <= 1:
         raise ValueError("`importance` must be a number from 0 to 1")
-    try:
-        created_at = parse_time(data.get("created_at"))
-        parse_time(data.get("last_recalled_at"))
-    except (TypeError, ValueError, AttributeError):
-        raise ValueError("`created_at` or `last_recalled_at` is not an ISO 8601 time") from None
+    created_at = _time(data, "created_at")
+    memory_id = data.get("id")
+    if memory_id is not None and (isinstance(memory_id, bool) or not isinstance(memory_id, str | int)):
+        raise ValueError("`id` must be text or a whole number")
+    superseded_by = data.get("superseded_by")
+    if superseded_by is not None and not isinstance(superseded_by, str):
+        raise ValueError("`superseded_by` must be a memory id (text)")
     scope = str(scope).strip()
     return NewMemory(
         scope=scope,
         text=text,
         kind=memory_kind,
         importance=float(importance),
-        origin=Origin.from_payload(data.get("origin")),
+        origin=_origin(data.get("origin")),
         created_at=created_at,
-        id=str(data["id"]) if data.get("id") not in (None, "") else f"{scope}\x1f{text.strip()}",
-        meta=dict(data.get("meta") or {}),
-        superseded_by=data.get("superseded_by") or None,
-        last_recalled_at=parse_time(data.get("last_recalled_at")),
+        id=str(memory_id) if memory_id not in (None, "") else f"{scope}\x1f{text.strip()}",
+        meta=_object(data, "meta"),
+        superseded_by=superseded_by or None,
+        last_recalled_at=_time(data, "last_recalled_at"),
         speaker=_optional_text(data, "speaker"),
         context=_optional_text(data, "context"),
     )
+
+
+def _time(data: dict[str, Any], key: str) -> datetime | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"`{key}` is not an ISO 8601 time")
+    try:
+        return parse_time(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"`{key}` is not an ISO 8601 time") from None
+
+
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"`{key}` must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _origin(value: Any) -> Origin:
+    if value is None:
+        return Origin.from_payload(None)
+    if not isinstance(value, dict):
+        raise ValueError("`origin` must be a JSON object")
+    try:
+        return Origin.from_payload(value)
+    except (ValueError, TypeError):
+        sources = ", ".join(s.value for s in OriginSource)
+        raise ValueError(f"`origin.source` {value.get('source')!r} is not one of {sources}") from None
 
 
 def _optional_text(data: dict[str, Any], key: str) -> str | None:

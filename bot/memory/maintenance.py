@@ -18,7 +18,7 @@ from bot.errors import AikiError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
-from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id
+from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
 from bot.memory.port import MemoryStore
 
 log = logging.getLogger(__name__)
@@ -37,17 +37,26 @@ async def import_jsonl(bank: MemoryBank, path: Path, default_scope: str | None, 
     batch: list[tuple[int, NewMemory]] = []
 
     async def flush() -> None:
+        fresh: list[tuple[int, NewMemory]] = []
+        ids: set[str] = set()
+        for number, item in batch:
+            if item.id not in ids and not await _stored(bank, item):
+                fresh.append((number, item))
+            ids.add(item.id or "")
+        report.already += len(batch) - len(fresh)
+        batch.clear()
+        if not fresh:
+            return
         try:
-            report.imported += len(await bank.add([item for _, item in batch]))
-        except ValueError as exc:  # one bad item in a batch: retry one by one to keep the good ones
-            log.debug("batch rejected (%s); retrying line by line", exc)
-            for number, item in batch:
+            report.imported += len(await bank.add([item for _, item in fresh]))
+        except (ValueError, AikiError) as exc:  # one bad item in a batch: retry one by one to keep the good ones
+            log.debug("batch rejected (%s); retrying line by line", type(exc).__name__)
+            for number, item in fresh:
                 try:
                     await bank.add([item])
                     report.imported += 1
-                except ValueError as line_exc:
+                except (ValueError, AikiError) as line_exc:
                     report.rejected.append((number, str(line_exc)))
-        batch.clear()
 
     with (
         path.open("rb") as handle,
@@ -67,25 +76,39 @@ async def import_jsonl(bank: MemoryBank, path: Path, default_scope: str | None, 
     return report
 
 
+def import_space_needed(file_size: int) -> int:
+    """Disk an import may take: vectors (384-1024 floats), word index and payload outweigh the JSON a few times."""
+    return 4 * file_size
+
+
+async def _stored(bank: MemoryBank, item: NewMemory) -> bool:
+    """Already in the store under the same id (a line imported before): not embedded or counted again."""
+    return item.id is not None and await bank.store.get(item.scope, normalise_id(item.id)) is not None
+
+
 async def export_jsonl(store: MemoryStore, path: Path, progress: bool) -> int:
     """Write every memory of every scope as JSONL (vectors are not exported: import re-embeds)."""
     written = 0
     temporary = path.with_name(path.name + ".partial")
-    with (
-        temporary.open("w", encoding="utf-8") as out,
-        tqdm(unit=" memories", desc="export", disable=not progress) as bar,
-    ):
-        for scope in await store.scopes():
-            offset: str | None = None
-            while True:
-                page, offset = await store.list_page(scope, COPY_PAGE, offset)
-                for memory in page:
-                    out.write(memory_to_line(memory) + "\n")
-                written += len(page)
-                bar.update(len(page))
-                if offset is None:
-                    break
-    temporary.replace(path)
+    try:
+        with (
+            temporary.open("w", encoding="utf-8") as out,
+            tqdm(unit=" memories", desc="export", disable=not progress) as bar,
+        ):
+            for scope in await store.scopes():
+                offset: str | None = None
+                while True:
+                    page, offset = await store.list_page(scope, COPY_PAGE, offset)
+                    for memory in page:
+                        out.write(memory_to_line(memory) + "\n")
+                    written += len(page)
+                    bar.update(len(page))
+                    if offset is None:
+                        break
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a half-written copy of every memory is not left lying around
+        raise
     return written
 
 

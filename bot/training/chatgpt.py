@@ -16,7 +16,6 @@ model saw it, "1. [2024-05-01]. Lives in Oslo"); both become facts, the newest s
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from collections import Counter
@@ -28,6 +27,8 @@ from typing import IO, Any
 import ijson
 
 from bot.errors import InvalidInputError
+from bot.training import jsonstream
+from bot.training.jsonstream import GuardedReader
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ class ParsedConversation:
 # -- the stream --------------------------------------------------------------
 
 
-def read_export(handle: IO[bytes]) -> Iterator[Any]:
-    """Each conversation object of an export, parsed one at a time; a single-conversation file works too.
+def read_export(handle: IO[bytes], reader: GuardedReader | None = None) -> Iterator[Any]:
+    """Each conversation object of an export, built one at a time (`Refused` for one too deep or too large);
+    a single-conversation file works too. `reader` (made when not given) wraps `handle` and bounds what is read.
 
     Raises InvalidInputError for a file that is not a ChatGPT export, and ijson.JSONError where the JSON breaks.
     """
@@ -88,10 +90,8 @@ def read_export(handle: IO[bytes]) -> Iterator[Any]:
     head = _head(handle)
     if not head:
         raise InvalidInputError("the file is empty")
-    if head.startswith(b"["):
-        yield from ijson.items(handle, "item", use_float=True)
-    elif head.startswith(b"{"):
-        yield json.loads(handle.read())
+    if head.startswith(b"[") or head.startswith(b"{"):
+        yield from jsonstream.items(reader or GuardedReader(handle), array=head.startswith(b"["))
     else:
         raise InvalidInputError("expected ChatGPT's conversations.json: a JSON array of conversations")
 
@@ -170,7 +170,10 @@ def _dict(value: object) -> dict[str, Any]:
 def _newest_leaf(mapping: dict[str, Any]) -> str | None:
     best: tuple[float, str] | None = None
     for node_id, node in mapping.items():
-        if not isinstance(node, dict) or any(child in mapping for child in node.get("children") or []):
+        children = node.get("children") if isinstance(node, dict) else None
+        if not isinstance(node, dict) or any(
+            isinstance(child, str) and child in mapping for child in (children if isinstance(children, list) else [])
+        ):
             continue
         stamp = _dict(node.get("message")).get("create_time")
         seconds = float(stamp) if isinstance(stamp, int | float) else 0.0
@@ -238,7 +241,10 @@ def _memory_line(line: str) -> SavedMemory | None:
     match = _MEMORY_LINE.match(line)
     if not match or not match.group(2):
         return None
-    when = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC) if match.group(1) else None
+    try:
+        when = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC) if match.group(1) else None
+    except ValueError:  # "[2024-13-45]": the memory is kept, its impossible date is not
+        when = None
     return SavedMemory(match.group(2), when)
 
 

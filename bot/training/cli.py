@@ -14,7 +14,8 @@ from tqdm import tqdm
 from bot.app import open_memory, open_state
 from bot.cli_common import EXIT_FAILED
 from bot.cli_common import progress_wanted as _progress
-from bot.errors import AikiError, ConfigError, InvalidInputError
+from bot.diskspace import ensure_free_space, writable_file
+from bot.errors import AikiError, ConfigError, InvalidInputError, ServerUnreachableError
 from bot.persona import read_persona
 from bot.settings import Settings
 from bot.training import export, importer, jobs, memories, sessions, validate
@@ -22,6 +23,13 @@ from bot.training.provider import FineTuning, FineTuningError, JobView, models_a
 from bot.training.qdrant_source import FieldMap
 
 log = logging.getLogger(__name__)
+
+IMPORT_SPACE_FACTOR = 3  # SQLite rows, their word index and the write-ahead log, against the bytes read
+MAX_TURN_ID = 2**63 - 1
+
+
+def _unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, ConnectionError) or type(exc).__name__ in {"ResponseHandlingException", "ConnectError"}
 
 
 def _fine_tuning(settings: Settings) -> FineTuning:
@@ -34,6 +42,7 @@ def _fine_tuning(settings: Settings) -> FineTuning:
 async def data_chatgpt(settings: Settings, args: argparse.Namespace) -> int:
     scope = importer.owner_scope(args.scope, settings.owner_ids)
     sources = importer.chatgpt_sources([Path(p) for p in args.paths])
+    ensure_free_space(settings.database_path, IMPORT_SPACE_FACTOR * sum(s.size for s in sources))
     async with open_state(settings) as state:
         report, saved = await importer.import_chatgpt(state, sources, scope, _progress(args))
     if saved and not args.no_memories:
@@ -55,6 +64,7 @@ async def data_sessions(settings: Settings, args: argparse.Namespace) -> int:
         raise InvalidInputError(f"No session logs at {', '.join(missing or args.paths)} (.jsonl, .md, .markdown, .txt)")
     persona = read_persona(settings.persona_file)
     speakers = sessions.Speakers.with_names(args.user_name, [*args.assistant_name, persona.name])
+    ensure_free_space(settings.database_path, IMPORT_SPACE_FACTOR * sum(f.stat().st_size for f in files))
     async with open_state(settings) as state:
         report = await importer.import_sessions(state, files, scope, speakers, settings.zone, _progress(args))
     print(report.summary())
@@ -77,8 +87,11 @@ async def data_memories(settings: Settings, args: argparse.Namespace) -> int:
     async with open_memory(settings) as bank:
         if args.jsonl:
             path = Path(args.jsonl)
+            if path.is_dir():
+                raise InvalidInputError(f"{path} is a folder: give the JSONL dump inside it")
             if not path.is_file():
                 raise InvalidInputError(f"No such file: {path}")
+            ensure_free_space(settings.edge_path, 4 * path.stat().st_size)
             collection = args.collection or path.stem
             report = await memories.import_qdrant_dump(bank, path, scope, collection, fields, settings.zone, progress)
         else:
@@ -94,6 +107,13 @@ async def data_memories(settings: Settings, args: argparse.Namespace) -> int:
                 report = await memories.import_qdrant_collection(
                     bank, client, args.collection, scope, fields, settings.zone, progress
                 )
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
+                raise ServerUnreachableError(
+                    f"Cannot reach the Qdrant server at {args.url or args.path} ({type(exc).__name__}): check the URL, "
+                    "the API key (AIKI_QDRANT_API_KEY) and that the server runs."
+                ) from None
             finally:
                 await client.close()
     print(report.summary())
@@ -129,7 +149,7 @@ async def finetune_export(settings: Settings, args: argparse.Namespace) -> int:
         learn_from=frozenset(args.learn_from),
         max_tokens=args.max_tokens,
     )
-    train = Path(args.file)
+    train = writable_file(Path(args.file))
     validation = export.validation_path_for(train) if args.validation > 0 else None
     persona = read_persona(settings.persona_file)
     async with open_state(settings) as state:
@@ -269,8 +289,9 @@ async def finetune_replies(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def finetune_mark_bad(settings: Settings, args: argparse.Namespace) -> int:
+    possible = [turn for turn in args.turn_ids if 0 < turn <= MAX_TURN_ID]  # larger ones cannot be SQLite row ids
     async with open_state(settings) as state:
-        changed = await state.training.set_marked_bad(args.turn_ids, not args.undo)
+        changed = await state.training.set_marked_bad(possible, not args.undo) if possible else []
     missing = sorted(set(args.turn_ids) - set(changed))
     print(
         f"{'unmarked' if args.undo else 'marked bad'}: {len(changed)} replies"

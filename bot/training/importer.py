@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import ijson
 from tqdm import tqdm
 
 from bot.errors import InvalidInputError
+from bot.jsonlines import Bounded
 from bot.state.store import StateStore
 from bot.state.training import ImportedConversation, ImportedTurn
 from bot.training import chatgpt, sessions
+from bot.training.jsonstream import GuardedReader, Refused, TooLarge
 from bot.training.report import DataReport
 from bot.training.writer import HistoryWriter, owner_scope
 
@@ -33,13 +35,20 @@ log = logging.getLogger(__name__)
 __all__ = ["Source", "chatgpt_sources", "import_chatgpt", "import_sessions", "owner_scope"]
 
 
+# A zip member inflating to more than this, or more than MAX_ZIP_RATIO times its compressed size, is refused
+# before it is opened (ChatGPT's JSON compresses 5-10 times; a zip bomb 1,000 times).
+MAX_ZIP_MEMBER = 8 * 1024**3
+MAX_ZIP_RATIO = 100
+
+
 @dataclass(frozen=True)
 class Source:
-    """One file to read: a path, or a member of a zip archive."""
+    """One file to read: a path, or a member of a zip archive (`limit`: the bytes it may inflate to)."""
 
     label: str
     size: int
     open: Callable[[], AbstractContextManager[IO[bytes]]]
+    limit: int | None = None
 
 
 def _bar(total: int, desc: str, progress: bool) -> tqdm[NoReturn]:
@@ -67,14 +76,28 @@ def chatgpt_sources(paths: list[Path]) -> list[Source]:
                 members = [i for i in members if i.filename.endswith(".json")]
             if not members:
                 raise InvalidInputError(f"{path} has no conversations*.json inside")
+            for member in members:
+                _check_member(path, member)
             found += [
-                Source(f"{path}:{i.filename}", i.file_size, partial(_ZipMember, path, i.filename)) for i in members
+                Source(f"{path}:{i.filename}", i.file_size, partial(_ZipMember, path, i.filename), i.file_size)
+                for i in members
             ]
         elif path.is_file():
             found.append(Source(str(path), path.stat().st_size, _opener(path)))
         else:
             raise InvalidInputError(f"No such file: {path}")
     return found
+
+
+def _check_member(path: Path, member: zipfile.ZipInfo) -> None:
+    """Refuse a member that would inflate past the limits, before a byte of it is inflated."""
+    ratio = member.file_size / max(member.compress_size, 1)
+    if member.file_size > MAX_ZIP_MEMBER or ratio > MAX_ZIP_RATIO:
+        raise InvalidInputError(
+            f"{path}:{member.filename} would inflate from {member.compress_size:,} to {member.file_size:,} bytes "
+            f"({ratio:,.0f} times; the limit is {MAX_ZIP_RATIO} times and {MAX_ZIP_MEMBER // 1024**3} GB): "
+            "that is not a ChatGPT export. Unpack the export yourself and give its conversations.json."
+        )
 
 
 def _opener(path: Path) -> Callable[[], IO[bytes]]:
@@ -130,36 +153,58 @@ async def _read_chatgpt_file(
 ) -> int:
     report = writer.report
     index = 0
+    reader = GuardedReader(handle, source.limit)
     try:
-        for index, data in enumerate(chatgpt.read_export(handle), start=1):  # noqa: B007 (used after the loop)
+        for index, data in enumerate(chatgpt.read_export(handle, reader), start=1):  # noqa: B007 (used after)
             where = f"{source.label}, conversation {index}"
-            try:
-                parsed = chatgpt.parse_conversation(data)
-            except chatgpt.BrokenConversation as exc:
-                title = data.get("title") if isinstance(data, dict) else None
-                report.reject(f"{where}{f' ({title!r})' if title else ''}", str(exc))
+            if isinstance(data, Refused):
+                report.reject(where, f"{data.reason}; skipped without reading it into memory")
                 continue
-            report.notes += [f"{where} ({parsed.title!r}): {note}" for note in parsed.notes]
-            for reason, count in parsed.skipped.items():
-                report.skip(reason, count)
-            memories.add(parsed)
-            if not parsed.messages:
-                report.skip("conversations with no messages")
-                continue
-            await writer.add(*_conversation_rows(parsed, scope))
-            await writer.breathe()
+            await _one_conversation(data, where, scope, writer, memories)
             if index % 16 == 0:
-                bar.n = start + handle.tell()
+                bar.n = start + reader.tell()
                 bar.refresh()
     except ijson.JSONError as exc:
         report.reject(
             f"{source.label}, after conversation {index}",
-            f"not valid JSON near byte {handle.tell():,} ({str(exc).splitlines()[0][:120]}); the rest of this file "
+            f"not valid JSON near byte {reader.tell():,} ({str(exc).splitlines()[0][:120]}); the rest of this file "
             "was not read",
         )
+    except TooLarge as exc:
+        report.reject(f"{source.label}, after conversation {index}", f"{exc}; the rest of this file was not read")
     except InvalidInputError as exc:
         report.reject(source.label, str(exc))
+    except zipfile.BadZipFile as exc:
+        report.reject(source.label, f"the zip archive is damaged ({exc}); the rest of this file was not read")
     return index
+
+
+# A conversation the export holds in a shape nobody foresaw is reported and skipped, never the end of the import.
+_SHAPE_ERRORS = (chatgpt.BrokenConversation, TypeError, ValueError, AttributeError, KeyError, OverflowError)
+
+
+async def _one_conversation(
+    data: Any, where: str, scope: str, writer: HistoryWriter, memories: chatgpt.SavedMemories
+) -> None:
+    report = writer.report
+    conversation_id = data.get("conversation_id") or data.get("id") if isinstance(data, dict) else None
+    title = data.get("title") if isinstance(data, dict) else None
+    label = f"{where}{f' (id {conversation_id})' if isinstance(conversation_id, str) else ''}"
+    try:
+        parsed = chatgpt.parse_conversation(data)
+    except _SHAPE_ERRORS as exc:
+        reason = str(exc) if isinstance(exc, chatgpt.BrokenConversation) else f"unexpected shape ({type(exc).__name__})"
+        report.reject(f"{label}{f' ({title!r})' if isinstance(title, str) and title else ''}", reason)
+        return
+    report.notes += [f"{label} ({parsed.title!r}): {note}" for note in parsed.notes]
+    for reason, count in parsed.skipped.items():
+        report.skip(reason, count)
+    memories.add(parsed)
+    if not parsed.messages:
+        report.skip("conversations with no messages")
+        return
+    await writer.add(*_conversation_rows(parsed, scope))
+    await writer.breathe()
 
 
 def _conversation_rows(
@@ -208,10 +253,11 @@ async def _jsonl_session_file(
     writer: HistoryWriter,
     registered: dict[str, int],
 ) -> None:
-    errors: list[tuple[int, str]] = []
+    errors: list[tuple[int, str]] = Bounded()
     last: dict[str, datetime] = {}
+    default = sessions.file_session(path)
     with path.open("rb") as handle:
-        for item in sessions.read_jsonl(handle, path.stem, speakers, zone, errors):
+        for item in sessions.read_jsonl(handle, default, speakers, zone, errors):
             if isinstance(item, str):
                 writer.report.skip("system or tool lines")
                 continue
@@ -231,16 +277,27 @@ async def _markdown_session_file(
     writer: HistoryWriter,
     registered: dict[str, int],
 ) -> None:
+    report = writer.report
+    if path.stat().st_size > sessions.MAX_MARKDOWN_BYTES:
+        limit = sessions.MAX_MARKDOWN_BYTES // 2**20
+        report.reject(path.name, f"larger than {limit} MB; split it into smaller files (one session a file)")
+        return
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        writer.report.reject(path.name, f"not valid UTF-8 (byte {exc.start})")
+        report.reject(path.name, f"not valid UTF-8 (byte {exc.start})")
         return
-    messages = sessions.read_markdown(text, path.name, speakers, zone)
-    if not messages:
-        writer.report.reject(path.name, "no messages found: no line starts with a known speaker (see README)")
+    try:
+        read = sessions.read_markdown(text, path.name, speakers, zone, sessions.file_session(path))
+    except sessions.LineError as exc:
+        report.reject(path.name, str(exc))
         return
-    await writer.add(*_session_rows(sessions.fill_times(messages, mtime), scope, registered))
+    for number, reason in read.problems:
+        report.reject(f"{path.name} line {number}", reason)
+    if not read.messages:
+        report.reject(path.name, "no messages found: no line starts with a known speaker (see README)")
+        return
+    await writer.add(*_session_rows(sessions.fill_times(read.messages, mtime), scope, registered))
 
 
 def _session_rows(
@@ -248,7 +305,8 @@ def _session_rows(
 ) -> tuple[ImportedConversation, list[ImportedTurn]]:
     first = timed[0][0].session
     conversation_id = f"{sessions.ORIGIN}:{first}"
-    conversation = ImportedConversation(conversation_id, sessions.ORIGIN, scope, first[:200], timed[0][1])
+    title = sessions.session_title(first)[:200]
+    conversation = ImportedConversation(conversation_id, sessions.ORIGIN, scope, title, timed[0][1])
     turns = []
     for message, at in timed:
         position = registered.get(conversation_id, 0)

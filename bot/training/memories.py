@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from bot.errors import InvalidInputError
+from bot.jsonlines import Bounded
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import MemoryKind, Origin, OriginSource, normalise_id
 from bot.training import chatgpt
@@ -97,7 +98,7 @@ async def import_qdrant_dump(
     bank: MemoryBank, path: Path, scope: str, collection: str, fields: FieldMap, zone: ZoneInfo, progress: bool
 ) -> DataReport:
     """Memories from a JSONL dump of another collection; bad lines are reported by number, the rest imported."""
-    errors: list[tuple[int, str]] = []
+    errors: list[tuple[int, str]] = Bounded()
     with path.open("rb") as handle:
         pages = _pages(read_dump(handle, errors))
         report = await import_qdrant(bank, pages, None, scope, collection, fields, zone, progress)

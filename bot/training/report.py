@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bot.jsonlines import Bounded
+
 SHOWN = 50  # rejected lines and notes printed in full; the rest are counted
 
 
@@ -14,8 +16,8 @@ class DataReport:
     imported: int = 0
     groups: int = 0  # conversations or sessions that received at least one new message
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> how many
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
-    notes: list[str] = field(default_factory=list)  # things worth knowing that are not failures
+    rejected: list[tuple[str, str]] = field(default_factory=Bounded)  # (where, reason)
+    notes: list[str] = field(default_factory=Bounded)  # things worth knowing that are not failures
     extra: list[str] = field(default_factory=list)  # further results, e.g. "12 ChatGPT memories became facts"
 
     def skip(self, reason: str, count: int = 1) -> None:

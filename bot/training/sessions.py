@@ -34,6 +34,7 @@ front matter's `date` (or a YYYY-MM-DD in the file name); times without a zone a
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ USER_NAMES = frozenset({"user", "human", "me", "owner", "you"})
 ASSISTANT_NAMES = frozenset({"assistant", "aiki", "ai", "bot"})
 IGNORED_ROLES = frozenset({"system", "tool", "function", "developer"})
 SUFFIXES = (".jsonl", ".md", ".markdown", ".txt")
+IDENTITY_BYTES = 64 * 1024  # a log's identity is a digest of its first bytes (see file_session)
+MAX_MARKDOWN_BYTES = 64 * 1024 * 1024  # a Markdown log is read whole; a larger one is refused
 
 _SESSION_KEYS = ("session", "session_id", "conversation_id")
 _ROLE_KEYS = ("role", "speaker", "author")
@@ -97,6 +100,20 @@ class SessionMessage:
 
 class LineError(ValueError):
     """One line (or message) that cannot be imported; the message says why."""
+
+
+def file_session(path: Path) -> str:
+    """The session of a log that names none: its name plus a digest of its start, so two `log.jsonl` in two
+    folders are two sessions, while the same log imported again (or grown since) is the same one."""
+    with path.open("rb") as handle:
+        head = handle.read(IDENTITY_BYTES)
+    return f"{path.stem}~{hashlib.sha256(head).hexdigest()[:12]}"
+
+
+def session_title(session: str) -> str:
+    """What a session is called in listings: a file session without its digest."""
+    name, sep, digest = session.rpartition("~")
+    return name if sep and len(digest) == 12 else session
 
 
 def session_files(paths: Iterable[Path]) -> list[Path]:
@@ -170,13 +187,29 @@ def _first(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
 # -- Markdown ------------------------------------------------------------------
 
 
-def read_markdown(text: str, file_name: str, speakers: Speakers, zone: ZoneInfo) -> list[SessionMessage]:
-    """Messages of one Markdown transcript (one session a file)."""
-    front, body = _front_matter(text)
-    session = front.get("session") or Path(file_name).stem
+@dataclass
+class MarkdownLog:
+    """One Markdown transcript read: its messages, and the lines that could not be imported (number, why)."""
+
+    messages: list[SessionMessage]
+    problems: list[tuple[int, str]]
+
+
+def read_markdown(text: str, file_name: str, speakers: Speakers, zone: ZoneInfo, session: str) -> MarkdownLog:
+    """Messages of one Markdown transcript (one session a file; `session` unless the front matter names one).
+
+    Speakers: the known names, plus one more found in bold or as a heading (`**Jovnna**:`), which is taken to be
+    the person when the file names no known user; several such names refuse the file (LineError) until
+    --user-name / --assistant-name say who is who.
+    """
+    front, body, offset = _front_matter(text)
+    session = front.get("session") or session
     dated_name = _FILE_DATE.search(file_name)
     day = _day(front.get("date")) or _day(dated_name.group(1) if dated_name else None)
+    lines = body.splitlines()
+    speakers = _with_found_speaker(lines, speakers)
     messages: list[SessionMessage] = []
+    problems: list[tuple[int, str]] = []
     current: tuple[str, datetime | None, list[str]] | None = None
 
     def finish() -> None:
@@ -185,11 +218,13 @@ def read_markdown(text: str, file_name: str, speakers: Speakers, zone: ZoneInfo)
             if content:
                 messages.append(SessionMessage(session, current[0], content, current[1]))
 
-    for line in body.splitlines():
+    for number, line in enumerate(lines, start=offset + 1):
         found = _speaker(line, speakers)
         if found is None:
             if current is not None:
                 current[2].append(line)
+            elif line.strip() and not line.lstrip().startswith("#"):  # a title heading is not a message
+                problems.append((number, "text before the first speaker; not imported"))
             continue
         finish()
         role, stamp, rest = found
@@ -199,7 +234,31 @@ def read_markdown(text: str, file_name: str, speakers: Speakers, zone: ZoneInfo)
             created = None
         current = (role, created, [rest] if rest else [])
     finish()
-    return messages
+    return MarkdownLog(messages, problems)
+
+
+def _with_found_speaker(lines: list[str], speakers: Speakers) -> Speakers:
+    """`speakers`, plus the one unknown bold or heading name as the user when the file names no known user."""
+    unknown: dict[str, str] = {}
+    user_known = False
+    for line in lines:
+        for pattern, marked in ((_SPEAKER_HEADING, True), (_SPEAKER_LINE, False)):
+            match = pattern.match(line)
+            if not match:
+                continue
+            role = speakers.role(match.group("name"))
+            user_known = user_known or role == "user"
+            if role is None and (marked or line.lstrip().startswith(("**", "__"))):
+                unknown.setdefault(match.group("name").strip().lower(), match.group("name").strip())
+            break
+    if user_known or not unknown:
+        return speakers
+    if len(unknown) > 1:
+        names = ", ".join(sorted(unknown.values())[:5])
+        raise LineError(
+            f"speakers {names} are not known; say which is you with --user-name and AIKI with --assistant-name"
+        )
+    return Speakers(speakers.user | set(unknown), speakers.assistant)
 
 
 def _speaker(line: str, speakers: Speakers) -> tuple[str, str | None, str] | None:
@@ -213,18 +272,19 @@ def _speaker(line: str, speakers: Speakers) -> tuple[str, str | None, str] | Non
     return None
 
 
-def _front_matter(text: str) -> tuple[dict[str, str], str]:
+def _front_matter(text: str) -> tuple[dict[str, str], str, int]:
+    """The front matter's keys, the body, and how many lines come before the body."""
     if not text.startswith("---"):
-        return {}, text
+        return {}, text, 0
     parts = text.split("---", 2)
     if len(parts) < 3:
-        return {}, text
+        return {}, text, 0
     front = {}
     for line in parts[1].splitlines():
         key, sep, value = line.partition(":")
         if sep:
             front[key.strip().lower()] = value.strip()
-    return front, parts[2]
+    return front, parts[2], parts[0].count("\n") + parts[1].count("\n")
 
 
 def _day(value: str | None) -> date | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot import tokens
+from bot import jsonlines, tokens
 
 MIN_EXAMPLES = 10
 MAX_TOKENS_PER_EXAMPLE = 16_385  # the cookbook's limit; newer models allow more (--max-tokens)
@@ -49,7 +49,7 @@ class Validation:
     max_tokens: int = MAX_TOKENS_PER_EXAMPLE
     epochs: int | None = None  # None: what the provider would choose
     examples: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what); line 0 = the whole file
+    problems: list[tuple[int, str]] = field(default_factory=jsonlines.Bounded)  # (line, what); line 0 = the whole file
     lengths: list[int] = field(default_factory=list)
     assistant_tokens: list[int] = field(default_factory=list)
     missing_system: int = 0
@@ -113,7 +113,10 @@ def validate_file(path: Path, max_tokens: int = MAX_TOKENS_PER_EXAMPLE, epochs: 
     result = Validation(path, max_tokens, epochs)
     seen: set[bytes] = set()
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in jsonlines.bounded_lines(handle):
+            if raw is None:
+                result.problems.append((number, f"longer than {jsonlines.MAX_LINE_BYTES:,} bytes"))
+                continue
             try:
                 line = raw.decode("utf-8").strip()
             except UnicodeDecodeError as exc:
@@ -123,9 +126,12 @@ def validate_file(path: Path, max_tokens: int = MAX_TOKENS_PER_EXAMPLE, epochs: 
                 result.problems.append((number, "blank line (every line must be one example)"))
                 continue
             try:
-                data = json.loads(line)
+                data = jsonlines.loads(line)
             except json.JSONDecodeError as exc:
                 result.problems.append((number, f"not valid JSON, column {exc.colno}: {exc.msg}"))
+                continue
+            except ValueError as exc:  # nested too deep, NaN
+                result.problems.append((number, str(exc)))
                 continue
             result.examples += 1
             problems = check_example(data)

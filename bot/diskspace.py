@@ -1,0 +1,40 @@
+"""Room on the disk before a large write: some libraries crash (SIGBUS in a memory map) instead of failing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.errors import AikiError, DiskFullError
+
+__all__ = ["DiskFullError", "ensure_free_space", "existing_parent", "writable_file"]
+
+MARGIN = 64 * 1024 * 1024  # left free for SQLite's journal, the log and the rest of the machine
+
+
+def existing_parent(path: Path) -> Path:
+    """`path`, or its nearest parent that exists (the disk it will be written on)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path(".")
+
+
+def ensure_free_space(path: Path, needed: int) -> None:
+    """Refuse before writing when the disk holding `path` has less than `needed` bytes (plus a margin) free."""
+    where = existing_parent(path)
+    free = shutil.disk_usage(where).free
+    if free < needed + MARGIN:
+        raise DiskFullError(
+            f"Not enough free space at {where}: {free / 2**20:,.0f} MB free, about "
+            f"{(needed + MARGIN) / 2**20:,.0f} MB needed. Free some space (or move AIKI_DATA_DIR) and run it again."
+        )
+
+
+def writable_file(path: Path) -> Path:
+    """A file path a command may write to: not a folder, in a folder that exists; AikiError says the fix."""
+    if path.is_dir():
+        raise AikiError(f"{path} is a folder: give a file name, e.g. {path / 'memories.jsonl'}")
+    if not path.parent.is_dir():
+        raise AikiError(f"The folder {path.parent} does not exist: create it first (mkdir -p {path.parent}).")
+    return path
