@@ -5,17 +5,20 @@ one conversation that fits the token budget. AIKI's own turns are cut into conve
 was silent for more than SESSION_GAP. Facts stay out: they live in Qdrant and reach the model through
 retrieval (the hybrid mode), so the model learns how AIKI talks, not what it knows.
 
-Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, or when
-its origin is not in `learn_from`. Without weights such a reply is removed with the message it answered; with
-`weights` it stays as context with `"weight": 0` and the learned replies get `"weight": 1`.
+Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, when its
+origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`excluded_models`:
+test models, earlier fine-tuned AIKIs, the base model being trained; `aiki finetune models`). Without weights
+such a reply is removed with the message it answered; with `weights` it stays as context with `"weight": 0`
+and the learned replies get `"weight": 1`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,12 +27,15 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from bot.llm import SAME_ROLE_JOIN
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn
 from bot.training import tokens
 from bot.training.scrub import Scrubber
+from bot.training.validate import MIN_EXAMPLES
 
 SESSION_GAP = timedelta(hours=6)
+TEST_MODEL_WORDS = {"test", "mock", "fake", "dummy", "echo", "tiny", "smollm", "smollm2"}
 AIKI = "aiki"  # the origin of AIKI's own turns
 ORIGINS = ("aiki", "session-log", "chatgpt")
 
@@ -44,6 +50,7 @@ class ExportOptions:
     learn_from: frozenset[str] = frozenset(ORIGINS)
     max_tokens: int = 4_096  # per example; long conversations become several examples
     seed: str = "aiki"  # salt of the deterministic train/validation split
+    exclude_models: frozenset[str] = frozenset()  # replies these models wrote are not learned
 
 
 @dataclass
@@ -51,6 +58,7 @@ class ExportReport:
     conversations: int = 0
     train: int = 0
     validation: int = 0
+    folded: int = 0  # validation examples moved into training: too few for a validation file
     learned: int = 0
     context_only: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
@@ -58,8 +66,13 @@ class ExportReport:
 
     def summary(self, train_path: Path, validation_path: Path | None) -> str:
         lines = [f"wrote {self.train:,} training examples to {train_path}"]
-        if validation_path is not None:
+        if validation_path is not None and self.validation:
             lines.append(f"wrote {self.validation:,} validation examples to {validation_path}")
+        if self.folded:
+            lines.append(
+                f"no validation file: {self.folded:,} held-out examples are fewer than the {MIN_EXAMPLES} a "
+                "validation file needs, so they went into the training file"
+            )
         lines.append(f"from {self.conversations:,} conversations; {self.learned:,} replies to learn")
         if self.context_only:
             lines.append(f"kept as context with weight 0: {self.context_only:,} replies")
@@ -168,7 +181,7 @@ class Exporter:
                 merged.append((turn.role, [turn]))
         messages = []
         for role, group in merged:
-            text = "\n\n".join(t.content.strip() for t in group)
+            text = SAME_ROLE_JOIN.join(t.content.strip() for t in group)
             if self.options.scrub:
                 text = self._scrub(text)
             message = _Message(role, text)
@@ -180,6 +193,8 @@ class Exporter:
                     message.learn, message.why_not = False, f"replies under {self.options.min_words} words"
                 elif origin not in self.options.learn_from:
                     message.learn, message.why_not = False, f"{origin} replies (not in --learn-from)"
+                elif any(t.model in self.options.exclude_models for t in group):
+                    message.learn, message.why_not = False, "replies by models that are not AIKI (finetune models)"
             messages.append(message)
         return messages
 
@@ -229,6 +244,7 @@ async def export(
 ) -> ExportReport:
     """Write the files (complete or not at all: written beside, then renamed); returns what went where."""
     total = sum([await state.count_turns(scope) for scope in scopes])
+    train_path.parent.mkdir(parents=True, exist_ok=True)
     partial = [path.with_name(path.name + ".partial") for path in (train_path, validation_path) if path]
     try:
         with (
@@ -240,6 +256,11 @@ async def export(
             async for key, turns in conversations(state.training.history(scopes)):
                 exporter.add(key, turns)
                 bar.update(len(turns))
+        report = exporter.report
+        if validation_path is not None and report.validation < MIN_EXAMPLES:
+            _fold(partial[1], partial[0], report)
+            validation_path.unlink(missing_ok=True)  # an older export's file would not match this one
+            validation_path = None
         for done, path in zip(partial, (train_path, validation_path), strict=False):
             if path is not None:
                 done.replace(path)
@@ -247,6 +268,39 @@ async def export(
         for leftover in partial:
             leftover.unlink(missing_ok=True)
     return exporter.report
+
+
+def not_aiki_by_default(model: str, fine_tuned: Collection[str], base_model: str | None) -> str | None:
+    """Why a model's replies are left out unless the owner marks them as AIKI's, or None when they are learned."""
+    if model in fine_tuned:
+        return "an earlier fine-tuned AIKI"
+    if base_model and model.lower() in {base_model.lower(), base_model.lower().rsplit("/", 1)[-1]}:
+        return "the base model being trained"
+    words = set(re.split(r"[^a-z0-9]+", model.lower()))
+    if words & TEST_MODEL_WORDS or any(model.lower().startswith(w) for w in ("smollm", "tinyllama")):
+        return "a test model"
+    return None
+
+
+def excluded_models(
+    seen: Collection[str],
+    marks: dict[str, bool],
+    fine_tuned: Collection[str],
+    base_model: str | None,
+    also: Collection[str] = (),
+) -> frozenset[str]:
+    """The models whose replies an export leaves out: the owner's marks first, then the defaults."""
+    out = {m for m, learn in marks.items() if not learn} | set(also)
+    out |= {m for m in seen if m not in marks and not_aiki_by_default(m, fine_tuned, base_model)}
+    return frozenset(out)
+
+
+def _fold(validation: Path, train: Path, report: ExportReport) -> None:
+    """Too few held-out examples for a validation file (trainers and providers refuse one): train on them."""
+    with train.open("a", encoding="utf-8") as out:
+        out.write(validation.read_text(encoding="utf-8"))
+    report.train += report.validation
+    report.folded, report.validation = report.validation, 0
 
 
 def _fraction(key: str) -> float:
