@@ -196,7 +196,7 @@ def train(
         for first in range(0, len(chosen), recipe.micro_batch):
             loss, _ = _batch_loss(model, chosen[first : first + recipe.micro_batch])
             (loss / learned).backward()
-            step_loss += float(loss) / learned
+            step_loss += float(loss.detach()) / learned
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
         scheduler.step()
