@@ -32,7 +32,7 @@ def run_cli(*args: str) -> int:
     return main(["-q", *args])
 
 
-def add_days(data: Path, days: int, model: str | None, first: int = 0) -> None:
+def add_days(data: Path, days: int, model: str | None, first: int = 0, question: str = "hva gjør vi?") -> None:
     """One conversation a day, each reply written by `model`, as the core stores them."""
 
     async def write() -> None:
@@ -41,7 +41,7 @@ def add_days(data: Path, days: int, model: str | None, first: int = 0) -> None:
         try:
             for day in range(first, first + days):
                 at = LIVE + timedelta(days=day)
-                await state.add_turn(Turn(OWNER, "user", f"Dag {day}: hva gjør vi?", at, source="dm"))
+                await state.add_turn(Turn(OWNER, "user", f"Dag {day}: {question}", at, source="dm"))
                 reply = f"Vi ser på proxyen i dag, dag {day}, sammen."
                 await state.add_turn(Turn(OWNER, "assistant", reply, at + timedelta(seconds=9), model=model))
         finally:
@@ -140,3 +140,32 @@ def test_live_prompts_send_one_message_per_side_as_the_export_does() -> None:
         ("assistant", "Ja!"),
         ("user", "Bra."),
     ]
+
+
+def test_hybrid_export_gives_each_example_the_live_prompt_with_the_memories_known_then(
+    env: Path, tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.test_model import TEST_MODEL
+
+    monkeypatch.setenv("AIKI_EMBEDDING_MODEL", TEST_MODEL)
+    monkeypatch.setenv("AIKI_MODEL_CACHE_DIR", str(model_cache))
+    dump = tmp_path / "old.jsonl"
+    memories = [
+        {"id": 1, "payload": {"content": "The proxy AIKI-HOME blocks social media", "timestamp": "2025-06-01T10:00Z"}},
+        {
+            "id": 2,
+            "payload": {"content": "The proxy AIKI-HOME was rewritten in Rust", "timestamp": "2026-12-01T10:00Z"},
+        },
+    ]
+    dump.write_text("\n".join(json.dumps(m) for m in memories) + "\n")
+    assert run_cli("data", "memories", "--jsonl", str(dump)) == 0
+    add_days(env, 2, "gpt-4o", question="what does the proxy AIKI-HOME block?")
+    train = tmp_path / "train.jsonl"
+    assert run_cli("finetune", "export", str(train), "--validation", "0", "--hybrid") == 0
+    assert "retrieved memories in all" in capsys.readouterr().out
+    for example in examples(train):
+        system = example[0]["content"]
+        assert system.startswith("You are AIKI.") and "Your mood right now:" in system
+        assert "What you have decided to do in this reply:" in system
+        assert "blocks social media" in system  # known at the time of the conversation
+        assert "Rust" not in system  # learned ten months later: not in a prompt of February

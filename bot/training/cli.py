@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -155,7 +156,18 @@ async def run_export(
             args.exclude_model,
         )
         options = export_options(args, left_out)
-        report = await export.export(state, scopes, persona.text, options, train, validation, _progress(args))
+        async with contextlib.AsyncExitStack() as stack:
+            system_for = None
+            if args.hybrid:
+                from bot.training.hybrid import HybridSystem
+
+                bank = await stack.enter_async_context(open_memory(settings))
+                system_for = HybridSystem(bank, persona, settings.zone)
+            report = await export.export(
+                state, scopes, persona.text, options, train, validation, _progress(args), system_for
+            )
+        if system_for is not None:
+            print(f"system messages as in live turns, with {system_for.memories_used:,} retrieved memories in all")
     if validation is not None and not validation.exists():
         validation = None
     print(report.summary(train, validation))

@@ -18,10 +18,10 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,6 +31,7 @@ from bot.llm import SAME_ROLE_JOIN
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn
 from bot.training import tokens
+from bot.training.hybrid import Moment
 from bot.training.scrub import Scrubber
 from bot.training.validate import MIN_EXAMPLES
 
@@ -90,6 +91,12 @@ class _Message:
     content: str
     learn: bool = True
     why_not: str | None = None
+    at: datetime | None = None
+    scope: str = ""
+
+
+SystemFor = Callable[[Moment], Awaitable[str]]  # a live-style system message for a moment (bot.training.hybrid)
+HYBRID_EXTRA_TOKENS = 1_500  # room a live-style system message takes beyond the persona: memories, mood, intention
 
 
 async def conversations(history: AsyncIterator[HistoryTurn]) -> AsyncIterator[tuple[str, list[HistoryTurn]]]:
@@ -120,8 +127,16 @@ async def conversations(history: AsyncIterator[HistoryTurn]) -> AsyncIterator[tu
 class Exporter:
     """Turns conversations into examples and writes them, de-duplicated and split."""
 
-    def __init__(self, system: str, options: ExportOptions, train: TextIO, validation: TextIO | None) -> None:
+    def __init__(
+        self,
+        system: str,
+        options: ExportOptions,
+        train: TextIO,
+        validation: TextIO | None,
+        system_for: SystemFor | None = None,
+    ) -> None:
         self.system = system
+        self.system_for = system_for
         self.options = options
         self.train = train
         self.validation = validation
@@ -129,11 +144,15 @@ class Exporter:
         self._scrub = Scrubber()
         self._seen: set[bytes] = set()
         self._system_tokens = tokens.message_tokens({"role": "system", "content": system}) + tokens.REPLY_PRIMING
+        if system_for is not None:
+            self._system_tokens += HYBRID_EXTRA_TOKENS
 
-    def add(self, key: str, turns: list[HistoryTurn]) -> None:
+    async def add(self, key: str, turns: list[HistoryTurn]) -> None:
         self.report.conversations += 1
         to_validation = self.validation is not None and _fraction(self.options.seed + key) < self.options.validation
-        for example in self.examples(turns):
+        for example, moment in self.examples(turns):
+            if self.system_for is not None and moment is not None:
+                example[0]["content"] = await self.system_for(moment)
             digest = _digest(example)
             if self.options.dedupe and digest in self._seen:
                 self.report.dropped["duplicate examples"] += 1
@@ -153,7 +172,7 @@ class Exporter:
                         self.report.context_only += 1
         self.report.scrubbed = Counter(self._scrub.found)
 
-    def examples(self, turns: list[HistoryTurn]) -> Iterator[list[dict[str, Any]]]:
+    def examples(self, turns: list[HistoryTurn]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
         """Windows of one conversation that fit the budget, each starting with the persona."""
         exchanges = self._exchanges(self._messages(turns))
         window: list[list[_Message]] = []
@@ -184,7 +203,7 @@ class Exporter:
             text = SAME_ROLE_JOIN.join(t.content.strip() for t in group)
             if self.options.scrub:
                 text = self._scrub(text)
-            message = _Message(role, text)
+            message = _Message(role, text, at=group[-1].created_at, scope=group[-1].scope)
             if role == "assistant":
                 origin = group[0].origin or AIKI
                 if any(t.marked_bad for t in group):
@@ -216,7 +235,7 @@ class Exporter:
             self.report.dropped["messages with no reply after them"] += len(pending)
         return exchanges
 
-    def _finish(self, window: list[list[_Message]]) -> Iterator[list[dict[str, Any]]]:
+    def _finish(self, window: list[list[_Message]]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
         # Replies at weight 0 after the last learned one teach nothing and only cost tokens.
         while window and not window[-1][-1].learn:
             self.report.dropped[window[-1][-1].why_not or "replies not learned"] += 1
@@ -230,7 +249,7 @@ class Exporter:
                 if self.options.weights and message.role == "assistant":
                     item["weight"] = 1 if message.learn else 0
                 example.append(item)
-        yield example
+        yield example, _moment([m for exchange in window for m in exchange])
 
 
 async def export(
@@ -241,6 +260,7 @@ async def export(
     train_path: Path,
     validation_path: Path | None,
     progress: bool,
+    system_for: SystemFor | None = None,
 ) -> ExportReport:
     """Write the files (complete or not at all: written beside, then renamed); returns what went where."""
     total = sum([await state.count_turns(scope) for scope in scopes])
@@ -252,9 +272,9 @@ async def export(
             partial[1].open("w", encoding="utf-8") if validation_path else nullcontext() as validation,
             tqdm(total=total, unit=" turns", desc="export", disable=not progress) as bar,
         ):
-            exporter = Exporter(system, options, train, validation)
+            exporter = Exporter(system, options, train, validation, system_for)
             async for key, turns in conversations(state.training.history(scopes)):
-                exporter.add(key, turns)
+                await exporter.add(key, turns)
                 bar.update(len(turns))
         report = exporter.report
         if validation_path is not None and report.validation < MIN_EXAMPLES:
@@ -268,6 +288,16 @@ async def export(
         for leftover in partial:
             leftover.unlink(missing_ok=True)
     return exporter.report
+
+
+def _moment(messages: list[_Message]) -> Moment | None:
+    """The moment the example's last reply answers: its user message, with the ones before it."""
+    users = [m for m in messages if m.role == "user" and m.at is not None]
+    if not users:
+        return None
+    last = users[-1]
+    before = users[-2].at if len(users) > 1 else None
+    return Moment(last.scope, last.content, last.at or datetime.min, before, [m.content for m in users[-4:-1]])
 
 
 def not_aiki_by_default(model: str, fine_tuned: Collection[str], base_model: str | None) -> str | None:

@@ -116,8 +116,19 @@ def _export_flags(parser: Any, weights_default: bool) -> None:
     )
     if not weights_default:
         parser.add_argument("--weights", action="store_true", help="keep replies not learned as context with weight 0")
+        parser.add_argument(
+            "--hybrid",
+            action="store_true",
+            help="system messages like the live prompt's, with the memories AIKI would have retrieved then",
+        )
     else:
         parser.set_defaults(weights=True)
+        parser.add_argument(
+            "--no-hybrid",
+            dest="hybrid",
+            action="store_false",
+            help="bare persona as the system message, instead of the live prompt's layout with retrieved memories",
+        )
     parser.add_argument(
         "--learn-from",
         type=lambda v: [p.strip() for p in v.split(",") if p.strip()],
