@@ -163,7 +163,7 @@ class Consciousness:
         reply = "".join(parts).strip()
 
         after = time.perf_counter()
-        await self.state.add_turn(self._turn(incoming, "assistant", reply, self.clock()))
+        await self.state.add_turn(replace(self._turn(incoming, "assistant", reply, self.clock()), model=self.llm.model))
         stats.after_ms = (time.perf_counter() - after) * 1000
         self.last_turn = stats
         self._in_background(self._learn(incoming, text, reply, prepared.recalled, now))
@@ -278,7 +278,7 @@ class Consciousness:
 
     async def record_outgoing(self, person: Person, text: str, at: datetime) -> None:
         """A message AIKI started (a check-in), stored once it was delivered."""
-        await self.state.add_turn(Turn(person.scope, "assistant", text, at, source="dm"))
+        await self.state.add_turn(Turn(person.scope, "assistant", text, at, source="dm", model=self.llm.model))
 
     # -- learning after the reply ----------------------------------------
 

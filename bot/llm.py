@@ -33,6 +33,21 @@ class ChatMessage:
         return {"role": self.role, "content": self.content}
 
 
+SAME_ROLE_JOIN = "\n\n"  # messages in a row from one side become one message (the export joins them the same way)
+
+
+def merge_same_role(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """One message per side in turn: history holds user messages in a row after failed turns, and many chat
+    templates (Mistral, Gemma, ...) refuse roles that do not alternate. Fine-tuning examples are joined alike."""
+    merged: list[ChatMessage] = []
+    for message in messages:
+        if merged and merged[-1].role == message.role and message.role != "system":
+            merged[-1] = ChatMessage(message.role, merged[-1].content + SAME_ROLE_JOIN + message.content)
+        else:
+            merged.append(message)
+    return merged
+
+
 class LLMError(AikiError):
     """The endpoint failed; `str()` is the short message the person sees."""
 
@@ -205,7 +220,7 @@ class OpenAICompatibleLLM:
     def _request(self, messages: Sequence[ChatMessage], temperature: float) -> dict[str, Any]:
         return {
             "model": self._model,
-            "messages": [m.as_dict() for m in messages],
+            "messages": [m.as_dict() for m in merge_same_role(messages)],
             "temperature": temperature,
             "max_tokens": self._max_reply_tokens,  # a runaway reply costs the person money and time
         }

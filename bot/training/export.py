@@ -5,31 +5,38 @@ one conversation that fits the token budget. AIKI's own turns are cut into conve
 was silent for more than SESSION_GAP. Facts stay out: they live in Qdrant and reach the model through
 retrieval (the hybrid mode), so the model learns how AIKI talks, not what it knows.
 
-Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, or when
-its origin is not in `learn_from`. Without weights such a reply is removed with the message it answered; with
-`weights` it stays as context with `"weight": 0` and the learned replies get `"weight": 1`.
+Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, when its
+origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`excluded_models`:
+test models, earlier fine-tuned AIKIs, the base model being trained; `aiki finetune models`). Without weights
+such a reply is removed with the message it answered; with `weights` it stays as context with `"weight": 0`
+and the learned replies get `"weight": 1`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from tqdm import tqdm
 
 from bot import tokens
+from bot.llm import SAME_ROLE_JOIN
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn
+from bot.training.hybrid import Moment
 from bot.training.scrub import Scrubber
+from bot.training.validate import MIN_EXAMPLES
 
 SESSION_GAP = timedelta(hours=6)
+TEST_MODEL_WORDS = {"test", "mock", "fake", "dummy", "echo", "tiny", "smollm", "smollm2"}
 AIKI = "aiki"  # the origin of AIKI's own turns
 ORIGINS = ("aiki", "session-log", "chatgpt")
 
@@ -44,6 +51,7 @@ class ExportOptions:
     learn_from: frozenset[str] = frozenset(ORIGINS)
     max_tokens: int = 4_096  # per example; long conversations become several examples
     seed: str = "aiki"  # salt of the deterministic train/validation split
+    exclude_models: frozenset[str] = frozenset()  # replies these models wrote are not learned
 
 
 @dataclass
@@ -51,6 +59,7 @@ class ExportReport:
     conversations: int = 0
     train: int = 0
     validation: int = 0
+    folded: int = 0  # validation examples moved into training: too few for a validation file
     learned: int = 0
     context_only: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
@@ -58,8 +67,13 @@ class ExportReport:
 
     def summary(self, train_path: Path, validation_path: Path | None) -> str:
         lines = [f"wrote {self.train:,} training examples to {train_path}"]
-        if validation_path is not None:
+        if validation_path is not None and self.validation:
             lines.append(f"wrote {self.validation:,} validation examples to {validation_path}")
+        if self.folded:
+            lines.append(
+                f"no validation file: {self.folded:,} held-out examples are fewer than the {MIN_EXAMPLES} a "
+                "validation file needs, so they went into the training file"
+            )
         lines.append(f"from {self.conversations:,} conversations; {self.learned:,} replies to learn")
         if self.context_only:
             lines.append(f"kept as context with weight 0: {self.context_only:,} replies")
@@ -77,6 +91,12 @@ class _Message:
     content: str
     learn: bool = True
     why_not: str | None = None
+    at: datetime | None = None
+    scope: str = ""
+
+
+SystemFor = Callable[[Moment], Awaitable[str]]  # a live-style system message for a moment (bot.training.hybrid)
+HYBRID_EXTRA_TOKENS = 1_500  # room a live-style system message takes beyond the persona: memories, mood, intention
 
 
 async def conversations(history: AsyncIterator[HistoryTurn]) -> AsyncIterator[tuple[str, list[HistoryTurn]]]:
@@ -107,8 +127,16 @@ async def conversations(history: AsyncIterator[HistoryTurn]) -> AsyncIterator[tu
 class Exporter:
     """Turns conversations into examples and writes them, de-duplicated and split."""
 
-    def __init__(self, system: str, options: ExportOptions, train: TextIO, validation: TextIO | None) -> None:
+    def __init__(
+        self,
+        system: str,
+        options: ExportOptions,
+        train: TextIO,
+        validation: TextIO | None,
+        system_for: SystemFor | None = None,
+    ) -> None:
         self.system = system
+        self.system_for = system_for
         self.options = options
         self.train = train
         self.validation = validation
@@ -116,11 +144,15 @@ class Exporter:
         self._scrub = Scrubber()
         self._seen: set[bytes] = set()
         self._system_tokens = tokens.message_tokens({"role": "system", "content": system}) + tokens.REPLY_PRIMING
+        if system_for is not None:
+            self._system_tokens += HYBRID_EXTRA_TOKENS
 
-    def add(self, key: str, turns: list[HistoryTurn]) -> None:
+    async def add(self, key: str, turns: list[HistoryTurn]) -> None:
         self.report.conversations += 1
         to_validation = self.validation is not None and _fraction(self.options.seed + key) < self.options.validation
-        for example in self.examples(turns):
+        for example, moment in self.examples(turns):
+            if self.system_for is not None and moment is not None:
+                example[0]["content"] = await self.system_for(moment)
             digest = _digest(example)
             if self.options.dedupe and digest in self._seen:
                 self.report.dropped["duplicate examples"] += 1
@@ -140,7 +172,7 @@ class Exporter:
                         self.report.context_only += 1
         self.report.scrubbed = Counter(self._scrub.found)
 
-    def examples(self, turns: list[HistoryTurn]) -> Iterator[list[dict[str, Any]]]:
+    def examples(self, turns: list[HistoryTurn]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
         """Windows of one conversation that fit the budget, each starting with the persona."""
         exchanges = self._exchanges(self._messages(turns))
         window: list[list[_Message]] = []
@@ -168,10 +200,10 @@ class Exporter:
                 merged.append((turn.role, [turn]))
         messages = []
         for role, group in merged:
-            text = "\n\n".join(t.content.strip() for t in group)
+            text = SAME_ROLE_JOIN.join(t.content.strip() for t in group)
             if self.options.scrub:
                 text = self._scrub(text)
-            message = _Message(role, text)
+            message = _Message(role, text, at=group[-1].created_at, scope=group[-1].scope)
             if role == "assistant":
                 origin = group[0].origin or AIKI
                 if any(t.marked_bad for t in group):
@@ -180,6 +212,8 @@ class Exporter:
                     message.learn, message.why_not = False, f"replies under {self.options.min_words} words"
                 elif origin not in self.options.learn_from:
                     message.learn, message.why_not = False, f"{origin} replies (not in --learn-from)"
+                elif any(t.model in self.options.exclude_models for t in group):
+                    message.learn, message.why_not = False, "replies by models that are not AIKI (finetune models)"
             messages.append(message)
         return messages
 
@@ -201,7 +235,7 @@ class Exporter:
             self.report.dropped["messages with no reply after them"] += len(pending)
         return exchanges
 
-    def _finish(self, window: list[list[_Message]]) -> Iterator[list[dict[str, Any]]]:
+    def _finish(self, window: list[list[_Message]]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
         # Replies at weight 0 after the last learned one teach nothing and only cost tokens.
         while window and not window[-1][-1].learn:
             self.report.dropped[window[-1][-1].why_not or "replies not learned"] += 1
@@ -215,7 +249,7 @@ class Exporter:
                 if self.options.weights and message.role == "assistant":
                     item["weight"] = 1 if message.learn else 0
                 example.append(item)
-        yield example
+        yield example, _moment([m for exchange in window for m in exchange])
 
 
 async def export(
@@ -226,9 +260,11 @@ async def export(
     train_path: Path,
     validation_path: Path | None,
     progress: bool,
+    system_for: SystemFor | None = None,
 ) -> ExportReport:
     """Write the files (complete or not at all: written beside, then renamed); returns what went where."""
     total = sum([await state.count_turns(scope) for scope in scopes])
+    train_path.parent.mkdir(parents=True, exist_ok=True)
     partial = [path.with_name(path.name + ".partial") for path in (train_path, validation_path) if path]
     try:
         with (
@@ -236,10 +272,15 @@ async def export(
             partial[1].open("w", encoding="utf-8") if validation_path else nullcontext() as validation,
             tqdm(total=total, unit=" turns", desc="export", disable=not progress) as bar,
         ):
-            exporter = Exporter(system, options, train, validation)
+            exporter = Exporter(system, options, train, validation, system_for)
             async for key, turns in conversations(state.training.history(scopes)):
-                exporter.add(key, turns)
+                await exporter.add(key, turns)
                 bar.update(len(turns))
+        report = exporter.report
+        if validation_path is not None and report.validation < MIN_EXAMPLES:
+            _fold(partial[1], partial[0], report)
+            validation_path.unlink(missing_ok=True)  # an older export's file would not match this one
+            validation_path = None
         for done, path in zip(partial, (train_path, validation_path), strict=False):
             if path is not None:
                 done.replace(path)
@@ -247,6 +288,49 @@ async def export(
         for leftover in partial:
             leftover.unlink(missing_ok=True)
     return exporter.report
+
+
+def _moment(messages: list[_Message]) -> Moment | None:
+    """The moment the example's last reply answers: its user message, with the ones before it."""
+    users = [m for m in messages if m.role == "user" and m.at is not None]
+    if not users:
+        return None
+    last = users[-1]
+    before = users[-2].at if len(users) > 1 else None
+    return Moment(last.scope, last.content, last.at or datetime.min, before, [m.content for m in users[-4:-1]])
+
+
+def not_aiki_by_default(model: str, fine_tuned: Collection[str], base_model: str | None) -> str | None:
+    """Why a model's replies are left out unless the owner marks them as AIKI's, or None when they are learned."""
+    if model in fine_tuned:
+        return "an earlier fine-tuned AIKI"
+    if base_model and model.lower() in {base_model.lower(), base_model.lower().rsplit("/", 1)[-1]}:
+        return "the base model being trained"
+    words = set(re.split(r"[^a-z0-9]+", model.lower()))
+    if words & TEST_MODEL_WORDS or any(model.lower().startswith(w) for w in ("smollm", "tinyllama")):
+        return "a test model"
+    return None
+
+
+def excluded_models(
+    seen: Collection[str],
+    marks: dict[str, bool],
+    fine_tuned: Collection[str],
+    base_model: str | None,
+    also: Collection[str] = (),
+) -> frozenset[str]:
+    """The models whose replies an export leaves out: the owner's marks first, then the defaults."""
+    out = {m for m, learn in marks.items() if not learn} | set(also)
+    out |= {m for m in seen if m not in marks and not_aiki_by_default(m, fine_tuned, base_model)}
+    return frozenset(out)
+
+
+def _fold(validation: Path, train: Path, report: ExportReport) -> None:
+    """Too few held-out examples for a validation file (trainers and providers refuse one): train on them."""
+    with train.open("a", encoding="utf-8") as out:
+        out.write(validation.read_text(encoding="utf-8"))
+    report.train += report.validation
+    report.folded, report.validation = report.validation, 0
 
 
 def _fraction(key: str) -> float:

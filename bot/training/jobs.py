@@ -11,11 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import AikiError
+from bot.settings import Settings
 from bot.state.training import FinetuneJobRecord, TrainingStore
 from bot.training import envfile
 from bot.training.provider import FineTuning, JobView
 
 MODEL_KEY = "AIKI_LLM_MODEL"
+BASE_URL_KEY = "AIKI_LLM_BASE_URL"
+API_KEY_KEY = "AIKI_LLM_API_KEY"
 NOTE = "aiki finetune use"  # the comment line written above the changed setting starts with this
 
 
@@ -72,15 +75,35 @@ async def model_of(fine_tuning: FineTuning, store: TrainingStore, job_id: str) -
 
 
 @dataclass(frozen=True)
+class EndpointInFile:
+    """The chat endpoint a settings file points AIKI at; what the file leaves out comes from the running settings."""
+
+    model: str
+    base_url: str
+    api_key: str
+
+    @classmethod
+    def read(cls, env_file: Path, settings: Settings) -> EndpointInFile:
+        return cls(
+            envfile.read_value(env_file, MODEL_KEY) or settings.llm_model,
+            envfile.read_value(env_file, BASE_URL_KEY) or settings.llm_base_url,
+            envfile.read_value(env_file, API_KEY_KEY) or settings.llm_api_key.get_secret_value(),
+        )
+
+
+@dataclass(frozen=True)
 class Switch:
     env_file: Path
     before: str
     after: str
 
 
-def switch_model(env_file: Path, before: str, model: str) -> Switch:
-    """Persist the new chat model in the .env file the settings come from; other lines stay as they were."""
+def switch_model(env_file: Path, current: EndpointInFile, model: str, base_url: str | None = None) -> Switch:
+    """Persist the new chat model (and endpoint) in the .env file AIKI reads; other lines stay as they were."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    before = current.model
+    if base_url and base_url != current.base_url:
+        envfile.set_value(env_file, BASE_URL_KEY, base_url, f"{NOTE} (endpoint): was {current.base_url} until {when}")
     envfile.set_value(
         env_file, MODEL_KEY, model, f"{NOTE}: was {before} until {when}; back: aiki finetune use {before}"
     )
