@@ -32,9 +32,11 @@ def ensure_free_space(path: Path, needed: int) -> None:
 
 
 def writable_file(path: Path) -> Path:
-    """A file path a command may write to: not a folder, in a folder that exists; AikiError says the fix."""
+    """A file path a command may write to: not a folder; its folder is made if missing. AikiError says the fix."""
     if path.is_dir():
         raise AikiError(f"{path} is a folder: give a file name, e.g. {path / 'memories.jsonl'}")
-    if not path.parent.is_dir():
-        raise AikiError(f"The folder {path.parent} does not exist: create it first (mkdir -p {path.parent}).")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AikiError(f"Cannot create the folder {path.parent} ({exc.strerror}): pick another place.") from None
     return path
