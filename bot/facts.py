@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.llm import LLM, ChatMessage, LLMError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, SearchFilter
+from bot.visibility import Audience
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,9 @@ async def learn_fact(
 
     Returns ("merged" | "superseded" | "added", the current memory).
     """
-    where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,))
+    # Only facts said in the same place merge or get superseded: a DM fact must not replace (and so hide) what a
+    # server knows, nor a server's fact carry DM words into that server.
+    where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,), audience=Audience.same_place(origin))
     similar = await bank.search(fact.text, where, limit=5)
     for hit in similar:
         old = hit.memory
