@@ -62,8 +62,10 @@ async def extract_facts(llm: LLM, person: str, user_text: str, reply_text: str) 
         return Extraction.model_validate(_json_object(answer)).facts
     except LLMError as exc:
         log.warning("fact extraction skipped: the LLM call failed (%s)", exc.__class__.__name__)
-    except (ValueError, ValidationError) as exc:
-        log.warning("fact extraction skipped: the answer was not valid (%s)", str(exc).splitlines()[0][:200])
+    except ValidationError as exc:  # its message quotes the answer, which may repeat what the person said
+        log.warning("fact extraction skipped: the answer broke %d rule(s) of the fact format", exc.error_count())
+    except ValueError as exc:
+        log.warning("fact extraction skipped: the answer was not valid JSON (%s)", exc.__class__.__name__)
     return []
 
 
