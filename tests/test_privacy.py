@@ -9,16 +9,18 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core import Consciousness, Incoming, Person
 from bot.embedder import FastEmbedder
 from bot.logs import log_file, setup_logging
-from bot.memory.bank import NewMemory
-from bot.memory.models import MemoryKind, Origin, OriginSource
+from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.models import MemoryKind, Origin, OriginSource, SearchFilter
 from bot.prompt import MEMORY_CLOSE, quote
 from bot.settings import Settings
+from bot.state.store import Turn
 from bot.state.training import ImportedConversation, ImportedTurn
 from bot.turn import Quoted
 from bot.visibility import Audience, visible
@@ -319,3 +321,31 @@ async def test_one_persons_turns_run_one_at_a_time_in_order_while_another_person
 def test_audience_of_a_server_is_that_server() -> None:
     assert Audience.at(IN_A, share_dm_in_servers=False) == Audience(guilds=(SERVER_A,), private=False)
     assert Audience.at(DM, share_dm_in_servers=False).everything
+
+
+@pytest.mark.parametrize("share", [False, True])
+async def test_both_backends_filter_memories_by_the_rule(bank: MemoryBank, share: bool) -> None:
+    places = {"dm": DM, "terminal": TERMINAL, "a": IN_A, "b": IN_B, "import": Origin(OriginSource.IMPORT)}
+    await bank.add(
+        [NewMemory(OWNER.scope, f"note from {name}", MemoryKind.NOTE, origin=o) for name, o in places.items()]
+    )
+    for asked in (DM, IN_A, IN_B):
+        audience = Audience.at(asked, share)
+        where = SearchFilter(scopes=(OWNER.scope,), audience=audience)
+        found = {hit.memory.text for hit in await bank.search("note", where, limit=10)}
+        assert found == {f"note from {name}" for name, o in places.items() if audience.sees(o)}
+        recalled = await bank.recall("note", where, 10, datetime(2026, 3, 2, tzinfo=UTC), ZoneInfo("UTC"))
+        assert {hit.memory.text for hit in recalled} <= found
+
+
+async def test_history_is_filtered_by_the_same_rule(core: Consciousness) -> None:
+    places = {"dm": DM, "terminal": TERMINAL, "a": IN_A, "b": IN_B}
+    for name, origin in places.items():
+        await core.state.add_turn(
+            Turn(OWNER.scope, "user", f"said in {name}", core.clock(), origin.source.value, origin.guild_id)
+        )
+    for share in (False, True):
+        for asked in (DM, IN_A, IN_B):
+            audience = Audience.at(asked, share)
+            shown = {t.content for t in await core.state.recent_turns(OWNER.scope, 10, audience)}
+            assert shown == {f"said in {name}" for name, o in places.items() if audience.sees(o)}
