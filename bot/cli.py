@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        setup_logging(settings)
+        # `aiki chat`'s screen is the conversation: its logs go to the file only (README: logs).
+        setup_logging(settings, to_stderr=args.command != "chat")
         if settings.memory_backend is MemoryBackend.EDGE:
             from bot.memory import maintenance
 

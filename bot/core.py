@@ -28,12 +28,14 @@ from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
 from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
+from bot.ordering import PersonQueue
 from bot.persona import Persona, load_identity, seed_identity
-from bot.prompt import PromptParts, build_messages
+from bot.prompt import PromptParts, build_messages, quote
 from bot.retrieval import Recalled, rank
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens
 from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
+from bot.visibility import Audience, guild_of, is_private
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ _PROJECT = re.compile(
     r"(?:the |my |a |an |på |med |mitt |min )?([A-ZÆØÅ][\w-]{2,}(?:[ -][A-ZÆØÅ][\w-]+)?)"
 )
 CANDIDATES = 30
+# Check-ins are sent as DMs (bot/checkins.py): a private place, where everything of the person is visible.
+CHECKIN_PLACE = Origin(OriginSource.DM)
+TERMINAL = Origin(OriginSource.CLI)
 
 
 class Consciousness:
@@ -77,6 +82,7 @@ class Consciousness:
         self._idle.set()
         # Check-in topics the core noticed in conversation, waiting for the person to say yes or no.
         self._proposals: dict[str, str] = {}
+        self._order = PersonQueue()
         # Set by the composition root: called when a person writes (the scheduler resumes their topics).
         self.on_person_active: Callable[[str], Awaitable[None]] | None = None
 
@@ -117,8 +123,10 @@ class Consciousness:
     # -- the turn ----------------------------------------------------------
 
     async def respond(self, incoming: Incoming) -> AsyncGenerator[str, None]:
-        """Store the message, decide, and stream the phrased reply. Raises AikiError with a user message."""
-        started = time.perf_counter()
+        """Store the message, decide, and stream the phrased reply. Raises AikiError with a user message.
+
+        One person's turns run one at a time, in the order they arrived, whoever calls; others never wait.
+        """
         text = incoming.text.strip()
         if not text:
             raise InvalidInputError("Your message is empty.")
@@ -126,6 +134,12 @@ class Consciousness:
             raise InvalidInputError(
                 f"That message is too long for me ({len(text):,} characters; {MAX_MESSAGE_CHARS:,} at most)."
             )
+        async with self._order.turn(incoming.person.scope):
+            async for chunk in self._take_turn(incoming, text):
+                yield chunk
+
+    async def _take_turn(self, incoming: Incoming, text: str) -> AsyncGenerator[str, None]:
+        started = time.perf_counter()
         scope = incoming.person.scope
         now = self.clock()
         # Stored first: whatever fails after this, the message is not lost.
@@ -147,11 +161,13 @@ class Consciousness:
         try:
             prepared = await self._prepare(incoming, text, turn_id, now)
             stats.intention, stats.memories = prepared.intention.kind.value, len(prepared.recalled)
+            # Ids, kinds and counts only: never what anyone wrote (README: logs).
             log.info(
-                "turn for %s: intention %s, %d memories, mood %s",
+                "turn for %s: intention %s, %d memories, %d history turns, mood %s",
                 scope,
-                prepared.intention.describe(),
+                prepared.intention.kind.value,
                 len(prepared.recalled),
+                len(prepared.history),
                 prepared.mood.name,
             )
             async for chunk in self._generate(prepared, request_sent):
@@ -168,18 +184,22 @@ class Consciousness:
         self.last_turn = stats
         self._in_background(self._learn(incoming, text, reply, prepared.recalled, now))
 
+    async def audience_at(self, person: Person, place: Origin) -> Audience:
+        """Who listens where the person is talking now (bot/visibility.py): the one rule for everything shown."""
+        guild = guild_of(place)
+        return Audience.at(place, guild is not None and await self.state.shares_dm_memories_in_servers(person.scope))
+
     async def _prepare(self, incoming: Incoming, text: str, turn_id: int, now: datetime) -> Prepared:
         scope = incoming.person.scope
+        audience = await self.audience_at(incoming.person, incoming.origin)
         # AIKI's identity is in every prompt already (loaded from its identity memories at start);
-        # retrieval is for what AIKI knows of this person.
-        where = SearchFilter(scopes=(scope,))
+        # retrieval is for what AIKI knows of this person, from the places visible here.
+        where = SearchFilter(scopes=(scope,), audience=audience)
         hits, history, last_seen = await asyncio.gather(
             self.bank.recall(text, where, CANDIDATES, now, self.zone),
-            self.state.recent_turns(scope, self.budgets.history_turns + 1),
+            self.state.recent_turns(scope, self.budgets.history_turns + 1, audience),
             self.state.last_user_turn_before(scope, turn_id),
         )
-        if not incoming.include_dm_memories:
-            hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
         recalled = rank(hits, self.budgets.memory_tokens)
         await self._notice_project(scope, text)
         events = appraise(text, last_seen, now)
@@ -200,8 +220,9 @@ class Consciousness:
         )
         mood = attune(mood, intention)
         message = text
-        if incoming.reply_context:
-            quoted = "\n".join(f"> {line}" for line in incoming.reply_context)
+        thread = [quoted.text for quoted in incoming.reply_context if audience.sees(quoted.origin)]
+        if thread:
+            quoted = "\n".join(f"> {line}" for line in thread)
             message = f"(replying to this earlier part of our conversation:\n{quoted})\n\n{text}"
         return Prepared(mood, intention, recalled, history, message, now, incoming.person.name)
 
@@ -256,9 +277,13 @@ class Consciousness:
     async def _link_to_checkin(self, incoming: Incoming, now: datetime) -> Incoming:
         """A message after a check-in answers it: the exchange becomes part of that topic's memories."""
         scope = incoming.person.scope
-        answered = await self.state.checkins.answer_open(scope, now, now - CHECKIN_ANSWER_WINDOW)
         if self.on_person_active is not None:
             await self.on_person_active(scope)
+        if not is_private(incoming.origin):
+            # Check-ins are asked in DMs: a message in a server is not the answer, and must not carry the topic
+            # (a private matter) into that server's memories.
+            return incoming
+        answered = await self.state.checkins.answer_open(scope, now, now - CHECKIN_ANSWER_WINDOW)
         if answered is not None and incoming.topic is None:
             log.info("message from %s answers the check-in about topic %s", scope, answered.id)
             return replace(incoming, topic=answered.name)
@@ -325,22 +350,33 @@ class Consciousness:
             )
         )
 
-    async def recall(self, person: Person, query: str, limit: int = 5, include_dm: bool = True) -> list[Recalled]:
-        hits = await self.bank.recall(query, SearchFilter(scopes=(person.scope,)), CANDIDATES, self.clock(), self.zone)
-        if not include_dm:
-            hits = [h for h in hits if h.memory.origin.source is not OriginSource.DM]
+    async def recall(self, person: Person, query: str, limit: int = 5, place: Origin = TERMINAL) -> list[Recalled]:
+        """What the person may see of their memories from where they ask (bot/visibility.py; default: terminal)."""
+        where = SearchFilter(scopes=(person.scope,), audience=await self.audience_at(person, place))
+        hits = await self.bank.recall(query, where, CANDIDATES, self.clock(), self.zone)
         return rank(hits, budget_tokens=100_000, limit=limit)
 
     async def forget(self, person: Person, memory_id: str) -> bool:
-        return await self.bank.store.delete(person.scope, [memory_id]) == 1
+        """Delete one memory and erase it from disk before returning."""
+        async with self._order.turn(person.scope):
+            await self.drain()  # learning still running could write it back (a recall refreshes it)
+            deleted = await self.bank.store.delete(person.scope, [memory_id]) == 1
+            if deleted:
+                await self.bank.store.erase_deleted()
+        return deleted
 
     async def forget_everything(self, person: Person) -> ForgetReport:
-        await self.drain()  # learning still running would write memories back
-        memories = await self.bank.store.delete_scope(person.scope)
-        turns = await self.state.delete_turns(person.scope)
-        mood_events = await self.state.delete_mood(person.scope)
-        await self.state.checkins.delete_scope(person.scope)
-        await self.state.delete_person(person.scope)
+        """Everything about a person, gone from every table and file before this returns (README: forgetting)."""
+        async with self._order.turn(person.scope):  # no turn of theirs is half-way while we erase
+            await self.drain()  # learning still running would write memories back
+            memories = await self.bank.store.delete_scope(person.scope)
+            turns = await self.state.delete_turns(person.scope)
+            mood_events = await self.state.delete_mood(person.scope)
+            await self.state.checkins.delete_scope(person.scope)
+            await self.state.delete_person(person.scope)
+            self._proposals.pop(person.scope, None)
+            await self.bank.store.erase_deleted()
+            await self.state.erase_freed()
         log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
         return ForgetReport(memories, turns, mood_events)
 
@@ -355,29 +391,30 @@ class Consciousness:
 
     # -- starting a conversation (the scheduler) ---------------------------
 
-    async def start_conversation(self, person: Person, topic: str) -> str:
+    async def start_conversation(self, person: Person, topic: str, place: Origin = CHECKIN_PLACE) -> str:
         """Decide to check in about a topic and phrase it (the caller stores it once it was delivered)."""
         now = self.clock()
-        where = SearchFilter(scopes=(person.scope,))
+        audience = await self.audience_at(person, place)
+        where = SearchFilter(scopes=(person.scope,), audience=audience)
         hits = await self.bank.recall(topic, where, CANDIDATES, now, self.zone)
         recalled = rank(hits, self.budgets.memory_tokens)
         topical = [r.hit.memory.text for r in sorted(recalled, key=lambda r: r.hit.memory.created_at, reverse=True)]
         mood = await self.current_mood(person.scope)
         intention = check_in(topic, topical)
-        history = await self.state.recent_turns(person.scope, self.budgets.history_turns)
+        history = await self.state.recent_turns(person.scope, self.budgets.history_turns, audience)
         parts = PromptParts(
             self.persona,
             mood,
             intention,
             recalled,
             history,
-            f"(No new message: you are starting the conversation about {topic}.)",
+            f"(No new message: you are starting the conversation about the topic {quote(topic)}.)",
             now,
             self.zone,
             person.name,
         )
         messages = build_messages(parts, self.budgets.context_tokens)
-        log.info("check-in for %s: intention %s", person.scope, intention.describe())
+        log.info("check-in for %s: intention %s, %d memories", person.scope, intention.kind.value, len(recalled))
         return await self.llm.complete(messages, mood.temperature)
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.llm import LLM, ChatMessage, LLMError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, ScoredMemory, SearchFilter
+from bot.visibility import Audience
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,9 @@ async def learn_fact(
     Returns ("merged" | "superseded" | "added" | "ignored", the current memory). Superseded facts stay, hidden
     from search, as the history of what was believed ("where did you get that?").
     """
-    where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,))
+    # Only facts said in the same place merge or get superseded: a DM fact must not replace (and so hide) what a
+    # server knows, nor a server's fact carry DM words into that server.
+    where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,), audience=Audience.same_place(origin))
     related = [hit for hit in await bank.search(fact.text, where, limit=RELATED_SHOWN) if hit.score >= RELATED]
     decision = await decide(llm, fact, related) if related else Decision("add")
     log.info("fact decision for %s: %s (key %s, by %s)", scope, decision.action, fact.key, decision.by)

@@ -135,11 +135,11 @@ def attune(mood: MoodState, intention: Intention) -> MoodState:
 
 
 def check_in(topic: str, remembered: list[str]) -> Intention:
-    """The scheduler's intention: start a conversation about an open topic."""
-    about = remembered[0] if remembered else None
+    """The scheduler's intention: start a conversation about an open topic (the topic goes in as quoted data)."""
+    about = f"{topic} (the latest you remember about it: {remembered[0]})" if remembered else topic
     return Intention(
         IntentionKind.CHECK_IN,
-        f"Start the conversation yourself: ask how '{topic}' is going. Build on the latest thing you remember "
-        "about it if there is one. One or two sentences, warm and specific.",
-        about=about or topic,
+        "Start the conversation yourself: ask how the topic quoted below is going. Build on the latest thing you "
+        "remember about it if there is one. One or two sentences, warm and specific.",
+        about=about,
     )

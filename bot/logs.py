@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -43,13 +45,45 @@ def secrets_of(settings: Settings) -> list[str]:
     return [value.get_secret_value() for value in values if value is not None]
 
 
-def setup_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(RedactSecrets(secrets_of(settings)))
+# Loggers that print what people wrote when at DEBUG: aiosqlite logs every statement with its values, the Discord
+# gateway every event (message text included), HTTP clients request bodies. Clamped unless AIKI_LOG_CONTENT is set.
+CONTENT_LOGGERS = {"aiosqlite": logging.WARNING, "discord": logging.INFO}
+# Libraries that log request details (headers included) at DEBUG stay at WARNING, always.
+NOISY = ("httpx", "httpx2", "httpcore", "openai", "discord.http", "urllib3")
+LOG_FILE_BYTES = 5_000_000
+LOG_FILE_BACKUPS = 3
+
+
+def log_file(settings: Settings) -> Path:
+    return settings.data_dir / "logs" / "aiki.log"
+
+
+def setup_logging(settings: Settings, to_stderr: bool = True) -> None:
+    """Logs go to a rotating file under the data directory, and to stderr when `to_stderr` (never for `aiki chat`,
+    whose screen is the conversation). They hold ids, kinds, counts and timings, never what people wrote."""
+    redact = RedactSecrets(secrets_of(settings))
+    path = log_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handlers: list[logging.Handler] = [
+        RotatingFileHandler(path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8")
+    ]
+    if to_stderr:
+        handlers.append(logging.StreamHandler())
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(redact)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for old in root.handlers:
+        old.close()
+    root.handlers[:] = handlers
     root.setLevel(settings.log_level)
-    # Libraries that log request details (headers included) at DEBUG stay at WARNING.
-    for noisy in ("httpx", "httpx2", "httpcore", "openai", "discord.http", "urllib3"):
+    for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name, level in CONTENT_LOGGERS.items():
+        logging.getLogger(name).setLevel(logging.NOTSET if settings.log_content else level)
+    if settings.log_content:
+        logging.getLogger(__name__).warning(
+            "AIKI_LOG_CONTENT is on: THE LOGS MAY NOW HOLD WHAT PEOPLE WROTE (SQL values, Discord events). "
+            "Turn it off when you are done debugging, and delete %s.",
+            path.parent,
+        )

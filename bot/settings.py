@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     sqlite_path: Path | None = None
     timezone: str = "Europe/Oslo"
     log_level: str = "INFO"
+    # Debugging only: let libraries log what people wrote (SQL values, Discord events). Off by default.
+    log_content: bool = False
 
     _split = field_validator("owner_ids", "allowed_user_ids", mode="before")(_split_ids)
 

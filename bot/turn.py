@@ -19,14 +19,20 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """An earlier message this one replies to, with where it was said (the core shows it only where visible)."""
+
+    text: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Incoming:
     person: Person
     text: str
     origin: Origin = field(default_factory=lambda: Origin(OriginSource.CLI))
-    # Text of earlier messages this one replies to (a Discord reply chain), oldest first.
-    reply_context: tuple[str, ...] = ()
-    # Memories that came from DMs stay out of server channels unless the person allowed it.
-    include_dm_memories: bool = True
+    # Earlier messages this one replies to (a Discord reply chain), oldest first.
+    reply_context: tuple[Quoted, ...] = ()
     topic: str | None = None
 
 

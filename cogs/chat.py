@@ -16,6 +16,7 @@ from bot.core import Incoming, Person
 from bot.discord_bot import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, AikiBot
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
+from bot.turn import Quoted
 from cogs.split import split_message
 
 log = logging.getLogger(__name__)
@@ -85,12 +86,22 @@ class CheckinOffer(discord.ui.View):
         await self._answer(interaction, None)
 
 
+def origin_of(message: discord.Message) -> Origin:
+    return Origin(
+        OriginSource.DM if message.guild is None else OriginSource.CHANNEL,
+        guild_id=message.guild.id if message.guild else None,
+        channel_id=message.channel.id,
+        message_id=message.id,
+    )
+
+
 class ChatCog(commands.Cog):
     def __init__(self, bot: AikiBot) -> None:
         self.bot = bot
         self.core = bot.core
         self.access = bot.access
-        # One turn in flight per person; asyncio.Lock wakes waiters in order, so replies keep message order.
+        # The core keeps one turn per person in arrival order itself; this lock also covers fetching the reply
+        # chain, so two quick messages are handed to the core in the order they came.
         self._turns: dict[int, asyncio.Lock] = {}
         self._refused_at: dict[int, float] = {}
 
@@ -132,9 +143,10 @@ class ChatCog(commands.Cog):
                 text = text.replace(mention, "")
         return text.strip()
 
-    async def _reply_chain(self, message: discord.Message) -> tuple[str, ...]:
-        """The earlier messages this one replies to, oldest first, so the core sees the thread."""
-        chain: list[str] = []
+    async def _reply_chain(self, message: discord.Message) -> tuple[Quoted, ...]:
+        """The earlier messages this one replies to, oldest first, each with where it was said (the core shows
+        only what is visible where this message was written)."""
+        chain: list[Quoted] = []
         current = message
         for _ in range(REPLY_CHAIN_DEPTH):
             reference = current.reference
@@ -147,26 +159,13 @@ class ChatCog(commands.Cog):
                 except discord.HTTPException:
                     break
             who = "AIKI" if self.bot.user and parent.author.id == self.bot.user.id else parent.author.display_name
-            chain.append(f"{who}: {self._text_of(parent)}")
+            chain.append(Quoted(f"{who}: {self._text_of(parent)}", origin_of(parent)))
             current = parent
         return tuple(reversed(chain))
 
     async def _incoming(self, message: discord.Message) -> Incoming:
         person = Person(str(message.author.id), message.author.display_name)
-        in_dm = message.guild is None
-        origin = Origin(
-            OriginSource.DM if in_dm else OriginSource.CHANNEL,
-            guild_id=message.guild.id if message.guild else None,
-            channel_id=message.channel.id,
-            message_id=message.id,
-        )
-        return Incoming(
-            person,
-            self._text_of(message),
-            origin,
-            reply_context=await self._reply_chain(message),
-            include_dm_memories=in_dm or await self.core.shares_dm_memories_in_servers(person),
-        )
+        return Incoming(person, self._text_of(message), origin_of(message), await self._reply_chain(message))
 
     async def _answer(self, message: discord.Message) -> None:
         reply = StreamedReply(message)

@@ -39,10 +39,6 @@ def describe(memory: Memory, core: Consciousness) -> str:
     return f"`{memory.id[:8]}` {day} · {memory.kind.value} · from {where}\n> {text}"
 
 
-async def dm_memories_visible(core: Consciousness, interaction: discord.Interaction) -> bool:
-    return interaction.guild_id is None or await core.shares_dm_memories_in_servers(person_of(interaction))
-
-
 class ForgetEverything(discord.ui.View):
     """A confirmation only the person who asked can press."""
 
@@ -124,9 +120,7 @@ class MemoryCog(commands.Cog):
     @app_commands.describe(query="What to look for")
     async def recall(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 500]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self.core.recall(
-            person_of(interaction), query, include_dm=await dm_memories_visible(self.core, interaction)
-        )
+        found = await self.core.recall(person_of(interaction), query, place=origin_of(interaction))
         if not found:
             await interaction.followup.send("Nothing comes to mind.", ephemeral=True)
             return

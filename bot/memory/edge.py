@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -51,9 +52,10 @@ from bot.errors import StoreLockedError, StoreMismatchError
 from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, language_of
-from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
+from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info, iso_or_none
+from bot.visibility import PRIVATE_SOURCES, Audience
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,11 @@ META_FILE = "aiki_store.json"
 # Unindexed memories above this are indexed when the store opens (measured: 20k memories take ~10 s,
 # and then a search in one person's 20k memories drops from ~9 ms to ~1 ms).
 OPTIMIZE_AT_START = 2_000
+# A rewritten shard is built beside the live one under this name and marked complete before the swap: the same
+# convention as `aiki memory reindex` (bot/memory/maintenance.py), whose start-up check finishes a cut-short swap.
+STAGING_SUFFIX = ".reindex"
+STAGING_COMPLETE = "REINDEX_COMPLETE"
+COPY_PAGE = 512
 _LOCK_SIGNS = ("WouldBlock", "already accessed", "Resource temporarily unavailable")
 
 
@@ -87,7 +94,25 @@ def _filter_for(where: SearchFilter) -> Filter:
         )
     if not where.include_superseded:
         must.append(IsEmptyCondition("superseded_by"))
+    if where.audience is not None and not where.audience.everything:
+        must.append(_audience_filter(where.audience))
     return Filter(must=must)
+
+
+def _audience_filter(audience: Audience) -> Filter:
+    """bot/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
+    source = "origin.source"
+    should: list[Any] = [FieldCondition(key=source, match=MatchValue(OriginSource.SYSTEM.value))]
+    if audience.private:
+        should.append(FieldCondition(key=source, match=MatchAny([s.value for s in PRIVATE_SOURCES])))
+    channel = FieldCondition(key=source, match=MatchValue(OriginSource.CHANNEL.value))
+    if audience.guilds is None:
+        should.append(channel)
+    elif audience.guilds:
+        should.append(
+            Filter(must=[channel, FieldCondition(key="origin.guild_id", match=MatchAny(list(audience.guilds)))])
+        )
+    return Filter(should=should)
 
 
 def _expression(node: hybrid.Expr) -> Expression:
@@ -158,7 +183,7 @@ class EdgeMemoryStore:
     async def info(self) -> StoreInfo | None:
         return await self._run(self._read_meta)
 
-    def _open_sync(self, expected: StoreInfo) -> None:
+    def _open_sync(self, expected: StoreInfo, build_index: bool = True) -> None:
         existing = self._read_meta() if (self._path / "edge_config.json").exists() else None
         if existing is not None:
             check_store_info(existing, expected, self.location)
@@ -193,6 +218,7 @@ class EdgeMemoryStore:
             ("importance", PayloadSchemaType.Float),
             ("superseded_by", PayloadSchemaType.Keyword),
             ("origin.source", PayloadSchemaType.Keyword),
+            ("origin.guild_id", PayloadSchemaType.Integer),
             ("speaker_keys", PayloadSchemaType.Keyword),
         ):
             shard.update(UpdateOperation.create_field_index(field, schema))
@@ -204,7 +230,7 @@ class EdgeMemoryStore:
         # Sparse (BM25) vectors are always indexed and counted too; what is left unindexed is dense.
         vectors_per_point = 1 + (len(SPARSE) if (existing or expected).lexical else 0)
         unindexed = info.points_count * vectors_per_point - info.indexed_vectors_count
-        if unindexed > OPTIMIZE_AT_START:
+        if build_index and unindexed > OPTIMIZE_AT_START:
             # Edge only builds its vector index when asked, and the shard is locked meanwhile; at start-up
             # nothing waits for it yet. Without it, search cost grows with the number of memories.
             log.info("building the memory index for about %d new memories (once; a few seconds)", unindexed)
@@ -264,6 +290,72 @@ class EdgeMemoryStore:
 
     async def delete_scope(self, scope: str) -> int:
         return await self._run(self._delete_by_filter, Filter(must=[_scope_is(scope)]))
+
+    async def erase_deleted(self) -> None:
+        await self._run(self._erase_sync)
+
+    def _erase_sync(self) -> None:
+        """Rewrite the shard from the points it still holds, then swap directories.
+
+        A delete in Qdrant Edge only marks points: their payload stays in the segment pages until a vacuum, and the
+        write-ahead log keeps every upsert in 32 MB files it does not rewrite. A vacuum cleans the pages, but the
+        WAL cannot be emptied from outside without breaking the shard's operation numbers (measured: later updates
+        to old points were silently ignored). So a forget copies what remains into a fresh shard beside this one,
+        as `aiki memory reindex` does, and swaps it in; `finish_interrupted_reindex` completes a swap cut short.
+        Cost (bench/erase.py, 2 busy cores): 2-4 s at 1k-5k memories, ~10 s at 20k; every memory call waits
+        meanwhile. The new shard's vector index is built at the next start (searches scan until then).
+        """
+        info = self._read_meta()
+        if info is None:
+            return
+        started = time.monotonic()
+        staging_path = self._path.with_name(self._path.name + STAGING_SUFFIX)
+        shutil.rmtree(staging_path, ignore_errors=True)
+        staging = EdgeMemoryStore(staging_path)
+        try:
+            staging._open_sync(info, build_index=False)
+            copied = self._copy_into(staging)
+            if staging.shard.count(CountRequest(exact=True)) != copied:
+                raise RuntimeError("the rewritten memory store does not hold every memory; the old one is kept")
+            staging.shard.close()
+            staging._shard = None
+        finally:
+            staging._worker.shutdown(wait=False)
+            if staging._shard is not None:
+                staging._shard.close()
+        self.shard.close()
+        self._shard = None
+        (staging_path / STAGING_COMPLETE).write_text("ok", encoding="utf-8")
+        retired = self._path.with_name(self._path.name + ".old")
+        shutil.rmtree(retired, ignore_errors=True)
+        self._path.rename(retired)
+        staging_path.rename(self._path)
+        (self._path / STAGING_COMPLETE).unlink()
+        shutil.rmtree(retired)
+        # No index build now (tens of seconds at 20k memories, with every memory call waiting): searches scan until
+        # the next start builds it, ~9 ms instead of ~1 ms at 20k memories of one person.
+        copy_s = time.monotonic() - started
+        self._open_sync(info, build_index=False)
+        log.info(
+            "memory store rewritten without deleted memories: %d kept, copied in %.2f s, %.2f s in all",
+            copied,
+            copy_s,
+            time.monotonic() - started,
+        )
+
+    def _copy_into(self, staging: EdgeMemoryStore) -> int:
+        copied = 0
+        offset: Any = None
+        while True:
+            records, offset = self.shard.scroll(
+                ScrollRequest(offset=offset, limit=COPY_PAGE, with_payload=True, with_vector=[DENSE])
+            )
+            page = [(Memory.from_payload(r.id, r.payload or {}), _chunks(r.vector)) for r in records]
+            if page:
+                staging._upsert_sync(page)
+            copied += len(page)
+            if offset is None:
+                return copied
 
     # -- reads -------------------------------------------------------------
 
@@ -383,7 +475,7 @@ class EdgeMemoryStore:
 
     async def scopes(self) -> list[str]:
         response = await self._run(self.shard.facet, FacetRequest(key="scope", limit=1_000_000, exact=True))
-        return sorted(str(hit.value) for hit in response.hits)
+        return sorted(str(hit.value) for hit in response.hits if hit.count > 0)
 
 
 __all__ = ["EdgeMemoryStore", "StoreMismatchError"]

@@ -7,9 +7,12 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import utcnow
+
+if TYPE_CHECKING:
+    from bot.visibility import Audience
 
 Vector = list[float]
 # A memory is stored as one vector per window of its text; a search scores it by its best window.
@@ -180,6 +183,8 @@ class SearchFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_superseded: bool = False
+    # Where the search is asked from (bot/visibility.py); None: every place of the person.
+    audience: Audience | None = None
 
     def __post_init__(self) -> None:
         if not self.scopes or any(not scope for scope in self.scopes):

@@ -65,8 +65,12 @@ class MemoryStore(Protocol):
 
     async def delete_scope(self, scope: str) -> int: ...
 
+    async def erase_deleted(self) -> None:
+        """Make what was deleted unreadable from disk (WAL, segment pages, scope list), as far as the backend can."""
+        ...
+
     async def count(self, scope: str) -> int: ...
 
     async def scopes(self) -> list[str]:
-        """Every scope that holds memories (for stats, export and migration)."""
+        """Every scope that holds memories now (for stats, export and migration); a forgotten one is not listed."""
         ...

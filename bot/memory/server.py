@@ -12,9 +12,10 @@ from bot.errors import StoreMismatchError
 from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, SparseVector, language_of
-from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
+from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
+from bot.visibility import PRIVATE_SOURCES, Audience
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ _INDEXES: tuple[tuple[str, Any], ...] = (
     ("importance", models.PayloadSchemaType.FLOAT),
     ("superseded_by", models.PayloadSchemaType.KEYWORD),
     ("origin.source", models.PayloadSchemaType.KEYWORD),
+    ("origin.guild_id", models.PayloadSchemaType.INTEGER),
     ("speaker_keys", models.PayloadSchemaType.KEYWORD),
 )
 
@@ -47,7 +49,25 @@ def _filter_for(where: SearchFilter) -> models.Filter:
         )
     if not where.include_superseded:
         must.append(models.IsEmptyCondition(is_empty=models.PayloadField(key="superseded_by")))
+    if where.audience is not None and not where.audience.everything:
+        must.append(_audience_filter(where.audience))
     return models.Filter(must=must)
+
+
+def _audience_filter(audience: Audience) -> models.Filter:
+    """bot/visibility.py's rule as a Qdrant filter (the same shape the Edge adapter builds)."""
+    source = "origin.source"
+    should: list[Any] = [models.FieldCondition(key=source, match=models.MatchValue(value=OriginSource.SYSTEM.value))]
+    if audience.private:
+        private = [s.value for s in PRIVATE_SOURCES]
+        should.append(models.FieldCondition(key=source, match=models.MatchAny(any=private)))
+    channel = models.FieldCondition(key=source, match=models.MatchValue(value=OriginSource.CHANNEL.value))
+    if audience.guilds is None:
+        should.append(channel)
+    elif audience.guilds:
+        guild = models.FieldCondition(key="origin.guild_id", match=models.MatchAny(any=list(audience.guilds)))
+        should.append(models.Filter(must=[channel, guild]))
+    return models.Filter(should=should)
 
 
 def _expression(node: hybrid.Expr) -> Any:
@@ -175,6 +195,14 @@ class QdrantServerMemoryStore:
             await self._client.delete(self._collection, points_selector=models.FilterSelector(filter=where), wait=True)
         return doomed
 
+    async def erase_deleted(self) -> None:
+        """Nothing more to do from a client: a Qdrant server offers no "vacuum now" or WAL truncation call.
+
+        Deleted points leave search and scroll at once (wait=True); the server drops their bytes from segments when
+        its vacuum optimizer runs (by default once 20 % of a segment is deleted) and from its WAL when a 32 MB WAL
+        segment rolls over. Snapshots taken before keep them. README: forgetting.
+        """
+
     async def delete(self, scope: str, memory_ids: Sequence[str]) -> int:
         if not memory_ids:
             return 0
@@ -297,4 +325,4 @@ class QdrantServerMemoryStore:
 
     async def scopes(self) -> list[str]:
         response = await self._client.facet(self._collection, key="scope", limit=1_000_000, exact=True)
-        return sorted(str(hit.value) for hit in response.hits)
+        return sorted(str(hit.value) for hit in response.hits if hit.count > 0)

@@ -20,6 +20,7 @@ from bot.memory.schema import iso_or_none
 from bot.mood import MoodEvent, MoodEventKind, MoodState
 from bot.state.checkins import CheckinStore
 from bot.state.training import TrainingStore
+from bot.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ class StateStore:
             # WAL + NORMAL: a commit survives the process being killed; only power loss can undo the last one.
             await self._db.execute("PRAGMA synchronous = NORMAL")
             await self._db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, not left in free pages: /forget must erase from disk.
+            await self._db.execute("PRAGMA secure_delete = ON")
             await self.migrate()
         except BaseException as exc:
             await self.close()  # an open connection's thread would keep the process alive
@@ -169,12 +172,13 @@ class StateStore:
             raise
         return int(cursor.lastrowid or 0)
 
-    async def recent_turns(self, scope: str, limit: int = 20) -> list[Turn]:
-        """The last `limit` finished turns of a person's conversation, oldest first."""
+    async def recent_turns(self, scope: str, limit: int = 20, audience: Audience | None = None) -> list[Turn]:
+        """The last `limit` finished turns of a person's conversation that `audience` may see, oldest first."""
+        where, args = _audience_sql(audience)
         async with self.db.execute(
-            "SELECT * FROM (SELECT * FROM turns WHERE scope = ? AND status = 'ok'"
+            f"SELECT * FROM (SELECT * FROM turns WHERE scope = ? AND status = 'ok'{where}"
             " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
-            (scope, limit),
+            (scope, *args, limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [_turn(row) for row in rows]
@@ -287,7 +291,16 @@ class StateStore:
 
     async def delete_person(self, scope: str) -> None:
         await self.db.execute("DELETE FROM people WHERE scope = ?", (scope,))
+        await self.db.execute("DELETE FROM imported_conversations WHERE scope = ?", (scope,))
         await self.db.commit()
+
+    async def erase_freed(self) -> None:
+        """After a forget: copy the zeroed pages into the database and empty the WAL, which still holds the old ones."""
+        await self.db.commit()
+        async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+        if row is not None and row[0]:
+            log.warning("the database WAL could not be emptied after a forget (a reader was busy); it is at next close")
 
     # -- meta --------------------------------------------------------------
 
@@ -319,6 +332,23 @@ def _turn(row: Any) -> Turn:
         status=row["status"],
         model=row["model"],
     )
+
+
+def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
+    """bot/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
+    if audience is None or audience.everything:
+        return "", ()
+    parts: list[str] = []
+    args: tuple[int, ...] = ()
+    if audience.private:
+        parts.append("source IN (" + ", ".join(f"'{s.value}'" for s in PRIVATE_SOURCES) + ")")
+    if audience.guilds is None:
+        parts.append("source = 'channel'")
+    elif audience.guilds:
+        marks = ", ".join("?" for _ in audience.guilds)
+        parts.append(f"(source = 'channel' AND COALESCE(guild_id, {UNKNOWN_GUILD}) IN ({marks}))")
+        args = audience.guilds
+    return (" AND (" + " OR ".join(parts) + ")" if parts else " AND 0"), args
 
 
 def _split_sql(sql: str) -> list[str]:
