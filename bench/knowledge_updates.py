@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core import CANDIDATES  # noqa: E402
 from bot.embedder import FastEmbedder  # noqa: E402
-from bot.learning import learn_from_exchange  # noqa: E402
+from bot.learning import Exchange, learn_from_exchange  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.models import SearchFilter  # noqa: E402
@@ -62,8 +62,8 @@ def load_pairs(path: Path = PAIRS) -> list[Pair]:
 
 
 async def _tell(bank: MemoryBank, person: Person, text: str, at: datetime) -> None:
-    incoming = Incoming(person, text)
-    await learn_from_exchange(bank, None, incoming, text, "OK.", [], at, extract_facts_too=False)  # type: ignore[arg-type]
+    exchange = Exchange(Incoming(person, text), text, "OK.", at)
+    await learn_from_exchange(bank, None, exchange, extract_facts_too=False)  # type: ignore[arg-type]
 
 
 async def measure(bank: MemoryBank, pairs: list[Pair]) -> list[Outcome]:

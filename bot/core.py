@@ -23,7 +23,7 @@ from bot.embedder import clean_text
 from bot.errors import InvalidInputError
 from bot.importance import score_importance
 from bot.intention import Situation, attune, check_in, choose
-from bot.learning import learn_from_exchange
+from bot.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
@@ -158,6 +158,7 @@ class Consciousness:
                 self._end_preparing()
 
         parts: list[str] = []
+        prepared: Prepared | None = None
         try:
             prepared = await self._prepare(incoming, text, turn_id, now)
             stats.intention, stats.memories = prepared.intention.kind.value, len(prepared.recalled)
@@ -173,16 +174,43 @@ class Consciousness:
             async for chunk in self._generate(prepared, request_sent):
                 parts.append(chunk)
                 yield chunk
+        except Exception:
+            # The truth in storage: a cut-off reply is `partial`, a message with no reply `failed`; the person's
+            # words are learned all the same, AIKI's unfinished ones never.
+            await self._unfinished(incoming, text, turn_id, now, prepared, "".join(parts).strip())
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            # The person stopped the reply (Ctrl-C) or the surface went away: recorded the same way, but later,
+            # since nothing may be awaited while a generator closes or a task is cancelled.
+            self._in_background(self._unfinished(incoming, text, turn_id, now, prepared, "".join(parts).strip()))
+            raise
         finally:
             if preparing:
                 self._end_preparing()
         reply = "".join(parts).strip()
 
         after = time.perf_counter()
-        await self.state.add_turn(replace(self._turn(incoming, "assistant", reply, self.clock()), model=self.llm.model))
+        reply_id = await self.state.add_turn(
+            replace(self._turn(incoming, "assistant", reply, self.clock()), model=self.llm.model)
+        )
         stats.after_ms = (time.perf_counter() - after) * 1000
         self.last_turn = stats
-        self._in_background(self._learn(incoming, text, reply, prepared.recalled, now))
+        exchange = Exchange(incoming, text, reply, now, _lines(prepared, incoming), turn_id, reply_id)
+        self._in_background(self._learn(replace(exchange, recalled=prepared.recalled)))
+
+    async def _unfinished(
+        self, incoming: Incoming, text: str, turn_id: int, now: datetime, prepared: Prepared | None, partial: str
+    ) -> None:
+        if partial:
+            cut = replace(self._turn(incoming, "assistant", partial, self.clock()), model=self.llm.model)
+            await self.state.add_turn(replace(cut, status="partial"))
+        else:
+            await self.state.set_turn_status(turn_id, "failed")
+        log.info(
+            "turn for %s ended without a finished reply (%s)", incoming.person.scope, "partial" if partial else "failed"
+        )
+        before = _lines(prepared, incoming) if prepared else ()
+        self._in_background(self._learn(Exchange(incoming, text, None, now, before, turn_id)))
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
         """Who listens where the person is talking now (bot/visibility.py): the one rule for everything shown."""
@@ -200,12 +228,14 @@ class Consciousness:
             self.state.recent_turns(scope, self.budgets.history_turns + 1, audience),
             self.state.last_user_turn_before(scope, turn_id),
         )
+        history = [t for t in history if t.id != turn_id][-self.budgets.history_turns :]
+        # What the prompt's history already holds is not repeated in the memory block (tokens, and no echo).
+        in_history = {t.id for t in history} | {turn_id}
+        hits = [hit for hit in hits if hit.memory.meta.get("turn_id") not in in_history]
         recalled = rank(hits, self.budgets.memory_tokens)
         await self._notice_project(scope, text)
         events = appraise(text, last_seen, now)
         mood = await self.feel(scope, events)
-        history = [t for t in history if t.id != turn_id]
-        history = history[-self.budgets.history_turns :]
         intention = choose(
             Situation(
                 message=text,
@@ -326,14 +356,13 @@ class Consciousness:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    async def _learn(self, incoming: Incoming, text: str, reply: str, recalled: list[Recalled], now: datetime) -> None:
-        scope = incoming.person.scope
+    async def _learn(self, exchange: Exchange) -> None:
         await asyncio.sleep(0)  # let a message that is already waiting start preparing first
         await self._idle.wait()
         try:
-            await learn_from_exchange(self.bank, self.llm, incoming, text, reply, recalled, now, self.learn_facts)
+            await learn_from_exchange(self.bank, self.llm, exchange, self.learn_facts)
         except Exception:
-            log.exception("learning after a turn failed for %s", scope)
+            log.exception("learning after a turn failed for %s", exchange.incoming.person.scope)
 
     # -- direct memory commands --------------------------------------------
 
@@ -419,3 +448,12 @@ class Consciousness:
 
 
 __all__ = ["ChatMessage", "Consciousness", "Incoming", "Person"]
+
+
+def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
+    """The last turns before this message as "Name: text" lines: the context a memory of it is stored with."""
+    name = incoming.person.name or "The person"
+    return tuple(
+        f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(turn.content, 300)}"
+        for turn in prepared.history[-2:]
+    )

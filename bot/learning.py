@@ -1,8 +1,15 @@
-"""What AIKI learns after each reply: the exchange as an episode, what was recalled, durable facts."""
+"""What AIKI learns after each reply: what the person said, what AIKI said (kept apart), what was recalled, facts.
+
+The person's message is the memory, stored with the turns around it as its context (the layout retrieval finds
+best, bench/retrieval.py). AIKI's own reply is a memory of its own, marked as AIKI's words, shortened and of low
+importance: what AIKI invented must never come back as something the person said (issue: memory with a real
+model). A reply that failed or was cut off is not learned as said; the person's message still is.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.facts import extract_facts, learn_fact
@@ -15,41 +22,88 @@ from bot.turn import Incoming
 
 log = logging.getLogger(__name__)
 
+AIKI_SPEAKER = "AIKI"
+# AIKI's words are kept short in memory: enough to find "what did you suggest?", not a second transcript.
+AIKI_WORDS_CHARS = 300
+AIKI_WORDS_IMPORTANCE = 0.2
+CONTEXT_CHARS = 600
 
-async def learn_from_exchange(
-    bank: MemoryBank,
-    llm: LLM,
-    incoming: Incoming,
-    text: str,
-    reply: str,
-    recalled: list[Recalled],
-    now: datetime,
-    extract_facts_too: bool,
-) -> None:
-    scope = incoming.person.scope
+
+@dataclass(frozen=True)
+class Exchange:
+    """One turn as learning sees it: the person's message, AIKI's reply (if it was finished) and what came before."""
+
+    incoming: Incoming
+    text: str
+    reply: str | None  # None: the reply failed or was cut off, so nothing AIKI said is learned
+    at: datetime
+    before: tuple[str, ...] = ()  # the turns just before, "Name: text", oldest first
+    user_turn_id: int | None = None
+    reply_turn_id: int | None = None
+    recalled: list[Recalled] = field(default_factory=list)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _topic_prefix(incoming: Incoming) -> str:
+    return f"(about {incoming.topic}) " if incoming.topic else ""  # so the next check-in about it finds this
+
+
+def _with_turn(meta: dict[str, object], turn_id: int | None) -> dict[str, object]:
+    """The turn a memory was made from: a turn already in the prompt's history is not repeated as a memory."""
+    return meta if turn_id is None else {**meta, "turn_id": turn_id}
+
+
+def memories_of(exchange: Exchange) -> list[NewMemory]:
+    """The person's words with their context, and AIKI's reply apart from them."""
+    incoming = exchange.incoming
     name = incoming.person.name or "The person"
-    episode = f"{name}: {text}\nAIKI: {reply}"
-    if incoming.topic:  # so the next check-in about this topic finds what was said
-        episode = f"(about {incoming.topic}) {episode}"
-    meta = {"topic": incoming.topic} if incoming.topic else {}
-    await bank.add_one(
+    meta: dict[str, object] = {"topic": incoming.topic} if incoming.topic else {}
+    said_by_aiki = f"{AIKI_SPEAKER}: {shorten(exchange.reply, AIKI_WORDS_CHARS)}" if exchange.reply else None
+    context = "\n".join([*exchange.before[-2:], *([said_by_aiki] if said_by_aiki else [])])
+    memories = [
         NewMemory(
-            scope,
-            episode,
+            incoming.person.scope,
+            f"{_topic_prefix(incoming)}{name}: {exchange.text}",
             MemoryKind.EPISODE,
-            score_importance(text, MemoryKind.EPISODE),
+            score_importance(exchange.text, MemoryKind.EPISODE),
             incoming.origin,
-            created_at=now,
-            meta=meta,
+            created_at=exchange.at,
+            meta=_with_turn(meta, exchange.user_turn_id),
             speaker=incoming.person.name,  # "what did Jovnna say about ..." favours their own words
+            context=shorten(context, CONTEXT_CHARS) or None,
         )
-    )
+    ]
+    if said_by_aiki:
+        memories.append(
+            NewMemory(
+                incoming.person.scope,
+                f"{_topic_prefix(incoming)}{said_by_aiki}",
+                MemoryKind.EPISODE,
+                AIKI_WORDS_IMPORTANCE,
+                incoming.origin,
+                created_at=exchange.at,
+                meta={**_with_turn(meta, exchange.reply_turn_id), "by": "aiki"},
+                speaker=AIKI_SPEAKER,
+                context=f"{name}: {shorten(exchange.text, CONTEXT_CHARS)}",
+            )
+        )
+    return memories
+
+
+async def learn_from_exchange(bank: MemoryBank, llm: LLM, exchange: Exchange, extract_facts_too: bool) -> None:
+    incoming = exchange.incoming
+    scope = incoming.person.scope
+    await bank.add(memories_of(exchange))
     # Recalled memories stay fresh: recency in retrieval counts from the last time they mattered.
-    for item in recalled:
+    for item in exchange.recalled:
         memory = item.hit.memory
-        await bank.store.update_payload(scope, memory.id, memory.with_changes(last_recalled_at=now))
+        await bank.update(scope, memory.id, memory.with_changes(last_recalled_at=exchange.at))
     if not extract_facts_too:
         return
-    for fact in await extract_facts(llm, incoming.person.name or "the person", text):
-        outcome, _ = await learn_fact(bank, llm, scope, fact, incoming.origin, now)
+    for fact in await extract_facts(llm, incoming.person.name or "the person", exchange.text):
+        outcome, _ = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at)
         log.info("fact %s for %s (key %s)", outcome, scope, fact.key)

@@ -52,7 +52,9 @@ def quote(text: str) -> str:
 def memory_line(item: Recalled, zone: ZoneInfo) -> str:
     memory = item.hit.memory
     day = memory.created_at.astimezone(zone).strftime("%Y-%m-%d")
-    return f"- [{day}, {memory.kind.value}, {_ORIGIN_WORDS[memory.origin.source]}] {quote(memory.text)}"
+    # AIKI's own earlier words are what it said, never something the person told it (bot/learning.py).
+    kind = "you said (not a fact about them)" if memory.meta.get("by") == "aiki" else memory.kind.value
+    return f"- [{day}, {kind}, {_ORIGIN_WORDS[memory.origin.source]}] {quote(memory.text)}"
 
 
 def memory_block(memories: list[Recalled], zone: ZoneInfo) -> str:

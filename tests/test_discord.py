@@ -195,8 +195,8 @@ async def test_llm_down_gives_a_clear_reply_and_the_message_is_stored(world: Wor
     await dpytest.message("Er du våken?", channel=dm, member=world.owner)
     server.clear_faults()
     assert world.bot_texts(dm) == ["I can't reach my language model right now. Try again in a moment."]
-    turns = await world.core.state.recent_turns(str(world.owner.id))
-    assert [(t.role, t.content) for t in turns] == [("user", "Er du våken?")]
+    turns = await world.core.state.turns_of(str(world.owner.id))
+    assert [(t.role, t.content, t.status) for t in turns] == [("user", "Er du våken?", "failed")]
 
 
 async def test_an_llm_reply_with_everyone_mentions_nobody(world: World, server: FakeLLMServer) -> None:

@@ -172,6 +172,17 @@ class StateStore:
             raise
         return int(cursor.lastrowid or 0)
 
+    async def turns_of(self, scope: str) -> list[Turn]:
+        """Every stored turn of a person whatever its status (ok, failed, partial, imported), oldest first."""
+        async with self.db.execute("SELECT * FROM turns WHERE scope = ? ORDER BY created_at, id", (scope,)) as cursor:
+            rows = await cursor.fetchall()
+        return [_turn(row) for row in rows]
+
+    async def set_turn_status(self, turn_id: int, status: str) -> None:
+        """`failed`: no reply came, so the message stays out of later prompts' history (a retry is not doubled)."""
+        await self.db.execute("UPDATE turns SET status = ? WHERE id = ?", (status, turn_id))
+        await self.db.commit()
+
     async def recent_turns(self, scope: str, limit: int = 20, audience: Audience | None = None) -> list[Turn]:
         """The last `limit` finished turns of a person's conversation that `audience` may see, oldest first."""
         where, args = _audience_sql(audience)
