@@ -129,10 +129,16 @@ def explain(exc: BaseException, settings: Settings) -> tuple[str, int]:
             EXIT_DISK,
         )
     if isinstance(exc, ConnectionError) or type(exc).__name__ in _UNREACHABLE:
-        return f"cannot reach a server this command needs ({type(exc).__name__}): check the URL and that it runs.", (
-            EXIT_UNREACHABLE
+        server = "a server this command needs"
+        if settings.memory_backend is MemoryBackend.SERVER:
+            server = f"the Qdrant server at {settings.qdrant_url} (AIKI_QDRANT_URL)"
+        return f"cannot reach {server} ({type(exc).__name__}): check the URL and that it runs.", EXIT_UNREACHABLE
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return (
+            f"{exc.filename} is a file where AIKI needs a folder: move it, or point AIKI_DATA_DIR elsewhere.",
+            EXIT_DISK,
         )
-    if isinstance(exc, IsADirectoryError | FileNotFoundError | NotADirectoryError):
+    if isinstance(exc, IsADirectoryError | FileNotFoundError):
         return f"{exc.strerror}: {exc.filename}", EXIT_FAILED
     if isinstance(exc, MemoryError | RecursionError):
         return "the input is too large or too deeply nested to handle; nothing after it was read.", EXIT_FAILED

@@ -375,3 +375,31 @@ def test_exit_codes_are_in_the_readme() -> None:
     for code in (cli_common.EXIT_FAILED, cli_common.EXIT_CONFIG, cli_common.EXIT_LOCKED, EXIT_DISK, EXIT_UNREACHABLE):
         assert f"| {code} |" in readme
     assert (cli_common.EXIT_DISK, cli_common.EXIT_UNREACHABLE) == (EXIT_DISK, EXIT_UNREACHABLE)
+
+
+def test_the_memory_server_backend_unreachable_names_the_url(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIKI_MEMORY_BACKEND", "server")
+    monkeypatch.setenv("AIKI_QDRANT_URL", "http://127.0.0.1:9")
+    assert run_cli("memory", "stats") == EXIT_UNREACHABLE
+    err = capsys.readouterr().err
+    assert "cannot reach the Qdrant server at http://127.0.0.1:9" in err and "Traceback" not in err
+
+
+def test_a_data_folder_that_is_a_file_is_one_line(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("AIKI_DATA_DIR", str(blocker))
+    assert run_cli("data", "stats") == EXIT_DISK
+    err = capsys.readouterr().err
+    assert "is a file where AIKI needs a folder" in err and "Traceback" not in err
+
+
+def test_an_empty_session_log_is_reported(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert run_cli("data", "sessions", str(empty)) == EXIT_FAILED
+    assert "empty.jsonl: no messages found" in capsys.readouterr().out

@@ -256,8 +256,10 @@ async def _jsonl_session_file(
     errors: list[tuple[int, str]] = Bounded()
     last: dict[str, datetime] = {}
     default = sessions.file_session(path)
+    read = 0
     with path.open("rb") as handle:
         for item in sessions.read_jsonl(handle, default, speakers, zone, errors):
+            read += 1
             if isinstance(item, str):
                 writer.report.skip("system or tool lines")
                 continue
@@ -266,6 +268,8 @@ async def _jsonl_session_file(
             await writer.add(*_session_rows([(item, at)], scope, registered))
     for number, reason in errors:
         writer.report.reject(f"{path.name} line {number}", reason)
+    if not read and not errors:
+        writer.report.reject(path.name, "no messages found (an empty file?)")
 
 
 async def _markdown_session_file(
