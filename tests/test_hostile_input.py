@@ -172,11 +172,16 @@ def test_chatgpt_bad_dates_odd_children_and_deep_nesting_lose_nothing_else(
 
 
 def test_nested_brackets_are_refused_without_building_them() -> None:
-    from bot.training.jsonstream import GuardedReader, Refused, items
+    from bot.training.jsonstream import GuardedReader, Refused, TooLarge, items
 
-    reader = GuardedReader(io.BytesIO(b"[" + b"[" * 200_000 + b"]" * 200_000 + b', {"title": "ok"}]'))
+    reader = GuardedReader(io.BytesIO(b"[" + b"[" * 5_000 + b"]" * 5_000 + b', {"title": "ok"}]'))
     found = list(items(reader, array=True))
     assert found == [Refused("nested deeper than 64 levels"), {"title": "ok"}]
+    # Past 10,000 levels the file stops: no export nests so, and the tokenizer's stack would grow with it.
+    reader = GuardedReader(io.BytesIO(b"[" * 400_000))
+    with pytest.raises(TooLarge, match="nested more than 10,000 levels"):
+        list(items(reader, array=True))
+    assert reader.position < 400_000
 
 
 def test_a_zip_that_would_inflate_a_thousand_times_is_refused_before_inflating(

@@ -160,6 +160,9 @@ async def _read_chatgpt_file(
             if isinstance(data, Refused):
                 report.reject(where, f"{data.reason}; skipped without reading it into memory")
                 continue
+            if not isinstance(data, dict):  # cheap: a file of a billion numbers costs no coroutine each
+                report.reject(where, "not a conversation (no `mapping`)")
+                continue
             await _one_conversation(data, where, scope, writer, memories)
             if index % 16 == 0:
                 bar.n = start + reader.tell()

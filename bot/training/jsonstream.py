@@ -4,7 +4,8 @@ ijson's `items()` keeps a path prefix per nesting level, so a file of nested bra
 square of its depth (60 KB of `[` took 2.3 GB). Here ijson's C tokenizer (`basic_parse`, no prefixes) feeds a
 small builder that counts depth and size: an item nested deeper than MAX_DEPTH, or with more than MAX_EVENTS
 values, is skipped to its end without being built and reported as `Refused`; the rest of the file goes on.
-A single token larger than MAX_TOKEN_BYTES (one 1 GB string) stops the file: the tokenizer would hold it whole.
+A single token larger than MAX_TOKEN_BYTES (one 1 GB string), or nesting past MAX_SKIP_DEPTH, stops the file:
+the tokenizer would hold it whole.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from bot.jsonlines import MAX_DEPTH
 
 MAX_EVENTS = 2_000_000  # JSON values in one item (a long ChatGPT conversation has ~100,000)
 MAX_TOKEN_BYTES = 64 * 1024 * 1024  # bytes read without the tokenizer producing anything
+# Nested this deep, no export is left to read: the file stops (the tokenizer's own stack would grow with it).
+MAX_SKIP_DEPTH = 10_000
 _CLOSE = frozenset({"end_map", "end_array"})
 _STRUCTURE = frozenset({"start_map", "start_array", "end_map", "end_array"})
 
@@ -101,6 +104,8 @@ def items(reader: GuardedReader, array: bool) -> Iterator[Any]:
         depth += 1
         if depth <= base:  # the opening bracket of the array itself
             continue
+        if depth > MAX_SKIP_DEPTH:
+            raise TooLarge(f"nested more than {MAX_SKIP_DEPTH:,} levels deep")
         if depth == base + 1:
             events = 0
         events += 1
