@@ -98,20 +98,27 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # the one place every other failure becomes one line, never a traceback
-        message, code = explain(exc, settings)
-        if code == EXIT_FAILED:
-            saved = _save_traceback(exc, settings)
-            log.error("command %s failed: %s (details in %s)", args.command, type(exc).__name__, saved)
-        print(f"aiki: {message}", file=sys.stderr)
-        return code
+        known = explain(exc, settings)
+        if known is not None:
+            print(f"aiki: {known[0]}", file=sys.stderr)
+            return known[1]
+        saved = _save_traceback(exc, settings)
+        log.error("command %s failed: %s (details in %s)", args.command, type(exc).__name__, saved)
+        print(
+            f"aiki: the command failed unexpectedly ({type(exc).__name__}); the details are in {saved}: "
+            "please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 _DISK_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only", errno.EDQUOT: "over quota"}
 _PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
 
 
-def explain(exc: BaseException, settings: Settings) -> tuple[str, int]:
-    """One line for a failure that is not AIKI's own error: what happened, where, and the fix."""
+def explain(exc: BaseException, settings: Settings) -> tuple[str, int] | None:
+    """One line and an exit code for a known failure that is not AIKI's own error (what happened, where, the fix);
+    None for a bug."""
     if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
         where = exc.filename or settings.data_dir
         return (
@@ -142,7 +149,7 @@ def explain(exc: BaseException, settings: Settings) -> tuple[str, int]:
         return f"{exc.strerror}: {exc.filename}", EXIT_FAILED
     if isinstance(exc, MemoryError | RecursionError):
         return "the input is too large or too deeply nested to handle; nothing after it was read.", EXIT_FAILED
-    return "the command failed unexpectedly; the details are saved in the file the log line names.", EXIT_FAILED
+    return None
 
 
 # qdrant-client and httpx wrap connection failures in their own classes; matched by name to keep imports light.
@@ -161,7 +168,7 @@ def _save_traceback(exc: BaseException, settings: Settings) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     except OSError:
-        return "nowhere: the data folder cannot be written"
+        return "no file (the data folder cannot be written)"
     return str(path)
 
 
