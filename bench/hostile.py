@@ -175,12 +175,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aiki-hostile-") as tmp:
         folder = Path(tmp)
         cache = seed_cache(folder / "model-cache")
-        for name, make, command in cases(args.mb):
+        for number, (name, make, command) in enumerate(cases(args.mb)):
             path = make(folder)
             env = {
                 **os.environ,
                 "PYTHONPATH": str(ROOT),
-                "AIKI_DATA_DIR": str(folder / "data"),
+                "AIKI_DATA_DIR": str(folder / f"data-{number}"),  # each case starts from nothing
                 "AIKI_EMBEDDING_MODEL": TEST_MODEL,
                 "AIKI_MODEL_CACHE_DIR": str(cache),
                 "AIKI_OWNER_IDS": "4242",
