@@ -119,6 +119,8 @@ _PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
 def explain(exc: BaseException, settings: Settings) -> tuple[str, int] | None:
     """One line and an exit code for a known failure that is not AIKI's own error (what happened, where, the fix);
     None for a bug."""
+    if isinstance(exc, BrokenPipeError):  # `aiki ... | head`: the reader left; nothing is wrong with AIKI
+        return "the output was closed before the command finished.", EXIT_FAILED
     if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
         where = exc.filename or settings.data_dir
         return (
