@@ -169,6 +169,7 @@ def run(command: list[str], env: dict[str, str]) -> tuple[int, float, float, str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=200, help="size of the large cases (default 200)")
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     args = parser.parse_args()
     print(f"{'case':<48} {'exit':>4} {'seconds':>8} {'peak RSS':>9}  last line on stderr")
     print(f"{'(the size of the large cases: ' + str(args.mb) + ' MB)':<48}")
@@ -176,6 +177,8 @@ def main() -> None:
         folder = Path(tmp)
         cache = seed_cache(folder / "model-cache")
         for number, (name, make, command) in enumerate(cases(args.mb)):
+            if args.only not in name:
+                continue
             path = make(folder)
             env = {
                 **os.environ,

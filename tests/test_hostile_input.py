@@ -408,3 +408,12 @@ def test_an_empty_session_log_is_reported(env: Path, tmp_path: Path, capsys: pyt
     empty.write_bytes(b"")
     assert run_cli("data", "sessions", str(empty)) == EXIT_FAILED
     assert "empty.jsonl: no messages found" in capsys.readouterr().out
+
+
+def test_many_small_values_are_not_mistaken_for_one_huge_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.training import jsonstream
+
+    monkeypatch.setattr(jsonstream, "MAX_TOKEN_BYTES", 200_000)  # ijson reads 64 KB at a time
+    raw = b"[" + b"1," * 500_000 + b"1]"  # 1 MB of values, none larger than a byte
+    found = list(jsonstream.items(jsonstream.GuardedReader(io.BytesIO(raw)), array=True))
+    assert len(found) == 500_001

@@ -68,9 +68,9 @@ def items(reader: GuardedReader, array: bool) -> Iterator[Any]:
     key: Any = None
     skipping: str | None = None
     for event, value in ijson.basic_parse(reader, use_float=True):
+        reader.mark = reader.position
         if event == "map_key":  # the commonest event first: the loop is the parser's speed
             key = value
-            reader.mark = reader.position
             continue
         if event not in _STRUCTURE:  # a scalar
             if depth == base:
@@ -88,7 +88,6 @@ def items(reader: GuardedReader, array: bool) -> Iterator[Any]:
             else:
                 top[key] = value
             continue
-        reader.mark = reader.position
         if event in _CLOSE:
             depth -= 1
             if depth < base:
