@@ -86,6 +86,11 @@ def cases(mb: int) -> list[Case]:
     size = mb * CHUNK
     return [
         (
+            "memory import: 1 good line (the floor: model)",
+            lambda d: repeated(d / "one.jsonl", b'{"scope": "1", "text": "Jovnna likes brunost"}\n', b" ", 1),
+            ["memory", "import"],
+        ),
+        (
             f"memory import: one {mb} MB line, no newline",
             lambda d, s=size: repeated(d / "long.jsonl", b'{"scope": "1", "text": "', b"x", s),
             ["memory", "import"],
@@ -96,8 +101,8 @@ def cases(mb: int) -> list[Case]:
             ["memory", "import"],
         ),
         (
-            f"memory import: {mb} MB of short garbage lines",
-            lambda d, s=size: repeated(d / "garbage.jsonl", b"", b"{nope\n", s),
+            f"memory import: {mb} MB of broken 100-byte lines",
+            lambda d, s=size: repeated(d / "garbage.jsonl", b"", b'{"text": "' + b"z" * 89 + b"\n", s),
             ["memory", "import"],
         ),
         (
@@ -116,8 +121,8 @@ def cases(mb: int) -> list[Case]:
             ["data", "chatgpt", "--no-memories"],
         ),
         (
-            f"data chatgpt: {mb} MB of [1,1,1...] items",
-            lambda d, s=size: repeated(d / "items.json", b"[", b"1,", s, b"1]"),
+            f"data chatgpt: {mb // 4} MB of [1,1,1...] items",
+            lambda d, s=size // 4: repeated(d / "items.json", b"[", b"1,", s, b"1]"),
             ["data", "chatgpt", "--no-memories"],
         ),
         (
@@ -164,17 +169,21 @@ def run(command: list[str], env: dict[str, str]) -> tuple[int, float, float, str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=200, help="size of the large cases (default 200)")
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     args = parser.parse_args()
     print(f"{'case':<48} {'exit':>4} {'seconds':>8} {'peak RSS':>9}  last line on stderr")
+    print(f"{'(the size of the large cases: ' + str(args.mb) + ' MB)':<48}")
     with tempfile.TemporaryDirectory(prefix="aiki-hostile-") as tmp:
         folder = Path(tmp)
         cache = seed_cache(folder / "model-cache")
-        for name, make, command in cases(args.mb):
+        for number, (name, make, command) in enumerate(cases(args.mb)):
+            if args.only not in name:
+                continue
             path = make(folder)
             env = {
                 **os.environ,
                 "PYTHONPATH": str(ROOT),
-                "AIKI_DATA_DIR": str(folder / "data"),
+                "AIKI_DATA_DIR": str(folder / f"data-{number}"),  # each case starts from nothing
                 "AIKI_EMBEDDING_MODEL": TEST_MODEL,
                 "AIKI_MODEL_CACHE_DIR": str(cache),
                 "AIKI_OWNER_IDS": "4242",

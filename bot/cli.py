@@ -100,20 +100,29 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # the one place every other failure becomes one line, never a traceback
-        message, code = explain(exc, settings)
-        if code == EXIT_FAILED:
-            saved = _save_traceback(exc, settings)
-            log.error("command %s failed: %s (details in %s)", args.command, type(exc).__name__, saved)
-        print(f"aiki: {message}", file=sys.stderr)
-        return code
+        known = explain(exc, settings)
+        if known is not None:
+            print(f"aiki: {known[0]}", file=sys.stderr)
+            return known[1]
+        saved = _save_traceback(exc, settings)
+        log.error("command %s failed: %s (details in %s)", args.command, type(exc).__name__, saved)
+        print(
+            f"aiki: the command failed unexpectedly ({type(exc).__name__}); the details are in {saved}: "
+            "please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 _DISK_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only", errno.EDQUOT: "over quota"}
 _PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
 
 
-def explain(exc: BaseException, settings: Settings) -> tuple[str, int]:
-    """One line for a failure that is not AIKI's own error: what happened, where, and the fix."""
+def explain(exc: BaseException, settings: Settings) -> tuple[str, int] | None:
+    """One line and an exit code for a known failure that is not AIKI's own error (what happened, where, the fix);
+    None for a bug."""
+    if isinstance(exc, BrokenPipeError):  # `aiki ... | head`: the reader left; nothing is wrong with AIKI
+        return "the output was closed before the command finished.", EXIT_FAILED
     if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
         where = exc.filename or settings.data_dir
         return (
@@ -131,14 +140,20 @@ def explain(exc: BaseException, settings: Settings) -> tuple[str, int]:
             EXIT_DISK,
         )
     if isinstance(exc, ConnectionError) or type(exc).__name__ in _UNREACHABLE:
-        return f"cannot reach a server this command needs ({type(exc).__name__}): check the URL and that it runs.", (
-            EXIT_UNREACHABLE
+        server = "a server this command needs"
+        if settings.memory_backend is MemoryBackend.SERVER:
+            server = f"the Qdrant server at {settings.qdrant_url} (AIKI_QDRANT_URL)"
+        return f"cannot reach {server} ({type(exc).__name__}): check the URL and that it runs.", EXIT_UNREACHABLE
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return (
+            f"{exc.filename} is a file where AIKI needs a folder: move it, or point AIKI_DATA_DIR elsewhere.",
+            EXIT_DISK,
         )
-    if isinstance(exc, IsADirectoryError | FileNotFoundError | NotADirectoryError):
+    if isinstance(exc, IsADirectoryError | FileNotFoundError):
         return f"{exc.strerror}: {exc.filename}", EXIT_FAILED
     if isinstance(exc, MemoryError | RecursionError):
         return "the input is too large or too deeply nested to handle; nothing after it was read.", EXIT_FAILED
-    return "the command failed unexpectedly; the details are saved in the file the log line names.", EXIT_FAILED
+    return None
 
 
 # qdrant-client and httpx wrap connection failures in their own classes; matched by name to keep imports light.
@@ -157,7 +172,7 @@ def _save_traceback(exc: BaseException, settings: Settings) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     except OSError:
-        return "nowhere: the data folder cannot be written"
+        return "no file (the data folder cannot be written)"
     return str(path)
 
 

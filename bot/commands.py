@@ -22,7 +22,8 @@ async def memory_import(settings: Settings, args: argparse.Namespace) -> int:
     if not path.is_file():
         raise InvalidInputError(f"No such file: {path}")
     # Qdrant Edge writes through memory maps: a full disk there is a SIGBUS, not an error, so check first.
-    ensure_free_space(settings.edge_path, maintenance.import_space_needed(path.stat().st_size))
+    if settings.memory_backend is MemoryBackend.EDGE:
+        ensure_free_space(settings.edge_path, maintenance.import_space_needed(path.stat().st_size))
     async with open_memory(settings) as bank:
         report = await maintenance.import_jsonl(bank, path, args.scope, _progress(args))
     print(report.summary())

@@ -172,11 +172,16 @@ def test_chatgpt_bad_dates_odd_children_and_deep_nesting_lose_nothing_else(
 
 
 def test_nested_brackets_are_refused_without_building_them() -> None:
-    from bot.training.jsonstream import GuardedReader, Refused, items
+    from bot.training.jsonstream import GuardedReader, Refused, TooLarge, items
 
-    reader = GuardedReader(io.BytesIO(b"[" + b"[" * 200_000 + b"]" * 200_000 + b', {"title": "ok"}]'))
+    reader = GuardedReader(io.BytesIO(b"[" + b"[" * 5_000 + b"]" * 5_000 + b', {"title": "ok"}]'))
     found = list(items(reader, array=True))
     assert found == [Refused("nested deeper than 64 levels"), {"title": "ok"}]
+    # Past 10,000 levels the file stops: no export nests so, and the tokenizer's stack would grow with it.
+    reader = GuardedReader(io.BytesIO(b"[" * 400_000))
+    with pytest.raises(TooLarge, match="nested more than 10,000 levels"):
+        list(items(reader, array=True))
+    assert reader.position < 400_000
 
 
 def test_a_zip_that_would_inflate_a_thousand_times_is_refused_before_inflating(
@@ -373,3 +378,40 @@ def test_exit_codes_are_in_the_readme() -> None:
     for code in (cli_common.EXIT_FAILED, cli_common.EXIT_CONFIG, cli_common.EXIT_LOCKED, EXIT_DISK, EXIT_UNREACHABLE):
         assert f"| {code} |" in readme
     assert (cli_common.EXIT_DISK, cli_common.EXIT_UNREACHABLE) == (EXIT_DISK, EXIT_UNREACHABLE)
+
+
+def test_the_memory_server_backend_unreachable_names_the_url(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIKI_MEMORY_BACKEND", "server")
+    monkeypatch.setenv("AIKI_QDRANT_URL", "http://127.0.0.1:9")
+    assert run_cli("memory", "stats") == EXIT_UNREACHABLE
+    err = capsys.readouterr().err
+    assert "cannot reach the Qdrant server at http://127.0.0.1:9" in err and "Traceback" not in err
+
+
+def test_a_data_folder_that_is_a_file_is_one_line(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("AIKI_DATA_DIR", str(blocker))
+    assert run_cli("data", "stats") == EXIT_DISK
+    err = capsys.readouterr().err
+    assert "is a file where AIKI needs a folder" in err and "Traceback" not in err
+
+
+def test_an_empty_session_log_is_reported(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert run_cli("data", "sessions", str(empty)) == EXIT_FAILED
+    assert "empty.jsonl: no messages found" in capsys.readouterr().out
+
+
+def test_many_small_values_are_not_mistaken_for_one_huge_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.training import jsonstream
+
+    monkeypatch.setattr(jsonstream, "MAX_TOKEN_BYTES", 200_000)  # ijson reads 64 KB at a time
+    raw = b"[" + b"1," * 500_000 + b"1]"  # 1 MB of values, none larger than a byte
+    found = list(jsonstream.items(jsonstream.GuardedReader(io.BytesIO(raw)), array=True))
+    assert len(found) == 500_001

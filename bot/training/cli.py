@@ -18,7 +18,7 @@ from bot.cli_common import progress_wanted as _progress
 from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError, ServerUnreachableError
 from bot.persona import read_persona
-from bot.settings import Settings
+from bot.settings import MemoryBackend, Settings
 from bot.training import export, importer, jobs, memories, sessions, validate
 from bot.training.provider import FineTuning, FineTuningError, JobView, models_at
 from bot.training.qdrant_source import FieldMap
@@ -92,7 +92,8 @@ async def data_memories(settings: Settings, args: argparse.Namespace) -> int:
                 raise InvalidInputError(f"{path} is a folder: give the JSONL dump inside it")
             if not path.is_file():
                 raise InvalidInputError(f"No such file: {path}")
-            ensure_free_space(settings.edge_path, 4 * path.stat().st_size)
+            if settings.memory_backend is MemoryBackend.EDGE:  # Qdrant Edge's memory maps crash on a full disk
+                ensure_free_space(settings.edge_path, 4 * path.stat().st_size)
             collection = args.collection or path.stem
             report = await memories.import_qdrant_dump(bank, path, scope, collection, fields, settings.zone, progress)
         else:

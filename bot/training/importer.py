@@ -160,6 +160,9 @@ async def _read_chatgpt_file(
             if isinstance(data, Refused):
                 report.reject(where, f"{data.reason}; skipped without reading it into memory")
                 continue
+            if not isinstance(data, dict):  # cheap: a file of a billion numbers costs no coroutine each
+                report.reject(where, "not a conversation (no `mapping`)")
+                continue
             await _one_conversation(data, where, scope, writer, memories)
             if index % 16 == 0:
                 bar.n = start + reader.tell()
@@ -256,8 +259,10 @@ async def _jsonl_session_file(
     errors: list[tuple[int, str]] = Bounded()
     last: dict[str, datetime] = {}
     default = sessions.file_session(path)
+    read = 0
     with path.open("rb") as handle:
         for item in sessions.read_jsonl(handle, default, speakers, zone, errors):
+            read += 1
             if isinstance(item, str):
                 writer.report.skip("system or tool lines")
                 continue
@@ -266,6 +271,8 @@ async def _jsonl_session_file(
             await writer.add(*_session_rows([(item, at)], scope, registered))
     for number, reason in errors:
         writer.report.reject(f"{path.name} line {number}", reason)
+    if not read and not errors:
+        writer.report.reject(path.name, "no messages found (an empty file?)")
 
 
 async def _markdown_session_file(

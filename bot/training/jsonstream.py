@@ -4,7 +4,8 @@ ijson's `items()` keeps a path prefix per nesting level, so a file of nested bra
 square of its depth (60 KB of `[` took 2.3 GB). Here ijson's C tokenizer (`basic_parse`, no prefixes) feeds a
 small builder that counts depth and size: an item nested deeper than MAX_DEPTH, or with more than MAX_EVENTS
 values, is skipped to its end without being built and reported as `Refused`; the rest of the file goes on.
-A single token larger than MAX_TOKEN_BYTES (one 1 GB string) stops the file: the tokenizer would hold it whole.
+A single token larger than MAX_TOKEN_BYTES (one 1 GB string), or nesting past MAX_SKIP_DEPTH, stops the file:
+the tokenizer would hold it whole.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from bot.jsonlines import MAX_DEPTH
 
 MAX_EVENTS = 2_000_000  # JSON values in one item (a long ChatGPT conversation has ~100,000)
 MAX_TOKEN_BYTES = 64 * 1024 * 1024  # bytes read without the tokenizer producing anything
-_OPEN = {"start_map", "start_array"}
-_CLOSE = {"end_map", "end_array"}
+# Nested this deep, no export is left to read: the file stops (the tokenizer's own stack would grow with it).
+MAX_SKIP_DEPTH = 10_000
+_CLOSE = frozenset({"end_map", "end_array"})
+_STRUCTURE = frozenset({"start_map", "start_array", "end_map", "end_array"})
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,31 @@ def items(reader: GuardedReader, array: bool) -> Iterator[Any]:
     """Each item of the top-level array (or the one top-level object); a refused item comes as `Refused`."""
     base = 1 if array else 0  # the depth at which an item lives
     depth = 0
-    events = 0
+    events = 0  # values in the current item
     containers: list[Any] = []
     key: Any = None
     skipping: str | None = None
     for event, value in ijson.basic_parse(reader, use_float=True):
         reader.mark = reader.position
+        if event == "map_key":  # the commonest event first: the loop is the parser's speed
+            key = value
+            continue
+        if event not in _STRUCTURE:  # a scalar
+            if depth == base:
+                yield value  # a bare value in the array
+                continue
+            events += 1
+            if skipping is not None:
+                continue
+            if events > MAX_EVENTS:
+                skipping, containers = f"more than {MAX_EVENTS:,} values", []
+                continue
+            top = containers[-1]
+            if top.__class__ is list:
+                top.append(value)
+            else:
+                top[key] = value
+            continue
         if event in _CLOSE:
             depth -= 1
             if depth < base:
@@ -78,31 +100,27 @@ def items(reader: GuardedReader, array: bool) -> Iterator[Any]:
                 yield Refused(skipping)
                 skipping = None
             continue
-        if depth < base:  # the opening bracket of the array itself
-            depth += 1
+        depth += 1
+        if depth <= base:  # the opening bracket of the array itself
             continue
+        if depth > MAX_SKIP_DEPTH:
+            raise TooLarge(f"nested more than {MAX_SKIP_DEPTH:,} levels deep")
+        if depth == base + 1:
+            events = 0
         events += 1
-        if event in _OPEN:
-            depth += 1
-            if depth == base + 1:
-                events = 0
-            if skipping is None and depth - base > MAX_DEPTH:
-                skipping, containers = f"nested deeper than {MAX_DEPTH} levels", []
-        if skipping is None and events > MAX_EVENTS:
-            skipping, containers = f"more than {MAX_EVENTS:,} values", []
         if skipping is not None:
             continue
-        if event == "map_key":
-            key = value
+        if depth - base > MAX_DEPTH:
+            skipping, containers = f"nested deeper than {MAX_DEPTH} levels", []
             continue
-        made: Any = {} if event == "start_map" else [] if event == "start_array" else value
+        if events > MAX_EVENTS:
+            skipping, containers = f"more than {MAX_EVENTS:,} values", []
+            continue
+        made: Any = {} if event == "start_map" else []
         if containers:
             top = containers[-1]
-            if isinstance(top, list):
+            if top.__class__ is list:
                 top.append(made)
             else:
                 top[key] = made
-        if event in _OPEN:
-            containers.append(made)
-        elif not containers:
-            yield made  # a bare value in the array
+        containers.append(made)

@@ -198,7 +198,7 @@ class MarkdownLog:
 def read_markdown(text: str, file_name: str, speakers: Speakers, zone: ZoneInfo, session: str) -> MarkdownLog:
     """Messages of one Markdown transcript (one session a file; `session` unless the front matter names one).
 
-    Speakers: the known names, plus one more found in bold or as a heading (`**Jovnna**:`), which is taken to be
+    Speakers: the known names, plus one more found in bold or as a timed heading (`**Jovnna**:`), taken to be
     the person when the file names no known user; several such names refuse the file (LineError) until
     --user-name / --assistant-name say who is who.
     """
@@ -242,13 +242,15 @@ def _with_found_speaker(lines: list[str], speakers: Speakers) -> Speakers:
     unknown: dict[str, str] = {}
     user_known = False
     for line in lines:
-        for pattern, marked in ((_SPEAKER_HEADING, True), (_SPEAKER_LINE, False)):
+        for pattern in (_SPEAKER_HEADING, _SPEAKER_LINE):
             match = pattern.match(line)
             if not match:
                 continue
             role = speakers.role(match.group("name"))
             user_known = user_known or role == "user"
-            if role is None and (marked or line.lstrip().startswith(("**", "__"))):
+            # A heading counts only with a time ("### Jovnna - 08:05"); "## Notes" is a section title.
+            marked = match.group("time") if pattern is _SPEAKER_HEADING else line.lstrip().startswith(("**", "__"))
+            if role is None and marked:
                 unknown.setdefault(match.group("name").strip().lower(), match.group("name").strip())
             break
     if user_known or not unknown:
