@@ -153,8 +153,9 @@ async def test_ctrl_c_cuts_the_reply_off_keeps_the_message_and_the_session_goes_
     await session
     assert reading_again.is_set()  # after the cut-off reply, the prompt came back
     assert f"aiki> {CUT_OFF}" in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
-    stored = await core.state.recent_turns(ME.scope)
-    assert [t.content for t in stored if t.role == "user"] == ["er du der?"]
+    await core.drain()
+    stored = await core.state.turns_of(ME.scope)  # kept, and marked: no reply came
+    assert [(t.content, t.status) for t in stored if t.role == "user"] == [("er du der?", "failed")]
 
 
 async def test_ctrl_c_at_the_prompt_leaves(core: Consciousness) -> None:
