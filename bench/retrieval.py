@@ -66,10 +66,13 @@ import numpy as np  # noqa: E402
 from bot.core import CANDIDATES  # noqa: E402
 from bot.embedder import FastEmbedder  # noqa: E402
 from bot.importance import score_importance  # noqa: E402
+from bot.learning import AIKI_SPEAKER, Exchange  # noqa: E402
+from bot.learning import memories_of as live_memories_of  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.hybrid import DEFAULT_WEIGHTS, Mode  # noqa: E402
 from bot.memory.models import ChunkVectors, MemoryKind, Origin, OriginSource, SearchFilter, Vector  # noqa: E402
+from bot.turn import Incoming, Person  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 NAIVE_BATCH = 64
@@ -225,7 +228,11 @@ def turn_text(turn: Turn) -> str:
     return f"{text} [photo: {turn.caption}]" if turn.caption else text
 
 
+Placed = list[tuple[NewMemory, list[int]]]  # each memory with the indexes of the turns it holds
+
+
 def memories_of(conversation: Conversation, scope: str) -> list[NewMemory]:
+    """The import layout: one memory per transcript turn, its neighbours as context."""
     turns = conversation.turns
     out = []
     for i, turn in enumerate(turns):
@@ -246,6 +253,51 @@ def memories_of(conversation: Conversation, scope: str) -> list[NewMemory]:
             )
         )
     return out
+
+
+def live_memories(conversation: Conversation, scope: str) -> Placed:
+    """The live layout: the conversation replayed as AIKI stores what it is told (`bot.learning.memories_of`).
+
+    The first speaker is the person, the other is AIKI. Each of the person's turns is an exchange whose reply is
+    the other side's turns up to the person's next one (joined, then kept short and apart, as AIKI's own words
+    are); what the other side says before the person has spoken in a session is like a check-in AIKI sent, which
+    the live bot keeps as a turn, not as a memory. Fact extraction (the LLM step) is left out.
+    """
+    turns = conversation.turns
+    person = turns[0].speaker
+    placed: Placed = []
+    for i, turn in enumerate(turns):
+        if turn.speaker != person:
+            continue
+        replies = []
+        for j in range(i + 1, len(turns)):
+            if turns[j].speaker == person or turns[j].session != turn.session:
+                break
+            replies.append(j)
+        before = tuple(
+            f"{turns[j].speaker if turns[j].speaker == person else AIKI_SPEAKER}: {_said(turns[j])}"
+            for j in range(max(0, i - 2), i)
+            if turns[j].session == turn.session
+        )
+        reply = "\n".join(_said(turns[j]) for j in replies) or None
+        incoming = Incoming(Person(scope, person), _said(turn), Origin(OriginSource.DM))
+        exchange = Exchange(incoming, _said(turn), reply, turn.when, before)
+        made = live_memories_of(exchange)
+        for k, memory in enumerate(made):
+            held = [i] if k == 0 else replies
+            placed.append((replace(memory, id=f"{scope}/{turn.dia_id}/{k}"), held))
+    return placed
+
+
+def _said(turn: Turn) -> str:
+    return f"{turn.text} [photo: {turn.caption}]" if turn.caption else turn.text
+
+
+def import_memories(conversation: Conversation, scope: str) -> Placed:
+    return [(memory, [i]) for i, memory in enumerate(memories_of(conversation, scope))]
+
+
+LAYOUTS = {"import": import_memories, "live": live_memories}
 
 
 class TimedEmbedder:
@@ -286,12 +338,17 @@ class Scores:
 METRICS = [f"R@{k}" for k in KS] + ["any@10", "all@10", "MRR"]
 
 
-def question_metrics(ranked: list[int], evidence: list[int]) -> list[float]:
+def question_metrics(ranked: list[list[int]], evidence: list[int]) -> list[float]:
+    """Over the turns each ranked memory holds (one in the import layout; AIKI's joined replies hold several)."""
     wanted = set(evidence)
-    values = [len(wanted & set(ranked[:k])) / len(wanted) for k in KS]
-    values.append(float(bool(wanted & set(ranked[:10]))))
-    values.append(float(wanted <= set(ranked[:10])))
-    first = next((rank for rank, i in enumerate(ranked, 1) if i in wanted), None)
+
+    def within(k: int) -> set[int]:
+        return {turn for held in ranked[:k] for turn in held}
+
+    values = [len(wanted & within(k)) / len(wanted) for k in KS]
+    values.append(float(bool(wanted & within(10))))
+    values.append(float(wanted <= within(10)))
+    first = next((rank for rank, held in enumerate(ranked, 1) if wanted & set(held)), None)
     values.append(1.0 / first if first else 0.0)
     return values
 
@@ -325,7 +382,7 @@ def peak_rss_mb() -> float:
 
 
 async def ask(
-    bank: MemoryBank, embedder: TimedEmbedder, conversation: Conversation, scope: str, ids: dict[str, int],
+    bank: MemoryBank, embedder: TimedEmbedder, conversation: Conversation, scope: str, ids: dict[str, list[int]],
     methods: dict[str, tuple[Mode, dict[str, float]]], scores: dict[str, Scores],
 ) -> None:  # fmt: skip
     where = SearchFilter(scopes=(scope,))
@@ -389,6 +446,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="turns embedded both the naive way and AIKI's way, side by side (default %(default)s)",
     )  # fmt: skip
     parser.add_argument("--ablations", action="store_true", help="also hybrid with one signal or boost off")
+    parser.add_argument(
+        "--layout", choices=["both", *LAYOUTS], default="both",
+        help="how memories are stored: as AIKI stores what it is told (live), as an import (import), or both",
+    )  # fmt: skip
     parser.add_argument("--limit", type=int, default=0, help="only the first N conversations (0: all)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the ingestion sample (default %(default)s)")
     parser.add_argument(
@@ -396,6 +457,39 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="where the offline test model is seeded (default .cache/test-model, gitignored)",
     )  # fmt: skip
     return parser.parse_args(argv)
+
+
+LAYOUT_WORDS = {
+    "import": "one memory per transcript turn with its neighbours as context, as an import stores it",
+    "live": "replayed through bot.learning as AIKI stores what it is told: the person's words, AIKI's apart",
+}
+
+
+async def measure_layout(
+    layout: str,
+    conversations: list[Conversation],
+    embedder: TimedEmbedder,
+    methods: dict[str, tuple[Mode, dict[str, float]]],
+    language: str,
+) -> tuple[dict[str, Scores], float, int]:
+    """One store for the layout: every conversation written the layout's way, then every question asked."""
+    scores = {method: Scores() for method in methods}
+    with tempfile.TemporaryDirectory(prefix=f"aiki-bench-retrieval-{layout}-") as directory:
+        bank = MemoryBank(EdgeMemoryStore(Path(directory) / "memory"), embedder, language)  # type: ignore[arg-type]
+        await bank.open()
+        try:
+            plans = [(c, f"person-{n}", LAYOUTS[layout](c, f"person-{n}")) for n, c in enumerate(conversations)]
+            memories = [memory for _, _, placed in plans for memory, _ in placed]
+            batches = [memories[i : i + ADD_BATCH] for i in range(0, len(memories), ADD_BATCH)]
+            say(f"[{layout}] ingesting {len(memories):,} memories through MemoryBank.add ...")
+            ingest_s = await ingest(bank, batches)
+            say(f"  {ingest_s:.1f} s, {len(memories) / ingest_s:,.1f} memories/s (embedding, BM25 and upsert)")
+            for conversation, scope, placed in plans:
+                ids = {memory.build().id: held for memory, held in placed}
+                await ask(bank, embedder, conversation, scope, ids, methods, scores)
+        finally:
+            await bank.close()
+    return scores, ingest_s, len(memories)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -422,27 +516,11 @@ async def run(args: argparse.Namespace) -> None:
     }
     if args.ablations:
         methods |= {name: (Mode.HYBRID, changes) for name, changes in ABLATIONS.items()}
-    scores = {method: Scores() for method in methods}
+    layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
+    results: dict[str, tuple[dict[str, Scores], float, int]] = {}
     try:
-        with tempfile.TemporaryDirectory(prefix="aiki-bench-retrieval-") as directory:
-            bank = MemoryBank(EdgeMemoryStore(Path(directory) / "memory"), embedder, args.language)  # type: ignore[arg-type]
-            await bank.open()
-            try:
-                plans = []
-                for number, conversation in enumerate(conversations):
-                    scope = f"person-{number}"
-                    memories = memories_of(conversation, scope)
-                    plans.append((conversation, scope, memories))
-                batches = [m[i : i + ADD_BATCH] for _, _, m in plans for i in range(0, len(m), ADD_BATCH)]
-                say(f"Ingesting {turns:,} turns through MemoryBank.add (batches of {ADD_BATCH}) ...")
-                ingest_s = await ingest(bank, batches)
-                say(f"  {ingest_s:.1f} s, {turns / ingest_s:,.1f} turns/s (embedding, BM25 and upsert)")
-                say(f"Asking {questions} questions x {len(methods)} methods ...")
-                for conversation, scope, memories in plans:
-                    ids = {memory.build().id: i for i, memory in enumerate(memories)}
-                    await ask(bank, embedder, conversation, scope, ids, methods, scores)
-            finally:
-                await bank.close()
+        for layout in layouts:
+            results[layout] = await measure_layout(layout, conversations, embedder, methods, args.language)
         aiki_peak = peak_rss_mb()
         texts = [turn_text(t) for c in conversations for t in c.turns]
         sample = random.Random(args.seed).sample(texts, min(args.naive_sample, len(texts)))
@@ -456,20 +534,20 @@ async def run(args: argparse.Namespace) -> None:
     lines.append(f"- Command: python bench/retrieval.py {' '.join(sys.argv[1:])}")
     lines.append(f"- Model: {TEST_MODEL} (offline int8); store: Qdrant Edge; BM25 language: {args.language}")
     lines.append(f"- {questions} questions; candidates per question: {CANDIDATES} (the core's)")
-    lines += table(scores, categories)
-    lines.append("\nQuery latency, excluding the query embedding (ms):\n")
-    lines += ["| method | p50 | p95 | max |", "|---|---|---|---|"]
-    for method, result in scores.items():
-        lat = result.latency_ms
-        lines.append(f"| {method} | {percentile(lat, 50):.2f} | {percentile(lat, 95):.2f} | {max(lat):.2f} |")
+    for layout, (scores, ingest_s, stored) in results.items():
+        lines.append(f"\n### Layout: {layout} ({LAYOUT_WORDS[layout]}; {stored:,} memories)")
+        lines += table(scores, categories)
+        lines.append("\nQuery latency, excluding the query embedding (ms):\n")
+        lines += ["| method | p50 | p95 | max |", "|---|---|---|---|"]
+        for method, result in scores.items():
+            lat = result.latency_ms
+            lines.append(f"| {method} | {percentile(lat, 50):.2f} | {percentile(lat, 95):.2f} | {max(lat):.2f} |")
+        lines.append(f"\n`MemoryBank.add` of the {layout} layout: {stored / ingest_s:,.1f} memories/s")
     lines.append("\nIngestion:\n")
     lines.append(f"- naive `list(TextEmbedding.embed(texts, batch_size={NAIVE_BATCH}))`: {naive_rate:,.1f} turns/s")
     lines.append(
         f"- AIKI `embed_passages` on the same {len(sample):,} turns: {aiki_rate:,.1f} turns/s "
         f"({aiki_rate / naive_rate:.2f}x the naive loop)"
-    )
-    lines.append(
-        f"- AIKI `MemoryBank.add`, all {turns:,} turns (embedding + BM25 + upsert): {turns / ingest_s:,.1f} turns/s"
     )
     lines.append(
         f"- process peak RSS: {aiki_peak:,.0f} MB through ingestion and questions; {peak_rss_mb():,.0f} MB after "

@@ -92,9 +92,22 @@ def test_evidence_ids_are_expanded() -> None:
 
 
 def test_metrics_of_one_question() -> None:
-    r1, r5, r10, r20, any10, all10, mrr = retrieval.question_metrics([7, 3, 9, 1], [3, 1, 42])
+    r1, r5, r10, r20, any10, all10, mrr = retrieval.question_metrics([[7], [3], [9], [1]], [3, 1, 42])
     assert (r1, r5, r10, r20) == (0.0, pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(2 / 3))
     assert (any10, all10, mrr) == (1.0, 0.0, 0.5)
+    # A memory that holds several turns (AIKI's joined reply in the live layout) counts once, at its rank.
+    assert retrieval.question_metrics([[7], [3, 1]], [3, 1])[:2] == [0.0, 1.0]
+
+
+def test_the_live_layout_stores_the_persons_words_and_aikis_apart(realtalk_dir: Path) -> None:
+    [conversation] = retrieval.load(realtalk_dir)
+    placed = retrieval.live_memories(conversation, "p")
+    texts = [(memory.text, held) for memory, held in placed]
+    # Kari speaks first, so Kari is the person; Ola's turns are AIKI's words (the photo caption kept with them).
+    assert texts[0] == ("Kari: Hi! How was your weekend?", [0])
+    assert texts[1][0].startswith("AIKI: Great, I baked cinnamon buns") and texts[1][1] == [1, 2]
+    assert "cinnamon buns on a table" in texts[1][0]
+    assert placed[1][0].meta["by"] == "aiki" and placed[0][0].speaker == "Kari"
 
 
 def test_the_benchmark_runs_end_to_end_and_prints_every_method(
@@ -103,7 +116,8 @@ def test_the_benchmark_runs_end_to_end_and_prints_every_method(
     retrieval.main([str(realtalk_dir), "--naive-sample", "5", "--cache-dir", str(model_cache), "--ablations"])
     out = capsys.readouterr().out
     for method in ("BM25 (lexical)", "dense", "AIKI hybrid", "hybrid -context"):
-        assert f"| {method} | 2 |" in out
+        assert out.count(f"| {method} | 2 |") == 2  # both layouts
+    assert "Layout: live" in out and "Layout: import" in out
     assert "Category 2" in out and "turns/s" in out and "p50" in out
     hybrid = next(line for line in out.splitlines() if line.startswith("| AIKI hybrid | 2 |"))
     assert float(hybrid.split("|")[5]) == 1.0  # recall@10: both questions find their evidence
