@@ -231,7 +231,12 @@ class Consciousness:
         history = [t for t in history if t.id != turn_id][-self.budgets.history_turns :]
         # What the prompt's history already holds is not repeated in the memory block (tokens, and no echo).
         in_history = {t.id for t in history} | {turn_id}
-        hits = [hit for hit in hits if hit.memory.meta.get("turn_id") not in in_history]
+        said = {t.content.strip() for t in history} | {text}
+        hits = [
+            hit
+            for hit in hits
+            if hit.memory.meta.get("turn_id") not in in_history and _words_of(hit.memory.text) not in said
+        ]
         recalled = rank(hits, self.budgets.memory_tokens)
         await self._notice_project(scope, text)
         events = appraise(text, last_seen, now)
@@ -457,3 +462,8 @@ def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
         f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(turn.content, 300)}"
         for turn in prepared.history[-2:]
     )
+
+
+def _words_of(memory_text: str) -> str:
+    """A conversation memory's words without its "Name: " (or "(about topic) Name: ") label."""
+    return memory_text.split(": ", 1)[1].strip() if ": " in memory_text[:80] else memory_text.strip()
