@@ -289,6 +289,18 @@ def live_memories(conversation: Conversation, scope: str) -> Placed:
     return placed
 
 
+def asked_of_aiki(conversation: Conversation) -> Conversation:
+    """The live layout's questions: the other side *is* AIKI there, so a question naming them ("What did Ola
+    bake?") is asked as the owner would ask it, naming AIKI ("What did AIKI bake?")."""
+    person = conversation.turns[0].speaker
+    others = {t.speaker for t in conversation.turns if t.speaker != person}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(name) for name in others) + r")\b") if others else None
+    if pattern is None:
+        return conversation
+    questions = [replace(q, text=pattern.sub(AIKI_SPEAKER, q.text)) for q in conversation.questions]
+    return replace(conversation, questions=questions)
+
+
 def _said(turn: Turn) -> str:
     return f"{turn.text} [photo: {turn.caption}]" if turn.caption else turn.text
 
@@ -461,7 +473,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 LAYOUT_WORDS = {
     "import": "one memory per transcript turn with its neighbours as context, as an import stores it",
-    "live": "replayed through bot.learning as AIKI stores what it is told: the person's words, AIKI's apart",
+    "live": "replayed through bot.learning as AIKI stores what it is told: the person's words, AIKI's apart; "
+    "questions naming the other side name AIKI",
 }
 
 
@@ -486,7 +499,8 @@ async def measure_layout(
             say(f"  {ingest_s:.1f} s, {len(memories) / ingest_s:,.1f} memories/s (embedding, BM25 and upsert)")
             for conversation, scope, placed in plans:
                 ids = {memory.build().id: held for memory, held in placed}
-                await ask(bank, embedder, conversation, scope, ids, methods, scores)
+                asked = asked_of_aiki(conversation) if layout == "live" else conversation
+                await ask(bank, embedder, asked, scope, ids, methods, scores)
         finally:
             await bank.close()
     return scores, ingest_s, len(memories)

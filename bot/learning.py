@@ -23,9 +23,10 @@ from bot.turn import Incoming
 log = logging.getLogger(__name__)
 
 AIKI_SPEAKER = "AIKI"
-# AIKI's words are kept short in memory: enough to find "what did you suggest?", not a second transcript.
-AIKI_WORDS_CHARS = 300
-AIKI_WORDS_IMPORTANCE = 0.2
+# AIKI's words are kept short in memory: enough to find "what did you suggest?", not a runaway reply's 3,000+
+# characters (bench/retrieval.py --layout live: 300 characters cost 0.04 of recall@10, 1,000 almost nothing).
+AIKI_WORDS_CHARS = 1_000
+AIKI_WORDS_WEIGHT = 0.5  # AIKI's words count half as much as the person's in retrieval's importance boost
 CONTEXT_CHARS = 600
 
 
@@ -52,6 +53,19 @@ def _topic_prefix(incoming: Incoming) -> str:
     return f"(about {incoming.topic}) " if incoming.topic else ""  # so the next check-in about it finds this
 
 
+def _nearest_first(lines: list[str]) -> str:
+    """The turns around a message, nearest first, as many as fit CONTEXT_CHARS (the farthest are dropped)."""
+    kept: list[str] = []
+    room = CONTEXT_CHARS
+    for line in lines:
+        line = shorten(line, room)
+        if len(line) < 20:
+            break
+        kept.append(line)
+        room -= len(line) + 1
+    return "\n".join(kept)
+
+
 def _with_turn(meta: dict[str, object], turn_id: int | None) -> dict[str, object]:
     """The turn a memory was made from: a turn already in the prompt's history is not repeated as a memory."""
     return meta if turn_id is None else {**meta, "turn_id": turn_id}
@@ -63,18 +77,19 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
     name = incoming.person.name or "The person"
     meta: dict[str, object] = {"topic": incoming.topic} if incoming.topic else {}
     said_by_aiki = f"{AIKI_SPEAKER}: {shorten(exchange.reply, AIKI_WORDS_CHARS)}" if exchange.reply else None
-    context = "\n".join([*exchange.before[-2:], *([said_by_aiki] if said_by_aiki else [])])
+    context = _nearest_first([*([said_by_aiki] if said_by_aiki else []), *reversed(exchange.before[-2:])])
+    importance = score_importance(exchange.text, MemoryKind.EPISODE)
     memories = [
         NewMemory(
             incoming.person.scope,
             f"{_topic_prefix(incoming)}{name}: {exchange.text}",
             MemoryKind.EPISODE,
-            score_importance(exchange.text, MemoryKind.EPISODE),
+            importance,
             incoming.origin,
             created_at=exchange.at,
             meta=_with_turn(meta, exchange.user_turn_id),
             speaker=incoming.person.name,  # "what did Jovnna say about ..." favours their own words
-            context=shorten(context, CONTEXT_CHARS) or None,
+            context=context or None,
         )
     ]
     if said_by_aiki:
@@ -83,7 +98,7 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
                 incoming.person.scope,
                 f"{_topic_prefix(incoming)}{said_by_aiki}",
                 MemoryKind.EPISODE,
-                AIKI_WORDS_IMPORTANCE,
+                round(importance * AIKI_WORDS_WEIGHT, 3),
                 incoming.origin,
                 created_at=exchange.at,
                 meta={**_with_turn(meta, exchange.reply_turn_id), "by": "aiki"},
