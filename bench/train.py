@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.cli import main  # noqa: E402
 from bot.core import Consciousness  # noqa: E402
 from bot.embedder import FastEmbedder  # noqa: E402
+from bot.errors import AikiError  # noqa: E402
 from bot.learning import Exchange, learn_from_exchange  # noqa: E402
 from bot.llm import ChatMessage, OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
@@ -203,10 +204,14 @@ async def exchange(base_url: str, name: str, folder: Path, embedder: FastEmbedde
         started = time.perf_counter()
         first: float | None = None
         parts = []
-        async for chunk in core.respond(Incoming(person, ASK)):
-            if first is None and chunk.strip():
-                first = time.perf_counter() - started
-            parts.append(chunk)
+        ended = "whole"
+        try:
+            async for chunk in core.respond(Incoming(person, ASK)):
+                if first is None and chunk.strip():
+                    first = time.perf_counter() - started
+                parts.append(chunk)
+        except AikiError as exc:  # a small model often runs into the reply limit: what it said so far counts
+            ended = f"ended by: {exc}"
         total = time.perf_counter() - started
         await core.drain()
     finally:
@@ -219,7 +224,8 @@ async def exchange(base_url: str, name: str, folder: Path, embedder: FastEmbedde
         "reply": reply,
         "ttft": first,
         "total": total,
-        "memories": core.last_turn.memories,
+        "ended": ended,
+        "memories": core.last_turn.memories if ended == "whole" else "?",  # counted only for a finished turn
         "fact in prompt": "Siberian huskies" in prompt,
         "fact in reply": any(word in reply.lower() for word in FACT_WORDS),
         "prompt chars": len(prompt),
@@ -239,7 +245,7 @@ def serve_and_talk(python: Path, out: Path, base_gguf: Path, cache: Path) -> Non
         ttft = "-" if result["ttft"] is None else f"{result['ttft']:.1f} s"
         print(f"served {label}: {model.name}" + (f" + --lora_path {adapter.name}" if adapter else ""))
         print(
-            f"  time to first token {ttft}, whole reply {result['total']:.1f} s; memories in the prompt "
+            f"  time to first token {ttft}, reply {result['total']:.1f} s ({result['ended']}); memories in the prompt "
             f"{result['memories']} (the fact among them: {result['fact in prompt']}; prompt {result['prompt chars']:,}"
             f" chars); the reply mentions it: {result['fact in reply']}"
         )
@@ -299,7 +305,6 @@ def main_bench() -> int:
         saved = captured.at(r"^adapter: ")
         evals = re.search(r"eval loss (\S+) -> (\S+)", text)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print("== bench/train.py ==")
         print(f"base {base}; {len(steps)} steps of batch {args.batch}, max {args.max_length} tokens; {seconds:.1f} s")
         if len(steps) > 1:
@@ -310,7 +315,7 @@ def main_bench() -> int:
                 f"{trained[0] - loaded[0]:.1f} s, save + merge {saved[0] - trained[0]:.1f} s, GGUF (convert, "
                 f"quantise, LoRA) {started + seconds - saved[0]:.1f} s"
             )
-        print(f"peak RSS: training process {rss:,.0f} MB, largest child (converters, quantiser) {children:,.0f} MB")
+        print(f"peak RSS of the training process: {rss:,.0f} MB (the converters run as child processes)")
         print(f"eval loss {evals.group(1)} -> {evals.group(2)}" if evals else "no eval")
         for name in ("adapter", "merged"):
             print(f"{name}: {size(out / name)}")

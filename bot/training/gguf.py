@@ -215,9 +215,9 @@ def next_steps(files: GGUFFiles, name: str, port: int = 8089) -> str:
     serve = (
         f"python -m llama_cpp.server --model {merged} --model_alias {name} --host 127.0.0.1 --port {port} --n_ctx 8192"
     )
-    lines = [f"merged model: {merged} ({merged.stat().st_size / 1e6:,.0f} MB)"]
+    lines = [f"merged GGUF: {merged} ({merged.stat().st_size / 1e6:,.0f} MB)"]
     if files.lora is not None:
-        lines.append(f"LoRA adapter: {files.lora.resolve()} ({files.lora.stat().st_size / 1e6:,.1f} MB)")
+        lines.append(f"LoRA GGUF: {files.lora.resolve()} ({files.lora.stat().st_size / 1e6:,.1f} MB)")
     lines += [
         "Serve it (llama-cpp-python[server], or llama.cpp's llama-server with the same file):",
         f"  {serve}",
