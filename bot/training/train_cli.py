@@ -100,7 +100,10 @@ def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: 
     train_items = train.tokenise(tokenizer, train.read_examples(train_file), recipe.max_length)
     eval_items = train.tokenise(tokenizer, train.read_examples(valid_file), recipe.max_length) if valid_file else []
     if not train_items:
-        raise InvalidInputError("No example has a reply to learn once tokenised.")
+        raise InvalidInputError(
+            f"No example has a reply to learn within --max-length {recipe.max_length} tokens (an example is cut "
+            "there, and the system prompt and the first user message come before the first reply): raise it."
+        )
     print(
         f"{len(train_items):,} examples, {sum(i.learned_tokens for i in train_items):,} learned tokens; LoRA r "
         f"{recipe.rank}, alpha {recipe.alpha}, lr {recipe.learning_rate:g}, {recipe.epochs:g} epochs, batch "
