@@ -129,5 +129,5 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.discord_token is None:
         raise ConfigError("AIKI_DISCORD_TOKEN is empty: see README, 'Create the Discord application'.")
     async with open_core(settings) as core:
-        await run_discord(core, settings)
+        await run_discord(core, settings, settings.discord_token)
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import replace
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.appraisal import appraise
 from bot.clock import Clock, utcnow
+from bot.cues import named_project
 from bot.embedder import clean_text
 from bot.errors import InvalidInputError
 from bot.importance import score_importance
@@ -42,11 +42,6 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 8_000
 # A message within this long after a check-in is the answer to it (and later it counts as ignored).
 CHECKIN_ANSWER_WINDOW = timedelta(hours=24)
-# "I'm working on AIKI-HOME", "jobber med Hyttebok": a named project worth offering check-ins about.
-_PROJECT = re.compile(
-    r"(?:working on|my project|building|jobber (?:med|på)|prosjektet mitt|holder på med|bygger på)\s+"
-    r"(?:the |my |a |an |på |med |mitt |min )?([A-ZÆØÅ][\w-]{2,}(?:[ -][A-ZÆØÅ][\w-]+)?)"
-)
 CANDIDATES = 30
 # Check-ins are sent as DMs (bot/checkins.py): a private place, where everything of the person is visible.
 CHECKIN_PLACE = Origin(OriginSource.DM)
@@ -320,10 +315,9 @@ class Consciousness:
         return incoming
 
     async def _notice_project(self, scope: str, text: str) -> None:
-        match = _PROJECT.search(text)
-        if match is None:
+        name = named_project(text)
+        if name is None:
             return
-        name = match.group(1).strip(" -")
         if await self.state.checkins.topic_named(scope, name) is None:
             self._proposals[scope] = name
 
@@ -389,22 +383,22 @@ class Consciousness:
         """Delete one memory and erase it from disk before returning."""
         async with self._order.turn(person.scope):
             await self.drain()  # learning still running could write it back (a recall refreshes it)
-            deleted = await self.bank.store.delete(person.scope, [memory_id]) == 1
+            deleted = await self.bank.delete(person.scope, [memory_id]) == 1
             if deleted:
-                await self.bank.store.erase_deleted()
+                await self.bank.erase_deleted()
         return deleted
 
     async def forget_everything(self, person: Person) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns (README: forgetting)."""
         async with self._order.turn(person.scope):  # no turn of theirs is half-way while we erase
             await self.drain()  # learning still running would write memories back
-            memories = await self.bank.store.delete_scope(person.scope)
+            memories = await self.bank.delete_scope(person.scope)
             turns = await self.state.delete_turns(person.scope)
             mood_events = await self.state.delete_mood(person.scope)
             await self.state.checkins.delete_scope(person.scope)
             await self.state.delete_person(person.scope)
             self._proposals.pop(person.scope, None)
-            await self.bank.store.erase_deleted()
+            await self.bank.erase_deleted()
             await self.state.erase_freed()
         log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
         return ForgetReport(memories, turns, mood_events)
@@ -416,7 +410,20 @@ class Consciousness:
         await self.state.set_share_dm_memories_in_servers(person.scope, allowed)
 
     async def list_memories(self, person: Person, limit: int, offset: str | None) -> tuple[list[Memory], str | None]:
-        return await self.bank.store.list_page(person.scope, limit, offset)
+        return await self.bank.list_page(person.scope, limit, offset)
+
+    async def memory_id_from(self, person: Person, prefix: str) -> str | None:
+        """The full id of the person's memory that starts with `prefix` (the 8 characters /recall shows)."""
+        if not prefix:
+            return None
+        offset: str | None = None
+        while True:
+            page, offset = await self.bank.list_page(person.scope, 256, offset)
+            for memory in page:
+                if memory.id.startswith(prefix):
+                    return memory.id
+            if offset is None:
+                return None
 
     # -- starting a conversation (the scheduler) ---------------------------
 

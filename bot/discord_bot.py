@@ -8,12 +8,13 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import SecretStr
 
 from bot.access import REFUSAL, Access
 from bot.checkins import CheckinPlanner, DeliveryRefusedError
 from bot.clock import utcnow
 from bot.core import Consciousness
-from bot.errors import AikiError
+from bot.errors import AikiError, ConfigError
 from bot.scheduler import CheckinScheduler
 from bot.settings import Settings
 
@@ -34,9 +35,10 @@ def minimal_intents() -> discord.Intents:
     return intents
 
 
-# AIKI never joins voice: the "voice will NOT be supported" warnings at start-up are noise for its owner.
-discord.VoiceClient.warn_nacl = False
-discord.VoiceClient.warn_dave = False
+def quiet_voice_warnings() -> None:
+    """AIKI never joins voice: the "voice will NOT be supported" warnings at start-up are noise for its owner."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
 
 
 class AikiBot(commands.Bot):
@@ -150,17 +152,16 @@ def attach_checkins(bot: AikiBot) -> None:
     bot.core.on_person_active = planner.person_active
 
 
-async def run_discord(core: Consciousness, settings: Settings) -> None:
-    """Connect and serve until stopped. A bad token is a ConfigError naming the setting."""
-    if settings.discord_token is None:
-        raise AikiError("AIKI_DISCORD_TOKEN is empty: create a bot at https://discord.com/developers/applications.")
+async def run_discord(core: Consciousness, settings: Settings, token: SecretStr) -> None:
+    """Connect and serve until stopped. A token Discord refuses is a ConfigError naming the setting (exit 2)."""
+    quiet_voice_warnings()
     bot = AikiBot(core, settings)
     attach_checkins(bot)
     async with bot:
         try:
-            await bot.start(settings.discord_token.get_secret_value())
+            await bot.start(token.get_secret_value())
         except discord.LoginFailure:
-            raise AikiError("Discord refused AIKI_DISCORD_TOKEN: copy the token again from the Bot page.") from None
+            raise ConfigError("Discord refused AIKI_DISCORD_TOKEN: copy the token again from the Bot page.") from None
         except (aiohttp.ClientError, OSError) as exc:
             log.error("cannot reach Discord: %s", exc)
             raise AikiError(

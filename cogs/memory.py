@@ -139,21 +139,11 @@ class MemoryCog(commands.Cog):
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        full_id = await self._full_id(person, memory_id.strip())
+        full_id = await self.core.memory_id_from(person, memory_id.strip())
         if full_id and await self.core.forget(person, full_id):
             await interaction.followup.send("Forgotten.", ephemeral=True)
         else:
             await interaction.followup.send("You have no memory with that id. /memories lists them.", ephemeral=True)
-
-    async def _full_id(self, person: Person, prefix: str) -> str | None:
-        offset: str | None = None
-        while True:
-            page, offset = await self.core.list_memories(person, 256, offset)
-            for memory in page:
-                if memory.id.startswith(prefix):
-                    return memory.id
-            if offset is None:
-                return None
 
     @app_commands.command(name="memories", description="Page through everything AIKI remembers about you")
     async def memories(self, interaction: discord.Interaction) -> None:

@@ -17,6 +17,7 @@ import discord.ext.test as dpytest
 import pytest
 from discord import app_commands
 from discord.ext.test import backend, factories
+from pydantic import SecretStr
 
 from bot.access import REFUSAL, Access
 from bot.core import Consciousness, Person
@@ -505,6 +506,6 @@ async def test_run_without_a_reachable_discord_is_one_clear_error(
     settings = Settings(_env_file=None, discord_token="abc.def.ghi", owner_ids=[1])  # type: ignore[call-arg]
     try:
         with pytest.raises(AikiError, match="Cannot reach Discord"):
-            await run_discord(core, settings)
+            await run_discord(core, settings, SecretStr("abc.def.ghi"))
     finally:
         await close_core(core)
