@@ -19,7 +19,7 @@ from bot.state.store import StateStore
 # The LLM client (openai), the Qdrant server client and the core load only when a command needs them, so
 # `aiki memory stats` and a store-in-use error answer at once (bench/startup.py).
 if TYPE_CHECKING:
-    from bot.core import Consciousness
+    from bot.core import Consciousness, TopicSchedule
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
 
@@ -90,7 +90,7 @@ def build_llm(settings: Settings) -> OpenAICompatibleLLM:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
+async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
     from bot.core import Consciousness
     from bot.persona import read_persona
@@ -100,7 +100,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
     async with open_memory(settings) as bank, open_state(settings) as state:
         llm = build_llm(settings)
         budgets = Budgets(context_tokens=settings.prompt_tokens)
-        core = Consciousness(bank, state, llm, persona, settings.zone, budgets=budgets)
+        core = Consciousness(bank, state, llm, persona, settings.zone, budgets=budgets, schedule=schedule)
         try:
             await core.start()
             yield core

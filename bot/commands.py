@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.app import build_memory_store, load_embedder, open_core, open_memory, open_state, server_store
 from bot.cli_common import EXIT_FAILED
 from bot.cli_common import progress_wanted as _progress
+from bot.clock import utcnow
 from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError
 from bot.memory import maintenance
@@ -128,6 +129,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("AIKI_OWNER_IDS is empty: put your Discord user id there so AIKI knows who it belongs to.")
     if settings.discord_token is None:
         raise ConfigError("AIKI_DISCORD_TOKEN is empty: see README, 'Create the Discord application'.")
-    async with open_core(settings) as core:
-        await run_discord(core, settings, settings.discord_token)
+    from bot.scheduler import CheckinScheduler
+
+    # Built first: the core hands it the topics a person's message woke up, the planner the ones they changed.
+    scheduler = CheckinScheduler(utcnow)
+    async with open_core(settings, scheduler) as core:
+        await run_discord(core, settings, settings.discord_token, scheduler)
     return 0

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.appraisal import appraise
@@ -32,6 +32,7 @@ from bot.ordering import PersonQueue
 from bot.persona import Persona, load_identity, seed_identity
 from bot.prompt import PromptParts, build_messages, quote
 from bot.retrieval import Recalled, rank
+from bot.state.checkins import Topic
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens
 from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
@@ -48,6 +49,12 @@ CHECKIN_PLACE = Origin(OriginSource.DM)
 TERMINAL = Origin(OriginSource.CLI)
 
 
+class TopicSchedule(Protocol):
+    """Where a check-in topic whose next look changed goes (the check-in scheduler, bot/scheduler.py)."""
+
+    async def schedule(self, topic: Topic) -> None: ...
+
+
 class Consciousness:
     def __init__(
         self,
@@ -59,6 +66,7 @@ class Consciousness:
         clock: Clock = utcnow,
         budgets: Budgets | None = None,
         learn_facts: bool = True,
+        schedule: TopicSchedule | None = None,  # None: no check-ins wake up (the terminal, tests)
     ) -> None:
         self.bank = bank
         self.state = state
@@ -78,8 +86,7 @@ class Consciousness:
         # Check-in topics the core noticed in conversation, waiting for the person to say yes or no.
         self._proposals: dict[str, str] = {}
         self._order = PersonQueue()
-        # Set by the composition root: called when a person writes (the scheduler resumes their topics).
-        self.on_person_active: Callable[[str], Awaitable[None]] | None = None
+        self.schedule = schedule
 
     async def start(self) -> None:
         """Seed AIKI's identity from the persona file (again, if it changed), then load it from memory once."""
@@ -302,8 +309,10 @@ class Consciousness:
     async def _link_to_checkin(self, incoming: Incoming, now: datetime) -> Incoming:
         """A message after a check-in answers it: the exchange becomes part of that topic's memories."""
         scope = incoming.person.scope
-        if self.on_person_active is not None:
-            await self.on_person_active(scope)
+        # The person wrote: check-ins that waited for them are looked at again (the rules decide when to fire).
+        for topic in await self.state.checkins.resume(scope, now, CHECKIN_ANSWER_WINDOW):
+            if self.schedule is not None:
+                await self.schedule.schedule(topic)
         if not is_private(incoming.origin):
             # Check-ins are asked in DMs: a message in a server is not the answer, and must not carry the topic
             # (a private matter) into that server's memories.

@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.access import Access
 from bot.core import Consciousness, Person
-from bot.discord_bot import NO_MENTIONS, AikiBot
+from bot.discord_common import NO_MENTIONS
 from bot.memory.models import Memory, Origin, OriginSource
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,9 @@ class MemoryPages(discord.ui.View):
 
 
 class MemoryCog(commands.Cog):
-    def __init__(self, bot: AikiBot) -> None:
-        self.core = bot.core
-        self.access = bot.access
+    def __init__(self, core: Consciousness, access: Access) -> None:
+        self.core = core
+        self.access = access
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
@@ -162,8 +163,3 @@ class MemoryCog(commands.Cog):
             else ("what you told me in DMs out of server channels.")
         )
         await interaction.response.send_message(f"{answer} {tail}", ephemeral=True)
-
-
-async def setup(bot: commands.Bot) -> None:
-    assert isinstance(bot, AikiBot)
-    await bot.add_cog(MemoryCog(bot))

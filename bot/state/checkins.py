@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import aiosqlite
@@ -148,6 +148,22 @@ class CheckinStore:
             "UPDATE topics SET next_due_at = ?, retry_at = NULL WHERE id = ?", (to_iso(when), topic_id)
         )
         await self.db.commit()
+
+    async def resume(self, scope: str, now: datetime, stuck_after: timedelta) -> list[Topic]:
+        """The person wrote: a topic stuck on ignored check-ins starts over from now, one waiting to retry is
+        looked at again. Returns the topics whose next look changed."""
+        changed: list[Topic] = []
+        for topic in await self.topics(scope, ("active",)):
+            if topic.next_due_at < now - stuck_after:
+                await self.set_next_due(topic.id, now + timedelta(hours=topic.cadence_hours))
+            elif topic.retry_at is not None:
+                await self.set_retry(topic.id, None)
+            else:
+                continue
+            found = await self.topic(topic.id)
+            if found is not None:
+                changed.append(found)
+        return changed
 
     async def set_retry(self, topic_id: int, when: datetime | None) -> None:
         await self.db.execute("UPDATE topics SET retry_at = ? WHERE id = ?", (to_iso(when), topic_id))
