@@ -66,9 +66,9 @@ elif str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from qdrant_client import AsyncQdrantClient  # noqa: E402
 
-from bot.embedder import BATCH_SIZE, FastEmbedder  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import BATCH_SIZE, FastEmbedder  # noqa: E402
 from bot.memory.models import (  # noqa: E402
     ChunkVectors,
     Memory,

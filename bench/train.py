@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.cli import main  # noqa: E402
+from bot.cli.main import main  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
 
 OWNER = "4242"

@@ -69,14 +69,10 @@ elif str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from bot.appraisal import appraise  # noqa: E402
-from bot.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
-from bot.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
-from bot.importance import score_importance  # noqa: E402
-from bot.intention import Situation, choose  # noqa: E402
 from bot.llm import OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
 from bot.memory.models import (  # noqa: E402
     IDENTITY_SCOPE,
     ChunkVectors,
@@ -86,10 +82,14 @@ from bot.memory.models import (  # noqa: E402
     OriginSource,
     SearchFilter,
 )
-from bot.mood import MoodEventKind  # noqa: E402
-from bot.persona import read_persona  # noqa: E402
-from bot.prompt import PromptParts, build_messages  # noqa: E402
-from bot.retrieval import rank  # noqa: E402
+from bot.mind.appraisal import appraise  # noqa: E402
+from bot.mind.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
+from bot.mind.importance import score_importance  # noqa: E402
+from bot.mind.intention import Situation, choose  # noqa: E402
+from bot.mind.mood import MoodEventKind  # noqa: E402
+from bot.mind.persona import read_persona  # noqa: E402
+from bot.mind.prompt import PromptParts, build_messages  # noqa: E402
+from bot.mind.retrieval import rank  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import OSLO, Clock, close_core, open_core  # noqa: E402

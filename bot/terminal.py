@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from bot.core import Consciousness, Incoming, Person
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
+from bot.mind.core import Consciousness, Incoming, Person
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input

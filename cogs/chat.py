@@ -11,12 +11,12 @@ import discord
 from discord.ext import commands
 
 from bot.access import REFUSAL, Access
-from bot.checkins import CheckinPlanner
-from bot.core import Consciousness, Incoming, Person
-from bot.discord_common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, split_message
+from bot.checkins.planner import CheckinPlanner
+from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, split_message
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
-from bot.turn import Quoted
+from bot.mind.core import Consciousness, Incoming, Person
+from bot.mind.turn import Quoted
 
 log = logging.getLogger(__name__)
 

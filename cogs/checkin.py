@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access
-from bot.checkins import CheckinPlanner, describe_cadence
+from bot.checkins.planner import CheckinPlanner, describe_cadence
+from bot.checkins.scheduler import CheckinScheduler
 from bot.errors import InvalidInputError
-from bot.scheduler import CheckinScheduler
 
 
 def _clock_time(text: str) -> time:

@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access
-from bot.core import Consciousness, Person
-from bot.discord_common import NO_MENTIONS
+from bot.discord_bot.common import NO_MENTIONS
 from bot.memory.models import Memory, Origin, OriginSource
+from bot.mind.core import Consciousness, Person
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access
-from bot.core import Consciousness, Person
-from bot.mood_chart import render_mood_chart
+from bot.mind.core import Consciousness, Person
+from bot.mind.mood_chart import render_mood_chart
 
 CHART_DAYS = 7
 COLOURS = {"excited": 0xF4A261, "content": 0x2A9D8F, "calm": 0x8AB17D, "alert": 0xE9C46A,

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.checkins import CheckinPlanner, DeliveryRefusedError, parse_cadence, quiet_until
-from bot.core import Consciousness, Incoming, Person
-from bot.embedder import FastEmbedder
+from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError, parse_cadence, quiet_until
+from bot.checkins.scheduler import CheckinScheduler, job_id
 from bot.errors import InvalidInputError
-from bot.scheduler import CheckinScheduler, job_id
+from bot.memory.embedder import FastEmbedder
+from bot.mind.core import Consciousness, Incoming, Person
 from bot.state.checkins import CheckinPrefs
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
@@ -274,7 +274,7 @@ def test_aiki_checkins_lists_and_explains(
 ) -> None:
     import asyncio
 
-    from bot.cli import main
+    from bot.cli.main import main
     from bot.state.store import StateStore
 
     now = datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)  # the command's clock, not the machine's

@@ -10,14 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.core import Budgets, Consciousness, Incoming, Person
-from bot.embedder import FastEmbedder
 from bot.errors import InvalidInputError
 from bot.llm import LLMError, LLMRejectedError, LLMUnavailableError, ReplyCutOffError
 from bot.logs import RedactSecrets
 from bot.memory.bank import NewMemory
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import IDENTITY_SCOPE, MemoryKind, SearchFilter
-from bot.prompt import MEMORY_CLOSE, MEMORY_OPEN
+from bot.mind.core import Budgets, Consciousness, Incoming, Person
+from bot.mind.prompt import MEMORY_CLOSE, MEMORY_OPEN
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import (
     Chunked,
@@ -451,7 +451,7 @@ async def test_forget_everything_removes_one_person_only(core: Consciousness) ->
 async def test_a_changed_persona_file_replaces_the_identity_memories(
     tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock
 ) -> None:
-    from bot.persona import parse_persona
+    from bot.mind.persona import parse_persona
 
     core = await open_core(build_core(tmp_path, embedder, server, clock))
     default_count = await core.bank.store.count(IDENTITY_SCOPE)

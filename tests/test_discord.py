@@ -20,14 +20,14 @@ from discord.ext.test import backend, factories
 from pydantic import SecretStr
 
 from bot.access import REFUSAL, Access
-from bot.checkins import CheckinPlanner
-from bot.core import Consciousness, Person
-from bot.discord_bot import AikiBot, DiscordNotifier, build_bot, minimal_intents
-from bot.embedder import FastEmbedder
+from bot.checkins.planner import CheckinPlanner
+from bot.checkins.scheduler import CheckinScheduler
+from bot.discord_bot.client import AikiBot, DiscordNotifier, build_bot, minimal_intents
 from bot.errors import InvalidInputError
 from bot.memory.bank import NewMemory
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind, Origin, OriginSource
-from bot.scheduler import CheckinScheduler
+from bot.mind.core import Consciousness, Person
 from bot.settings import Settings
 from cogs.chat import ChatCog
 from cogs.memory import ForgetEverything, MemoryCog, MemoryPages
@@ -493,7 +493,7 @@ async def test_a_project_mention_gets_an_offer_with_buttons_after_the_reply(worl
 async def test_the_notifier_delivers_a_dm_and_maps_50007_to_a_refusal(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.checkins import DeliveryRefusedError
+    from bot.checkins.planner import DeliveryRefusedError
 
     notifier = DiscordNotifier(world.bot)
     await notifier.deliver(str(world.owner.id), "Hvordan går det med AIKI-HOME?")
@@ -514,7 +514,7 @@ async def test_run_without_a_reachable_discord_is_one_clear_error(
 ) -> None:
     import socket
 
-    from bot.discord_bot import run_discord
+    from bot.discord_bot.client import run_discord
     from bot.errors import AikiError
 
     with socket.socket() as probe:  # a port nothing listens on stands in for an unreachable discord.com

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import jsonlines
-from bot.discord_common import split_message
+from bot.discord_bot.common import split_message
 from bot.memory.jsonl import parse_line
 from bot.training import chatgpt, sessions
 from bot.training.jsonstream import GuardedReader, Refused, TooLarge, items

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
-from bot.embedder import Embedder, clean_text
+from bot.memory.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
 from bot.memory.lexical import check_language
 from bot.memory.models import (
@@ -26,7 +26,7 @@ from bot.memory.models import (
     normalise_id,
 )
 from bot.memory.port import MemoryStore
-from bot.timeparse import TimeWindow, after_event, parse_time
+from bot.memory.timeparse import TimeWindow, after_event, parse_time
 
 
 @dataclass(frozen=True)

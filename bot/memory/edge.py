@@ -56,7 +56,7 @@ from bot.memory.lexical import Lexicon, language_of
 from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
-from bot.visibility import PRIVATE_SOURCES, Audience
+from bot.memory.visibility import PRIVATE_SOURCES, Audience
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _filter_for(where: SearchFilter) -> Filter:
 
 
 def _audience_filter(audience: Audience) -> Filter:
-    """bot/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
+    """bot/memory/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
     source = "origin.source"
     should: list[Any] = [FieldCondition(key=source, match=MatchValue(OriginSource.SYSTEM.value))]
     if audience.private:

@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from bot.clock import from_iso, to_iso
-from bot.embedder import MAX_TEXT_CHARS
 from bot.jsonlines import Bounded, json_objects
 from bot.memory.bank import NewMemory
+from bot.memory.embedder import MAX_TEXT_CHARS
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource
 
 _KNOWN_KEYS = {

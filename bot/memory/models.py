@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import from_iso, to_iso, utcnow
 
 if TYPE_CHECKING:
-    from bot.visibility import Audience
+    from bot.memory.visibility import Audience
 
 Vector = list[float]
 # A memory is stored as one vector per window of its text; a search scores it by its best window.
@@ -170,7 +170,7 @@ class SearchFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_superseded: bool = False
-    # Where the search is asked from (bot/visibility.py); None: every place of the person.
+    # Where the search is asked from (bot/memory/visibility.py); None: every place of the person.
     audience: Audience | None = None
 
     def __post_init__(self) -> None:

@@ -15,10 +15,10 @@ import aiosqlite
 
 from bot.clock import from_iso, to_iso, utcnow
 from bot.errors import StoreLockedError
-from bot.mood import MoodEvent, MoodEventKind, MoodState
+from bot.memory.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
+from bot.mind.mood import MoodEvent, MoodEventKind, MoodState
 from bot.state.checkins import CheckinStore
 from bot.state.training import TrainingStore
-from bot.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +352,7 @@ def _turn(row: Any) -> Turn:
 
 
 def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
-    """bot/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
+    """bot/memory/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
     if audience is None or audience.everything:
         return "", ()
     parts: list[str] = []

@@ -13,11 +13,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import open_memory, open_state
-from bot.cli_common import EXIT_FAILED
-from bot.cli_common import progress_wanted as _progress
+from bot.cli.common import EXIT_FAILED
+from bot.cli.common import progress_wanted as _progress
 from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError, ServerUnreachableError
-from bot.persona import read_persona
+from bot.mind.persona import read_persona
 from bot.settings import MemoryBackend, Settings
 from bot.training import export, importer, jobs, memories, sessions, validate
 from bot.training.provider import FineTuning, FineTuningError, JobView, models_at

@@ -13,12 +13,12 @@ from discord.ext import commands
 from pydantic import SecretStr
 
 from bot.access import REFUSAL, Access
-from bot.checkins import CheckinPlanner, DeliveryRefusedError
+from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError
+from bot.checkins.scheduler import CheckinScheduler
 from bot.clock import Clock, utcnow
-from bot.core import Consciousness
-from bot.discord_common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
+from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
 from bot.errors import AikiError, ConfigError
-from bot.scheduler import CheckinScheduler
+from bot.mind.core import Consciousness
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,27 +16,27 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.appraisal import appraise
 from bot.clock import Clock, utcnow
-from bot.cues import named_project
-from bot.embedder import clean_text
 from bot.errors import InvalidInputError
-from bot.importance import score_importance
-from bot.intention import Situation, attune, check_in, choose
-from bot.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.embedder import clean_text
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
-from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
-from bot.ordering import PersonQueue
-from bot.persona import Persona, load_identity, seed_identity
-from bot.prompt import PromptParts, build_messages, quote
-from bot.retrieval import Recalled, rank
+from bot.memory.visibility import Audience, guild_of, is_private
+from bot.mind.appraisal import appraise
+from bot.mind.cues import named_project
+from bot.mind.importance import score_importance
+from bot.mind.intention import Situation, attune, check_in, choose
+from bot.mind.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
+from bot.mind.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
+from bot.mind.ordering import PersonQueue
+from bot.mind.persona import Persona, load_identity, seed_identity
+from bot.mind.prompt import PromptParts, build_messages, quote
+from bot.mind.retrieval import Recalled, rank
+from bot.mind.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
 from bot.state.checkins import Topic
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens
-from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
-from bot.visibility import Audience, guild_of, is_private
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,13 @@ MAX_MESSAGE_CHARS = 8_000
 # A message within this long after a check-in is the answer to it (and later it counts as ignored).
 CHECKIN_ANSWER_WINDOW = timedelta(hours=24)
 CANDIDATES = 30
-# Check-ins are sent as DMs (bot/checkins.py): a private place, where everything of the person is visible.
+# Check-ins are sent as DMs (bot/checkins/planner.py): a private place, where everything of the person is visible.
 CHECKIN_PLACE = Origin(OriginSource.DM)
 TERMINAL = Origin(OriginSource.CLI)
 
 
 class TopicSchedule(Protocol):
-    """Where a check-in topic whose next look changed goes (the check-in scheduler, bot/scheduler.py)."""
+    """Where a check-in topic whose next look changed goes (the check-in scheduler, bot/checkins/scheduler.py)."""
 
     async def schedule(self, topic: Topic) -> None: ...
 
@@ -215,7 +215,7 @@ class Consciousness:
         self._in_background(self._learn(Exchange(incoming, text, None, now, before, turn_id)))
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
-        """Who listens where the person is talking now (bot/visibility.py): the one rule for everything shown."""
+        """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for everything shown."""
         guild = guild_of(place)
         return Audience.at(place, guild is not None and await self.state.shares_dm_memories_in_servers(person.scope))
 
@@ -383,7 +383,7 @@ class Consciousness:
         )
 
     async def recall(self, person: Person, query: str, limit: int = 5, place: Origin = TERMINAL) -> list[Recalled]:
-        """What the person may see of their memories from where they ask (bot/visibility.py; default: terminal)."""
+        """What the person may see of their memories from where they ask (memory/visibility.py; default: terminal)."""
         where = SearchFilter(scopes=(person.scope,), audience=await self.audience_at(person, place))
         hits = await self.bank.recall(query, where, CANDIDATES, self.clock(), self.zone)
         return rank(hits, budget_tokens=100_000, limit=limit)

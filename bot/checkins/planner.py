@@ -14,10 +14,10 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
-from bot.core import Consciousness, Person, TopicSchedule
 from bot.errors import AikiError, InvalidInputError
-from bot.mood import MoodEvent, MoodEventKind
+from bot.mind.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
+from bot.mind.core import Consciousness, Person, TopicSchedule
+from bot.mind.mood import MoodEvent, MoodEventKind
 from bot.state.checkins import CheckinPrefs, CheckinStore, Topic
 from bot.state.store import StateStore
 

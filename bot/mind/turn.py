@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.intention import Intention
 from bot.memory.models import Origin, OriginSource
-from bot.mood import MoodEvent, MoodState
-from bot.retrieval import Recalled
+from bot.mind.intention import Intention
+from bot.mind.mood import MoodEvent, MoodState
+from bot.mind.retrieval import Recalled
 from bot.state.store import Turn
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cues import names_a_date, weighty_words
 from bot.memory.models import MemoryKind
+from bot.mind.cues import names_a_date, weighty_words
 
 _BASE = {
     MemoryKind.IDENTITY: 1.0,

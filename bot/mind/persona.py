@@ -57,7 +57,7 @@ def parse_persona(raw: str) -> Persona:
 
 def read_persona(path: Path | None) -> Persona:
     if path is None:
-        return parse_persona(resources.files("bot").joinpath("persona/default.md").read_text(encoding="utf-8"))
+        return parse_persona(resources.files("bot.mind").joinpath("persona/default.md").read_text(encoding="utf-8"))
     try:
         return parse_persona(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:

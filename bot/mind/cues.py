@@ -1,4 +1,4 @@
-"""Language cues, English and Norwegian, for everything but mood (its lexicon is bot/appraisal_lexicon.py).
+"""Language cues, English and Norwegian, for everything but mood (its lexicon is bot/mind/appraisal_lexicon.py).
 
 Cheap rules read on the hot path: is this a question, which words make a memory weigh more, is a date named,
 which project did the person name. One place, so a new word or language is added once.

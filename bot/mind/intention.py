@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
-from bot.cues import is_question
 from bot.memory.models import MemoryKind
-from bot.mood import LONG_ABSENCE, MoodEventKind, MoodState
-from bot.retrieval import Recalled
+from bot.mind.cues import is_question
+from bot.mind.mood import LONG_ABSENCE, MoodEventKind, MoodState
+from bot.mind.retrieval import Recalled
 
 # A project not mentioned in this long is worth asking about.
 PROJECT_QUIET_FOR = timedelta(days=2)
@@ -46,7 +46,7 @@ class Situation:
     now: datetime
     recent_user_texts: list[str]
     milestone: bool = False
-    appraised: tuple[MoodEventKind, ...] = ()  # the event kinds this message brought (bot/appraisal.py)
+    appraised: tuple[MoodEventKind, ...] = ()  # the event kinds this message brought (bot/mind/appraisal.py)
 
 
 def _project_to_ask_about(situation: Situation) -> Recalled | None:

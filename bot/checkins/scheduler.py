@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.checkins import CATCH_UP_GRACE, RETRY_AFTER_FAILURE, CheckinPlanner
+from bot.checkins.planner import CATCH_UP_GRACE, RETRY_AFTER_FAILURE, CheckinPlanner
 from bot.state.checkins import Topic
 
 log = logging.getLogger(__name__)
