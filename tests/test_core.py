@@ -106,6 +106,13 @@ async def test_a_full_turn_streams_the_reply_and_remembers_the_exchange(
     assert 0.4 <= body["temperature"] <= 0.95
 
 
+async def test_a_turn_names_its_steps_in_the_order_they_ran(core: Consciousness) -> None:
+    await say(core, JOVNNA, "Hei AIKI, hvordan går det?")
+    stats = core.last_turn
+    assert list(stats.steps) == ["store", "perceive", "recall", "feel", "decide", "phrase", "store reply"]
+    assert stats.after_ms == stats.steps["store reply"] and stats.intention  # measured, never asserted on its value
+
+
 async def test_the_second_turn_sees_the_first_in_history_and_not_again_as_a_memory(
     core: Consciousness, server: FakeLLMServer, replies: Replies
 ) -> None:

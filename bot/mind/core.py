@@ -33,7 +33,17 @@ from bot.mind.ordering import PersonQueue
 from bot.mind.persona import Persona, load_identity, seed_identity
 from bot.mind.prompt import PromptParts, build_messages, quote
 from bot.mind.retrieval import Recalled, rank
-from bot.mind.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
+from bot.mind.turn import (
+    Budgets,
+    ForgetReport,
+    Incoming,
+    MoodReport,
+    Person,
+    Prepared,
+    Preparing,
+    StepTimer,
+    TurnStats,
+)
 from bot.state.checkins import Topic
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens
@@ -80,9 +90,7 @@ class Consciousness:
         self._background: set[asyncio.Task[None]] = set()
         # Learning after a reply waits while another turn is being prepared: on 2 cores the episode embedding
         # would otherwise sit in front of the next message's query embedding (bench/turn.py: +9-11 ms).
-        self._preparing = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._preparing = Preparing()
         # Check-in topics the core noticed in conversation, waiting for the person to say yes or no.
         self._proposals: dict[str, str] = {}
         self._order = PersonQueue()
@@ -141,41 +149,40 @@ class Consciousness:
                 yield chunk
 
     async def _take_turn(self, incoming: Incoming, text: str) -> AsyncGenerator[str, None]:
-        started = time.perf_counter()
-        scope = incoming.person.scope
-        now = self.clock()
-        # Stored first: whatever fails after this, the message is not lost.
-        turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
-        incoming = await self._link_to_checkin(incoming, now)
+        """The turn, one step after another: store → perceive → recall → feel → decide → phrase → store → learn.
 
+        Each step's time lands in `last_turn.steps` (bench/turn.py reads them). The work after the reply is the
+        explicit `_finish` call at the end; a reply that does not finish goes to `_unfinished` instead.
+        """
         stats = TurnStats()
-        self._begin_preparing()
-        preparing = True
-
-        def request_sent() -> None:
-            nonlocal preparing
-            stats.prepare_ms = (time.perf_counter() - started) * 1000
-            if preparing:
-                preparing = False
-                self._end_preparing()
-
+        step = StepTimer(stats.steps)
+        now = self.clock()
+        with step("store"):  # first: whatever fails after this, the message is not lost
+            turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
+        # Learning after earlier replies waits until this turn's request is sent (bench/turn.py: +9-11 ms on 2 cores).
+        preparing = self._preparing.hold()
         parts: list[str] = []
         prepared: Prepared | None = None
         try:
-            prepared = await self._prepare(incoming, text, turn_id, now)
+            with step("perceive"):
+                incoming, audience = await self._perceive(incoming, text, now)
+            with step("recall"):
+                recalled, history, last_seen = await self._recall(incoming, text, turn_id, audience, now)
+            with step("feel"):
+                events, mood = await self._feel(incoming.person.scope, text, last_seen, now)
+            with step("decide"):
+                prepared = self._decide(incoming, text, audience, events, mood, recalled, history, last_seen, now)
             stats.intention, stats.memories = prepared.intention.kind.value, len(prepared.recalled)
-            # Ids, kinds and counts only: never what anyone wrote (README: logs).
-            log.info(
-                "turn for %s: intention %s, %d memories, %d history turns, mood %s",
-                scope,
-                prepared.intention.kind.value,
-                len(prepared.recalled),
-                len(prepared.history),
-                prepared.mood.name,
-            )
-            async for chunk in self._generate(prepared, request_sent):
-                parts.append(chunk)
-                yield chunk
+            _log_decision(incoming.person.scope, prepared)
+
+            def request_sent() -> None:
+                stats.prepare_ms = step.since_start()
+                preparing.release()
+
+            with step("phrase"):
+                async for chunk in self._phrase(prepared, request_sent):
+                    parts.append(chunk)
+                    yield chunk
         except Exception:
             # The truth in storage: a cut-off reply is `partial`, a message with no reply `failed`; the person's
             # words are learned all the same, AIKI's unfinished ones never.
@@ -187,15 +194,25 @@ class Consciousness:
             self._in_background(self._unfinished(incoming, text, turn_id, now, prepared, "".join(parts).strip()))
             raise
         finally:
-            if preparing:
-                self._end_preparing()
-        reply = "".join(parts).strip()
+            preparing.release()
+        await self._finish(incoming, text, "".join(parts).strip(), now, turn_id, prepared, stats)
 
-        after = time.perf_counter()
+    async def _finish(
+        self,
+        incoming: Incoming,
+        text: str,
+        reply: str,
+        now: datetime,
+        turn_id: int,
+        prepared: Prepared,
+        stats: TurnStats,
+    ) -> None:
+        """After the reply: store it (→ `after_ms`), then learn from the exchange in the background."""
+        started = time.perf_counter()
         reply_id = await self.state.add_turn(
             replace(self._turn(incoming, "assistant", reply, self.clock()), model=self.llm.model)
         )
-        stats.after_ms = (time.perf_counter() - after) * 1000
+        stats.after_ms = stats.steps["store reply"] = (time.perf_counter() - started) * 1000
         self.last_turn = stats
         exchange = Exchange(incoming, text, reply, now, _lines(prepared, incoming), turn_id, reply_id)
         self._in_background(self._learn(replace(exchange, recalled=prepared.recalled)))
@@ -215,13 +232,22 @@ class Consciousness:
         self._in_background(self._learn(Exchange(incoming, text, None, now, before, turn_id)))
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
-        """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for everything shown."""
+        """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for what is shown."""
         guild = guild_of(place)
         return Audience.at(place, guild is not None and await self.state.shares_dm_memories_in_servers(person.scope))
 
-    async def _prepare(self, incoming: Incoming, text: str, turn_id: int, now: datetime) -> Prepared:
-        scope = incoming.person.scope
+    async def _perceive(self, incoming: Incoming, text: str, now: datetime) -> tuple[Incoming, Audience]:
+        """Where the message was said, which check-in it answers, and whether it names a project to offer."""
         audience = await self.audience_at(incoming.person, incoming.origin)
+        incoming = await self._link_to_checkin(incoming, now)
+        await self._notice_project(incoming.person.scope, text)
+        return incoming, audience
+
+    async def _recall(
+        self, incoming: Incoming, text: str, turn_id: int, audience: Audience, now: datetime
+    ) -> tuple[list[Recalled], list[Turn], datetime | None]:
+        """Memories of this person visible here, ranked; the recent history; when they last wrote."""
+        scope = incoming.person.scope
         # AIKI's identity is in every prompt already (loaded from its identity memories at start);
         # retrieval is for what AIKI knows of this person, from the places visible here.
         where = SearchFilter(scopes=(scope,), audience=audience)
@@ -234,10 +260,28 @@ class Consciousness:
         # What the prompt's history already holds is not repeated in the memory block (tokens, and no echo).
         in_history = {t.id for t in history} | {turn_id}
         hits = [hit for hit in hits if hit.memory.meta.get("turn_id") not in in_history]
-        recalled = rank(hits, self.budgets.memory_tokens)
-        await self._notice_project(scope, text)
+        return rank(hits, self.budgets.memory_tokens), history, last_seen
+
+    async def _feel(
+        self, scope: str, text: str, last_seen: datetime | None, now: datetime
+    ) -> tuple[list[MoodEvent], MoodState]:
+        """What the message does to AIKI's mood towards the person (bot/mind/appraisal.py), stored with its causes."""
         events = appraise(text, last_seen, now)
-        mood = await self.feel(scope, events)
+        return events, await self.feel(scope, events)
+
+    def _decide(
+        self,
+        incoming: Incoming,
+        text: str,
+        audience: Audience,
+        events: list[MoodEvent],
+        mood: MoodState,
+        recalled: list[Recalled],
+        history: list[Turn],
+        last_seen: datetime | None,
+        now: datetime,
+    ) -> Prepared:
+        """What AIKI wants to do with its reply (bot/mind/intention.py), and the message as the LLM will see it."""
         intention = choose(
             Situation(
                 message=text,
@@ -250,13 +294,12 @@ class Consciousness:
                 appraised=tuple(e.kind for e in events),
             )
         )
-        mood = attune(mood, intention)
         message = text
         thread = [quoted.text for quoted in incoming.reply_context if audience.sees(quoted.origin)]
         if thread:
             quoted = "\n".join(f"> {line}" for line in thread)
             message = f"(replying to this earlier part of our conversation:\n{quoted})\n\n{text}"
-        return Prepared(mood, intention, recalled, history, message, now, incoming.person.name)
+        return Prepared(attune(mood, intention), intention, recalled, history, message, now, incoming.person.name)
 
     def _parts(self, prepared: Prepared) -> PromptParts:
         return PromptParts(
@@ -271,7 +314,7 @@ class Consciousness:
             prepared.name,
         )
 
-    async def _generate(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str]:
+    async def _phrase(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str]:
         """Stream the reply; if the prompt is too long for the model, trim memories and history and try once more."""
         budget = self.budgets.context_tokens
         for attempt in range(2):
@@ -340,15 +383,6 @@ class Consciousness:
 
     # -- learning after the reply ----------------------------------------
 
-    def _begin_preparing(self) -> None:
-        self._preparing += 1
-        self._idle.clear()
-
-    def _end_preparing(self) -> None:
-        self._preparing -= 1
-        if self._preparing == 0:
-            self._idle.set()
-
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._background.add(task)
@@ -361,7 +395,7 @@ class Consciousness:
 
     async def _learn(self, exchange: Exchange) -> None:
         await asyncio.sleep(0)  # let a message that is already waiting start preparing first
-        await self._idle.wait()
+        await self._preparing.idle()
         try:
             await learn_from_exchange(self.bank, self.llm, exchange, self.learn_facts)
         except Exception:
@@ -472,4 +506,16 @@ def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
     return tuple(
         f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(turn.content, 300)}"
         for turn in prepared.history[-2:]
+    )
+
+
+def _log_decision(scope: str, prepared: Prepared) -> None:
+    # Ids, kinds and counts only: never what anyone wrote (README: logs).
+    log.info(
+        "turn for %s: intention %s, %d memories, %d history turns, mood %s",
+        scope,
+        prepared.intention.kind.value,
+        len(prepared.recalled),
+        len(prepared.history),
+        prepared.mood.name,
     )
