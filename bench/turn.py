@@ -45,8 +45,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -69,6 +67,7 @@ elif str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from bench.common import machine_line, say  # noqa: E402
 from bot.llm import OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
@@ -440,10 +439,6 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples), q)) if len(samples) else float("nan")
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 @dataclass
 class TurnSample:
     prepare_ms: float
@@ -620,14 +615,6 @@ async def bench_size(
 
 
 # --------------------------------------------------------------------------- report
-
-
-def machine_line() -> str:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{usable} usable cores (os.cpu_count()={os.cpu_count()}), {platform.machine()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def stats3(samples: Sequence[float]) -> str:
