@@ -551,11 +551,15 @@ async def bench_size(
             populate_s = await populate(core, pool, scopes, args.batch, args.seed, start_of_bench)
             if not args.no_restart:
                 # As AIKI would be after an import: the next start builds the vector index (OPTIMIZE_AT_START).
+                # A closed store does not reopen: a new bank over the same directory, and a core built with it.
+                await core.drain()
                 await bank.close()
-                bank.store = EdgeMemoryStore(tmp / "memory")
+                bank = MemoryBank(EdgeMemoryStore(tmp / "memory"), embedder)
                 started = time.perf_counter()
                 await bank.open()
                 say(f"  reopened the store (index built at start) in {time.perf_counter() - started:.1f} s")
+                core = Consciousness(bank, state, llm, read_persona(None), OSLO, clock=clock, learn_facts=False)
+                await core.start()
             history = {PERSON.scope: args.history} | {s: args.history // 10 for s in scopes if s != PERSON.scope}
             await seed_history(state, history, args.seed, start_of_bench)
             counted = await bank.store.count(PERSON.scope)

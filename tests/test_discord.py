@@ -528,3 +528,22 @@ async def test_run_without_a_reachable_discord_is_one_clear_error(
             await run_discord(core, settings, SecretStr("abc.def.ghi"), CheckinScheduler(core.clock))
     finally:
         await close_core(core)
+
+
+async def test_a_token_discord_refuses_is_a_config_error(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.discord_bot.client import run_discord
+    from bot.errors import ConfigError
+
+    async def refuse(self: AikiBot, token: str, *, reconnect: bool = True) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(AikiBot, "start", refuse)
+    core = await open_core(build_core(tmp_path, embedder, server, Clock()))
+    settings = Settings(_env_file=None, discord_token="abc.def.ghi", owner_ids=[1])  # type: ignore[call-arg]
+    try:
+        with pytest.raises(ConfigError, match="AIKI_DISCORD_TOKEN"):  # exit code 2, naming the setting
+            await run_discord(core, settings, SecretStr("abc.def.ghi"), CheckinScheduler(core.clock))
+    finally:
+        await close_core(core)

@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The exit code of each known failure, most specific first (README: exit codes).
+EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
+    (StoreLockedError, EXIT_LOCKED),
+    (ConfigError, EXIT_CONFIG),
+    (DiskFullError, EXIT_DISK),
+    (ServerUnreachableError, EXIT_UNREACHABLE),
+    (AikiError, EXIT_FAILED),
+)
+
+
 def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
     """Run one `aiki` command; `clock` is the one every command reads the time from (tests pass their own)."""
     parser = build_parser()
@@ -86,21 +96,9 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
     except KeyboardInterrupt:
         print("aiki: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except StoreLockedError as exc:
+    except AikiError as exc:  # a known failure: its message is the one line the person sees
         print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except ConfigError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except DiskFullError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_DISK
-    except ServerUnreachableError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
-    except AikiError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
     except Exception as exc:  # the one place every other failure becomes one line, never a traceback
         known = explain(exc, settings)
         if known is not None:
