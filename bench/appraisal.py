@@ -10,7 +10,7 @@ right, precision 0.86 for thanked and 1.00 for the rest; the words it showed mis
 longer held out.
 
 It runs the product's own path, `bot.mind.appraisal.read` (what `appraise` calls on every turn), and for comparison the
-keyword rules AIKI used before (reconstructed from `git show main:bot/mind/mood.py` as it was before this bench).
+keyword rules AIKI used before (reconstructed from `git show main:bot/mood.py` as it was before this bench).
 
     python -m bench.appraisal [--set tests/data/appraisal.jsonl] [--wrong]
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.mind.appraisal import read
-from bot.mind.mood import MoodEventKind
+from bot.mood import MoodEventKind
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT / "tests" / "data" / "appraisal.jsonl"

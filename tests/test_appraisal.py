@@ -8,7 +8,7 @@ import pytest
 
 from bench.appraisal import DEFAULT_SET, KINDS, load_set, score
 from bot.mind.appraisal import appraise, read
-from bot.mind.mood import MoodEventKind
+from bot.mood import MoodEventKind
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 T, C = MoodEventKind.THANKED, MoodEventKind.CRITICISED

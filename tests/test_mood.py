@@ -15,8 +15,8 @@ from bot.cli.mood import explain
 from bot.memory.embedder import FastEmbedder
 from bot.mind.core import Consciousness, Person
 from bot.mind.intention import Intention, IntentionKind, attune
-from bot.mind.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from bot.mind.persona import read_persona
+from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
 

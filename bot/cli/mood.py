@@ -16,7 +16,7 @@ from bot.cli.common import lazy
 
 if TYPE_CHECKING:
     from bot.mind.intention import Intention
-    from bot.mind.mood import MoodEvent, MoodState
+    from bot.mood import MoodEvent, MoodState
     from bot.settings import Settings
 
 
@@ -32,7 +32,7 @@ def explain(text: str, baseline: tuple[float, float], now: datetime) -> Explaine
     # Imported here, as every command's work is: `aiki --help` stays fast.
     from bot.mind.appraisal import appraise
     from bot.mind.intention import Situation, attune, choose
-    from bot.mind.mood import MoodState, apply
+    from bot.mood import MoodState, apply
 
     events = appraise(text, None, now)
     mood, recorded = apply(MoodState(baseline[0], baseline[1], now), events)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
 from bot.mind.appraisal_lexicon import Cues, Need
-from bot.mind.mood import LONG_ABSENCE, MoodEvent, MoodEventKind
+from bot.mood import LONG_ABSENCE, MoodEvent, MoodEventKind
 
 INTENSE, MILD = 1.5, 0.5
 # "Not happy" is distress, but a milder one than "unhappy".

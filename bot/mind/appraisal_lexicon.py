@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.mind.mood import MoodEventKind
+from bot.mood import MoodEventKind
 
 THANKED = MoodEventKind.THANKED
 CRITICISED = MoodEventKind.CRITICISED

@@ -28,7 +28,6 @@ from bot.mind.cues import named_project
 from bot.mind.importance import score_importance
 from bot.mind.intention import Situation, attune, check_in, choose
 from bot.mind.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
-from bot.mind.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from bot.mind.ordering import PersonQueue
 from bot.mind.persona import Persona, load_identity, seed_identity
 from bot.mind.prompt import PromptParts, build_messages, quote
@@ -44,6 +43,7 @@ from bot.mind.turn import (
     StepTimer,
     TurnStats,
 )
+from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from bot.state.checkins import Topic
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens

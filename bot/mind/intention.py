@@ -8,8 +8,8 @@ from enum import Enum
 
 from bot.memory.models import MemoryKind
 from bot.mind.cues import is_question
-from bot.mind.mood import LONG_ABSENCE, MoodEventKind, MoodState
 from bot.mind.retrieval import Recalled
+from bot.mood import LONG_ABSENCE, MoodEventKind, MoodState
 
 # A project not mentioned in this long is worth asking about.
 PROJECT_QUIET_FOR = timedelta(days=2)

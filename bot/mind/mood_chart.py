@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-from bot.mind.mood import MoodEvent, MoodState
+from bot.mood import MoodEvent, MoodState
 
 
 def render_mood_chart(events: list[MoodEvent], now_state: MoodState, zone: ZoneInfo, days: int) -> bytes:

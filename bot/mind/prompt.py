@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from bot.llm import ChatMessage
 from bot.memory.models import OriginSource
 from bot.mind.intention import Intention
-from bot.mind.mood import MoodState
 from bot.mind.persona import Persona
 from bot.mind.retrieval import Recalled
+from bot.mood import MoodState
 from bot.state.store import Turn
 from bot.tokens import estimate_tokens
 

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from bot.memory.models import Origin, OriginSource
 from bot.mind.intention import Intention
-from bot.mind.mood import MoodEvent, MoodState
 from bot.mind.retrieval import Recalled
+from bot.mood import MoodEvent, MoodState
 from bot.state.store import Turn
 
 

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from bot.memory.bank import MemoryBank
 from bot.memory.models import SearchFilter
 from bot.mind.intention import Situation, choose
-from bot.mind.mood import MoodState
 from bot.mind.persona import Persona
 from bot.mind.prompt import PromptParts, system_prompt
 from bot.mind.retrieval import rank
 from bot.mind.turn import Budgets
+from bot.mood import MoodState
 
 CANDIDATES = 30  # as many as a live turn asks the store for
 
