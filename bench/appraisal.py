@@ -9,7 +9,7 @@ tests/data/appraisal_holdout.jsonl (73 lines) was written after the rules and ru
 right, precision 0.86 for thanked and 1.00 for the rest; the words it showed missing were then added, so it is no
 longer held out.
 
-It runs the product's own path, `bot.appraisal.read` (what `appraise` calls on every turn), and for comparison the
+It runs the product's own path, `bot.mind.appraisal.read` (what `appraise` calls on every turn), and for comparison the
 keyword rules AIKI used before (reconstructed from `git show main:bot/mood.py` as it was before this bench).
 
     python -m bench.appraisal [--set tests/data/appraisal.jsonl] [--wrong]
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.appraisal import read
+from bot.mind.appraisal import read
 from bot.mood import MoodEventKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def main() -> None:
     started = time.perf_counter()
     product = score(examples, product_reader)
     per_message_us = (time.perf_counter() - started) / max(1, len(examples)) * 1e6
-    report("bot.appraisal (local rules, no LLM)", product)
+    report("bot.mind.appraisal (local rules, no LLM)", product)
     print(f"  time: {per_message_us:.0f} µs per message")
     if args.wrong:
         print("\nread wrong:")

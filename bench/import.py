@@ -230,7 +230,7 @@ def child_cli(path: Path) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["AIKI_DATA_DIR"] = folder
-        from bot.cli import main
+        from bot.cli.main import main
 
         with contextlib.redirect_stdout(io.StringIO()) as out:
             code = main(["-q", "data", "chatgpt", "--no-memories", "--scope", "1", str(path)])

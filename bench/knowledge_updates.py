@@ -24,14 +24,14 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core import CANDIDATES  # noqa: E402
-from bot.embedder import FastEmbedder  # noqa: E402
-from bot.learning import Exchange, learn_from_exchange  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.models import SearchFilter  # noqa: E402
-from bot.retrieval import rank  # noqa: E402
-from bot.turn import Budgets, Incoming, Person  # noqa: E402
+from bot.mind.core import CANDIDATES  # noqa: E402
+from bot.mind.learning import Exchange, learn_from_exchange  # noqa: E402
+from bot.mind.retrieval import rank  # noqa: E402
+from bot.mind.turn import Budgets, Incoming, Person  # noqa: E402
 
 PAIRS = ROOT / "tests" / "data" / "knowledge_updates.jsonl"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

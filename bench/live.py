@@ -33,17 +33,17 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core import Consciousness  # noqa: E402
-from bot.embedder import FastEmbedder  # noqa: E402
 from bot.llm import ChatMessage, LLMError, OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.models import MemoryKind, SearchFilter  # noqa: E402
-from bot.persona import read_persona  # noqa: E402
-from bot.prompt import MEMORY_CLOSE, MEMORY_OPEN  # noqa: E402
+from bot.mind.core import Consciousness  # noqa: E402
+from bot.mind.persona import read_persona  # noqa: E402
+from bot.mind.prompt import MEMORY_CLOSE, MEMORY_OPEN  # noqa: E402
+from bot.mind.turn import Budgets, Incoming, Person  # noqa: E402
 from bot.state.store import StateStore  # noqa: E402
 from bot.tokens import estimate_tokens  # noqa: E402
-from bot.turn import Budgets, Incoming, Person  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 OWNER = Person("1001", "Jovnna")

@@ -40,8 +40,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import platform
 import random
 import resource
 import statistics
@@ -66,9 +64,10 @@ elif str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from qdrant_client import AsyncQdrantClient  # noqa: E402
 
-from bot.embedder import BATCH_SIZE, FastEmbedder  # noqa: E402
+from bench.common import machine_line, say  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import BATCH_SIZE, FastEmbedder  # noqa: E402
 from bot.memory.models import (  # noqa: E402
     ChunkVectors,
     Memory,
@@ -293,10 +292,6 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 @dataclass
 class StoreResult:
     add_per_s: float = float("nan")
@@ -445,14 +440,6 @@ def fmt_rate(value: float | None) -> str:
 
 def fmt_ms(samples: Sequence[float], q: float) -> str:
     return f"{percentile(samples, q):.2f}" if samples else "n/m"
-
-
-def machine_line() -> str:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{usable} usable cores (os.cpu_count()={os.cpu_count()}), {platform.machine()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def report(

@@ -41,17 +41,17 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.cli import main  # noqa: E402
-from bot.core import Consciousness  # noqa: E402
-from bot.embedder import FastEmbedder  # noqa: E402
+from bot.cli.main import main  # noqa: E402
 from bot.errors import AikiError  # noqa: E402
-from bot.learning import Exchange, learn_from_exchange  # noqa: E402
 from bot.llm import ChatMessage, OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
-from bot.persona import read_persona  # noqa: E402
+from bot.memory.embedder import FastEmbedder  # noqa: E402
+from bot.mind.core import Consciousness  # noqa: E402
+from bot.mind.learning import Exchange, learn_from_exchange  # noqa: E402
+from bot.mind.persona import read_persona  # noqa: E402
+from bot.mind.turn import Incoming, Person  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
-from bot.turn import Incoming, Person  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 OWNER = "4242"

@@ -17,9 +17,9 @@ embedding model all-MiniLM-L6-v2 int8 ONNX, see scripts/test_model.py) talking o
   recalled memories (`last_recalled_at`).
 * For context: the end-to-end wall time of a turn as the client sees it (first chunk, last chunk, and
   `respond()` finished, which includes (b)'s after_ms), the query embedding alone (`embed_query`, idle), the
-  store's hybrid query alone (pre-computed probe), and a per-section breakdown of (a) and of the learning from a
-  copy of `Consciousness._prepare` / `_learn` with a timer around each step, run sequentially (the core runs
-  the embedding+search and the two SQLite reads concurrently with asyncio.gather).
+  store's hybrid query alone (pre-computed probe), and a per-step breakdown from the core itself
+  (`core.last_turn.steps`: store, perceive, recall, feel, decide, phrase, store reply) plus the learning after
+  each turn (the recall step runs the embedding+search and the two SQLite reads concurrently).
 
 Memories: for each size (default 1k and 20k) the person's scope holds that many memories, 10 other people hold
 500 each, and `core.start()` seeds AIKI's identity memories. Texts are chat-memory-like, English and Norwegian
@@ -45,8 +45,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -69,14 +67,11 @@ elif str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from bot.appraisal import appraise  # noqa: E402
-from bot.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
-from bot.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
-from bot.importance import score_importance  # noqa: E402
-from bot.intention import Situation, choose  # noqa: E402
+from bench.common import machine_line, say  # noqa: E402
 from bot.llm import OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
 from bot.memory.models import (  # noqa: E402
     IDENTITY_SCOPE,
     ChunkVectors,
@@ -86,10 +81,9 @@ from bot.memory.models import (  # noqa: E402
     OriginSource,
     SearchFilter,
 )
-from bot.mood import MoodEventKind  # noqa: E402
-from bot.persona import read_persona  # noqa: E402
-from bot.prompt import PromptParts, build_messages  # noqa: E402
-from bot.retrieval import rank  # noqa: E402
+from bot.mind.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
+from bot.mind.importance import score_importance  # noqa: E402
+from bot.mind.persona import read_persona  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import OSLO, Clock, close_core, open_core  # noqa: E402
@@ -445,10 +439,6 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples), q)) if len(samples) else float("nan")
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 @dataclass
 class TurnSample:
     prepare_ms: float
@@ -526,84 +516,16 @@ async def timed_ms(work: Any) -> tuple[Any, float]:
 
 
 async def breakdown(core: Consciousness, conversation: Conversation, texts: Sequence[str]) -> dict[str, list[float]]:
-    """A copy of `Consciousness._prepare`, the prompt assembly and `_learn` (learn_facts=False), a timer around each
-    step, the steps run one after another (the core gathers embedding+search with the two SQLite reads)."""
+    """The core's own per-step timings (`core.last_turn.steps`) over real turns, drained between turns, and the
+    learning after each (`core.drain()`)."""
     sections: dict[str, list[float]] = {}
-
-    def record(name: str, ms: float) -> None:
-        sections.setdefault(name, []).append(ms)
-
-    budgets = core.budgets
-    scope = PERSON.scope
     for text in texts:
-        conversation.clock.advance(seconds=conversation.rng.uniform(20, 240))
-        incoming = conversation.incoming(text)
-        now = core.clock()
-        t0 = time.perf_counter()
-        turn_id, ms = await timed_ms(core.state.add_turn(core._turn(incoming, "user", text, now)))
-        record("1 store user turn (SQLite insert + commit)", ms)
-        where = SearchFilter(scopes=(scope, IDENTITY_SCOPE))
-        probe, ms = await timed_ms(core.bank.probe(text, where, now, core.zone))
-        record("2 query embedding + time words (bank.probe)", ms)
-        hits, ms = await timed_ms(core.bank.store.query(probe, where, CANDIDATES))
-        record(f"3 memory search (Edge hybrid query, {CANDIDATES} candidates, payloads parsed)", ms)
-        history, ms = await timed_ms(core.state.recent_turns(scope, budgets.history_turns + 1))
-        record("4 SQLite recent_turns", ms)
-        last_seen, ms = await timed_ms(core.state.last_user_turn_before(scope, turn_id))
-        record("5 SQLite last_user_turn_before", ms)
-        start = time.perf_counter()
-        hits = [h for h in hits if h.memory.kind is not MemoryKind.IDENTITY]
-        recalled = rank(hits, budgets.memory_tokens)
-        record("6 rank (dedupe, budget; scoring is in Qdrant)", (time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        events = appraise(text, last_seen, now)
-        mood = await core.feel(scope, events)
-        record("7 mood (appraise + feel: SQLite read, write + commit if events)", (time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        history = [t for t in history if t.id != turn_id][-budgets.history_turns :]
-        intention = choose(
-            Situation(
-                message=text,
-                mood=mood,
-                recalled=recalled,
-                last_seen=last_seen,
-                now=now,
-                recent_user_texts=[t.content for t in history if t.role == "user"],
-                milestone=any(e.kind is MoodEventKind.MILESTONE for e in events),
-                appraised=tuple(e.kind for e in events),
-            )
+        sample = await conversation.turn(text, drain=True)
+        for name, ms in core.last_turn.steps.items():
+            sections.setdefault(name, []).append(ms)
+        sections.setdefault("learn (drain: episode embedding + upsert, recalled memories touched)", []).append(
+            sample.drain_ms
         )
-        record("8 intention (choose)", (time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        parts = PromptParts(core.persona, mood, intention, recalled, history, text, now, core.zone, PERSON.name)
-        built = build_messages(parts, budgets.context_tokens)
-        record("9 prompt assembly (build_messages)", (time.perf_counter() - start) * 1000)
-        record("= sum of 1-9 (sequential)", (time.perf_counter() - t0) * 1000)
-
-        reply = REPLIES[sum(built[-1].content.encode("utf-8")) % len(REPLIES)]
-        _, ms = await timed_ms(core.state.add_turn(core._turn(incoming, "assistant", reply, core.clock())))
-        record("b1 store assistant turn (after_ms)", ms)
-        episode = f"{PERSON.name}: {text}\nAIKI: {reply}"
-        new = NewMemory(
-            scope,
-            episode,
-            MemoryKind.EPISODE,
-            score_importance(text, MemoryKind.EPISODE),
-            incoming.origin,
-            created_at=now,
-        )
-        memory = new.build()
-        vectors, ms = await timed_ms(core.bank.embedder.embed_passages([memory.text]))
-        record("b2 episode embedding (embed_passages)", ms)
-        _, ms = await timed_ms(core.bank.store.upsert(list(zip([memory], vectors, strict=True))))
-        record("b3 episode upsert (Edge)", ms)
-        start = time.perf_counter()
-        for item in recalled:
-            touched = item.hit.memory
-            await core.bank.store.update_payload(scope, touched.id, touched.with_changes(last_recalled_at=now))
-        record("b4 touch recalled memories (update_payload each)", (time.perf_counter() - start) * 1000)
-        if recalled:
-            record("b4' touch, per recalled memory", (time.perf_counter() - start) * 1000 / len(recalled))
     return sections
 
 
@@ -629,11 +551,15 @@ async def bench_size(
             populate_s = await populate(core, pool, scopes, args.batch, args.seed, start_of_bench)
             if not args.no_restart:
                 # As AIKI would be after an import: the next start builds the vector index (OPTIMIZE_AT_START).
+                # A closed store does not reopen: a new bank over the same directory, and a core built with it.
+                await core.drain()
                 await bank.close()
-                bank.store = EdgeMemoryStore(tmp / "memory")
+                bank = MemoryBank(EdgeMemoryStore(tmp / "memory"), embedder)
                 started = time.perf_counter()
                 await bank.open()
                 say(f"  reopened the store (index built at start) in {time.perf_counter() - started:.1f} s")
+                core = Consciousness(bank, state, llm, read_persona(None), OSLO, clock=clock, learn_facts=False)
+                await core.start()
             history = {PERSON.scope: args.history} | {s: args.history // 10 for s in scopes if s != PERSON.scope}
             await seed_history(state, history, args.seed, start_of_bench)
             counted = await bank.store.count(PERSON.scope)
@@ -678,7 +604,7 @@ async def bench_size(
                 for body in server.chat_requests
                 if "response_format" not in body
             ]
-            say(f"  per-section breakdown over {len(texts)} more turns (a copy of the core's steps) ...")
+            say(f"  per-section breakdown over {len(texts)} more turns (the core's own step timings) ...")
             result.breakdown = await breakdown(core, conversation, texts)
         finally:
             await close_core(core)
@@ -693,14 +619,6 @@ async def bench_size(
 
 
 # --------------------------------------------------------------------------- report
-
-
-def machine_line() -> str:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{usable} usable cores (os.cpu_count()={os.cpu_count()}), {platform.machine()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def stats3(samples: Sequence[float]) -> str:
@@ -819,9 +737,8 @@ def report(args: argparse.Namespace, results: list[SizeResult], pool: Pool, pool
         "paragraphs), filled with varied names, places, projects."
     )
     add(
-        "- Breakdown: steps 1-9 are a copy of `Consciousness._prepare` + `build_messages`, b1-b4 of the reply "
-        "storage and `_learn`, run sequentially; the core overlaps steps 2-3 (embedder and Edge worker threads) "
-        "with 4-5 (aiosqlite thread) through asyncio.gather, so (a) is below the sum."
+        "- Breakdown: the core's own step timings (`core.last_turn.steps`) on real turns, drained between turns; "
+        "`phrase` includes the (fake, local) LLM streaming, and `learn` is `core.drain()` after the turn."
     )
     add(
         "- The product's default embedding model (paraphrase-multilingual-MiniLM-L12-v2, 12 layers, fp32) is "

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.embedder import FastEmbedder
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
+from bot.memory.embedder import FastEmbedder
 from bot.memory.port import MemoryStore
 from bot.settings import MemoryBackend, Settings
 from bot.state.store import StateStore
@@ -19,9 +19,9 @@ from bot.state.store import StateStore
 # The LLM client (openai), the Qdrant server client and the core load only when a command needs them, so
 # `aiki memory stats` and a store-in-use error answer at once (bench/startup.py).
 if TYPE_CHECKING:
-    from bot.core import Consciousness
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
+    from bot.mind.core import Consciousness, TopicSchedule
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +90,17 @@ def build_llm(settings: Settings) -> OpenAICompatibleLLM:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Consciousness]:
+async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
-    from bot.core import Consciousness
-    from bot.persona import read_persona
-    from bot.turn import Budgets
+    from bot.mind.core import Consciousness
+    from bot.mind.persona import read_persona
+    from bot.mind.turn import Budgets
 
     persona = read_persona(settings.persona_file)
     async with open_memory(settings) as bank, open_state(settings) as state:
         llm = build_llm(settings)
         budgets = Budgets(context_tokens=settings.prompt_tokens)
-        core = Consciousness(bank, state, llm, persona, settings.zone, budgets=budgets)
+        core = Consciousness(bank, state, llm, persona, settings.zone, budgets=budgets, schedule=schedule)
         try:
             await core.start()
             yield core

@@ -27,10 +27,6 @@ class InvalidInputError(AikiError):
     """Input that cannot be used as it is (empty text, a malformed line, ...)."""
 
 
-class MemoryNotFoundError(AikiError):
-    """No memory with that id in the caller's scope."""
-
-
 class DiskFullError(AikiError):
     """Not enough free space (or no permission) where AIKI must write; the message names the path."""
 

@@ -82,7 +82,7 @@ FEELINGS: dict[MoodEventKind, Feeling] = {
     MoodEventKind.IGNORED: Feeling("wistful", "You feel a little left out: be warm, never reproachful."),
 }
 # When one message brings several events, the feeling follows the one that matters most: the same order in which
-# bot/intention.py chooses what to do (comfort first, then celebrate), so a reply's mood and intention agree.
+# bot/mind/intention.py chooses what to do (comfort first, then celebrate), so a reply's mood and intention agree.
 FEELING_ORDER = (
     MoodEventKind.PERSON_GRIEVING,
     MoodEventKind.PERSON_DISTRESSED,

@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from bot.core import Consciousness, Incoming, Person
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
+from bot.mind.core import Consciousness, Incoming, Person
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
@@ -284,21 +284,8 @@ class Terminal:
             report = await self.core.forget_everything(self.person)
             self.say(f"Forgotten: {report.memories} memories, {report.turns} messages.")
             return
-        memory_id = await self._full_id(what)
+        memory_id = await self.core.memory_id_from(self.person, what)
         if memory_id and await self.core.forget(self.person, memory_id):
             self.say("Forgotten.")
         else:
             self.say("No memory of yours has that id. /recall shows ids.")
-
-    async def _full_id(self, prefix: str) -> str | None:
-        """Accept the 8-character ids /recall prints."""
-        if not prefix:
-            return None
-        offset: str | None = None
-        while True:
-            page, offset = await self.core.list_memories(self.person, 256, offset)
-            for memory in page:
-                if memory.id.startswith(prefix):
-                    return memory.id
-            if offset is None:
-                return None

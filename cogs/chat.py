@@ -10,14 +10,13 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import discord
 from discord.ext import commands
 
-from bot.access import REFUSAL
-from bot.checkins import CheckinPlanner
-from bot.core import Incoming, Person
-from bot.discord_bot import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, AikiBot
+from bot.access import REFUSAL, Access
+from bot.checkins.planner import CheckinPlanner
+from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, split_message
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
-from bot.turn import Quoted
-from cogs.split import split_message
+from bot.mind.core import Consciousness, Incoming, Person
+from bot.mind.turn import Quoted
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +95,11 @@ def origin_of(message: discord.Message) -> Origin:
 
 
 class ChatCog(commands.Cog):
-    def __init__(self, bot: AikiBot) -> None:
-        self.bot = bot
-        self.core = bot.core
-        self.access = bot.access
+    def __init__(self, bot: commands.Bot, core: Consciousness, access: Access, planner: CheckinPlanner | None) -> None:
+        self.bot = bot  # only to know AIKI's own user (mentions, replies to AIKI)
+        self.core = core
+        self.access = access
+        self.planner = planner
         # The core keeps one turn per person in arrival order itself; this lock also covers fetching the reply
         # chain, so two quick messages are handed to the core in the order they came.
         self._turns: dict[int, asyncio.Lock] = {}
@@ -197,11 +197,11 @@ class ChatCog(commands.Cog):
     async def _offer_checkins(self, message: discord.Message) -> None:
         """The core noticed a project: ask once, with buttons; nothing is scheduled without a yes."""
         topic = self.core.take_proposal(Person(str(message.author.id)))
-        if topic is None or self.bot.planner is None:
+        if topic is None or self.planner is None:
             return
         await message.channel.send(
             f"Should I check in with you about **{topic}** now and then?",
-            view=CheckinOffer(self.bot.planner, str(message.author.id), topic),
+            view=CheckinOffer(self.planner, str(message.author.id), topic),
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -231,8 +231,3 @@ class ChatCog(commands.Cog):
                 log.warning("Discord refused a message in channel %s (code %s)", message.channel.id, exc.code)
         except discord.HTTPException as exc:
             log.warning("Discord error in channel %s: HTTP %s", message.channel.id, exc.status)
-
-
-async def setup(bot: commands.Bot) -> None:
-    assert isinstance(bot, AikiBot)
-    await bot.add_cog(ChatCog(bot))

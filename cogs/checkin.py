@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checkins import CheckinPlanner, describe_cadence
-from bot.discord_bot import AikiBot
+from bot.access import Access
+from bot.checkins.planner import CheckinPlanner, describe_cadence
+from bot.checkins.scheduler import CheckinScheduler
 from bot.errors import InvalidInputError
 
 
@@ -21,11 +22,18 @@ def _clock_time(text: str) -> time:
 
 
 class CheckinCog(commands.GroupCog, group_name="checkin", group_description="AIKI checking in on your topics"):
-    def __init__(self, bot: AikiBot) -> None:
+    def __init__(self, access: Access, planner: CheckinPlanner, scheduler: CheckinScheduler) -> None:
         super().__init__()
-        self.access = bot.access
-        assert bot.planner is not None
-        self.planner: CheckinPlanner = bot.planner
+        self.access = access
+        self.planner = planner
+        self.scheduler = scheduler
+
+    async def cog_load(self) -> None:
+        """Check-ins start waking up once the bot is logged in (they are delivered through it)."""
+        await self.scheduler.start(self.planner)
+
+    async def cog_unload(self) -> None:
+        self.scheduler.shutdown()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
@@ -106,10 +114,3 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="AIK
             f"at most {prefs.daily_cap} a day.",
             ephemeral=True,
         )
-
-
-async def setup(bot: commands.Bot) -> None:
-    assert isinstance(bot, AikiBot)
-    if bot.planner is None:
-        raise RuntimeError("check-ins are not attached to this bot")
-    await bot.add_cog(CheckinCog(bot))

@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import Consciousness, Person
-from bot.discord_bot import NO_MENTIONS, AikiBot
+from bot.access import Access
+from bot.discord_bot.common import NO_MENTIONS
 from bot.memory.models import Memory, Origin, OriginSource
+from bot.mind.core import Consciousness, Person
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,9 @@ class MemoryPages(discord.ui.View):
 
 
 class MemoryCog(commands.Cog):
-    def __init__(self, bot: AikiBot) -> None:
-        self.core = bot.core
-        self.access = bot.access
+    def __init__(self, core: Consciousness, access: Access) -> None:
+        self.core = core
+        self.access = access
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
@@ -139,21 +140,11 @@ class MemoryCog(commands.Cog):
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        full_id = await self._full_id(person, memory_id.strip())
+        full_id = await self.core.memory_id_from(person, memory_id.strip())
         if full_id and await self.core.forget(person, full_id):
             await interaction.followup.send("Forgotten.", ephemeral=True)
         else:
             await interaction.followup.send("You have no memory with that id. /memories lists them.", ephemeral=True)
-
-    async def _full_id(self, person: Person, prefix: str) -> str | None:
-        offset: str | None = None
-        while True:
-            page, offset = await self.core.list_memories(person, 256, offset)
-            for memory in page:
-                if memory.id.startswith(prefix):
-                    return memory.id
-            if offset is None:
-                return None
 
     @app_commands.command(name="memories", description="Page through everything AIKI remembers about you")
     async def memories(self, interaction: discord.Interaction) -> None:
@@ -172,8 +163,3 @@ class MemoryCog(commands.Cog):
             else ("what you told me in DMs out of server channels.")
         )
         await interaction.response.send_message(f"{answer} {tail}", ephemeral=True)
-
-
-async def setup(bot: commands.Bot) -> None:
-    assert isinstance(bot, AikiBot)
-    await bot.add_cog(MemoryCog(bot))

@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import Person
-from bot.discord_bot import AikiBot
-from bot.mood_chart import render_mood_chart
+from bot.access import Access
+from bot.mind.core import Consciousness, Person
+from bot.mind.mood_chart import render_mood_chart
 
 CHART_DAYS = 7
 COLOURS = {"excited": 0xF4A261, "content": 0x2A9D8F, "calm": 0x8AB17D, "alert": 0xE9C46A,
@@ -21,10 +21,10 @@ COLOURS = {"excited": 0xF4A261, "content": 0x2A9D8F, "calm": 0x8AB17D, "alert": 
 
 
 class MoodCog(commands.GroupCog, group_name="mood", group_description="AIKI's mood towards you"):
-    def __init__(self, bot: AikiBot) -> None:
+    def __init__(self, core: Consciousness, access: Access) -> None:
         super().__init__()
-        self.core = bot.core
-        self.access = bot.access
+        self.core = core
+        self.access = access
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return self.access.allows(interaction.user.id)
@@ -73,8 +73,3 @@ class MoodCog(commands.GroupCog, group_name="mood", group_description="AIKI's mo
             f"(valence {state.valence:+.2f}, arousal {state.arousal:+.2f}).",
             ephemeral=True,
         )
-
-
-async def setup(bot: commands.Bot) -> None:
-    assert isinstance(bot, AikiBot)
-    await bot.add_cog(MoodCog(bot))

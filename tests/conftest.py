@@ -13,9 +13,9 @@ from qdrant_client import AsyncQdrantClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.embedder import FastEmbedder  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
+from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.port import MemoryStore  # noqa: E402
 from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402

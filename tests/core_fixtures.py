@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core import Budgets, Consciousness, Incoming, Person
-from bot.embedder import FastEmbedder
-from bot.facts import DECISION_PROMPT
 from bot.llm import OpenAICompatibleLLM
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
-from bot.persona import read_persona
+from bot.memory.embedder import FastEmbedder
+from bot.mind.core import Budgets, Consciousness, Incoming, Person
+from bot.mind.facts import DECISION_PROMPT
+from bot.mind.persona import read_persona
 from bot.state.store import StateStore
 from tests.llm_server import FakeLLMServer
 
@@ -41,7 +41,7 @@ class Replies:
 
     chat: list[str] = field(default_factory=list)
     facts: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda body: []
-    # The fact-update step (bot/facts.py DECISION_PROMPT); by default an answer the rules must replace.
+    # The fact-update step (bot/mind/facts.py DECISION_PROMPT); by default an answer the rules must replace.
     decide: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: {}
     default: str = "Hei! Fortell meg mer."
 

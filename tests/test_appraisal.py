@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bench.appraisal import DEFAULT_SET, KINDS, load_set, score
-from bot.appraisal import appraise, read
+from bot.mind.appraisal import appraise, read
 from bot.mood import MoodEventKind
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.checkins import CheckinPlanner, DeliveryRefusedError, parse_cadence, quiet_until
-from bot.core import Consciousness, Incoming, Person
-from bot.embedder import FastEmbedder
+from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError, parse_cadence, quiet_until
+from bot.checkins.scheduler import CheckinScheduler, job_id
 from bot.errors import InvalidInputError
-from bot.scheduler import CheckinScheduler, job_id
+from bot.memory.embedder import FastEmbedder
+from bot.mind.core import Consciousness, Incoming, Person
 from bot.state.checkins import CheckinPrefs
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
@@ -66,9 +66,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def planner(core: Consciousness, inbox: Inbox, clock: Clock) -> CheckinPlanner:
-    made = CheckinPlanner(core, core.state, inbox, OSLO, clock)
-    core.on_person_active = made.person_active
-    return made
+    return CheckinPlanner(core, core.state, inbox, OSLO, clock)
 
 
 def chat_requests(server: FakeLLMServer) -> list[dict]:
@@ -218,9 +216,9 @@ async def test_the_answer_is_linked_to_its_topic_and_used_by_the_next_check_in(
 async def test_no_duplicates_across_two_restarts(planner: CheckinPlanner, clock: Clock) -> None:
     topics = [await planner.add(ME.scope, name, "daily") for name in ("AIKI-HOME", "Garden", "Running")]
     for _restart in range(2):
-        scheduler = CheckinScheduler(planner, clock)  # a fresh process: jobs come from SQLite only
-        assert await scheduler.rebuild() == 3
-        await scheduler.rebuild()  # rebuilding again replaces, never adds
+        scheduler = CheckinScheduler(clock)  # a fresh process: jobs come from SQLite only
+        assert await scheduler.rebuild(planner) == 3
+        await scheduler.rebuild(planner)  # rebuilding again replaces, never adds
         jobs = scheduler.scheduler.get_jobs()
         assert sorted(job.id for job in jobs) == sorted(job_id(t.id) for t in topics)
         scheduler.shutdown()
@@ -229,8 +227,8 @@ async def test_no_duplicates_across_two_restarts(planner: CheckinPlanner, clock:
 async def test_downtime_gives_exactly_one_catch_up(planner: CheckinPlanner, inbox: Inbox, clock: Clock) -> None:
     topic = await planner.add(ME.scope, "AIKI-HOME", "1h")
     clock.advance(hours=6)  # AIKI was down: five hourly slots were missed
-    scheduler = CheckinScheduler(planner, clock)
-    await scheduler.rebuild()
+    scheduler = CheckinScheduler(clock)
+    await scheduler.rebuild(planner)
     [job] = scheduler.scheduler.get_jobs()
     assert job.trigger.run_date == clock.now  # once, now
     await scheduler.run(topic.id)
@@ -245,8 +243,8 @@ async def test_a_slot_missed_beyond_the_grace_window_is_skipped(
 ) -> None:
     topic = await planner.add(ME.scope, "AIKI-HOME", "daily")
     clock.advance(days=3, hours=1)
-    scheduler = CheckinScheduler(planner, clock)
-    await scheduler.rebuild()
+    scheduler = CheckinScheduler(clock)
+    await scheduler.rebuild(planner)
     after = await planner.store.topic(topic.id)
     assert after is not None and clock.now < after.next_due_at <= clock.now + timedelta(days=1)
     assert inbox.delivered == []
@@ -276,7 +274,7 @@ def test_aiki_checkins_lists_and_explains(
 ) -> None:
     import asyncio
 
-    from bot.cli import main
+    from bot.cli.main import main
     from bot.state.store import StateStore
 
     now = datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)  # the command's clock, not the machine's

@@ -10,14 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.core import Budgets, Consciousness, Incoming, Person
-from bot.embedder import FastEmbedder
 from bot.errors import InvalidInputError
 from bot.llm import LLMError, LLMRejectedError, LLMUnavailableError, ReplyCutOffError
 from bot.logs import RedactSecrets
 from bot.memory.bank import NewMemory
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import IDENTITY_SCOPE, MemoryKind, SearchFilter
-from bot.prompt import MEMORY_CLOSE, MEMORY_OPEN
+from bot.mind.core import Budgets, Consciousness, Incoming, Person
+from bot.mind.prompt import MEMORY_CLOSE, MEMORY_OPEN
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import (
     Chunked,
@@ -104,6 +104,13 @@ async def test_a_full_turn_streams_the_reply_and_remembers_the_exchange(
     assert "I am AIKI" in system and "Your mood right now:" in system and "What you have decided to do" in system
     assert body["messages"][-1] == {"role": "user", "content": "Hei AIKI, jeg er tilbake fra Bergen"}
     assert 0.4 <= body["temperature"] <= 0.95
+
+
+async def test_a_turn_names_its_steps_in_the_order_they_ran(core: Consciousness) -> None:
+    await say(core, JOVNNA, "Hei AIKI, hvordan går det?")
+    stats = core.last_turn
+    assert list(stats.steps) == ["store", "perceive", "recall", "feel", "decide", "phrase", "store reply"]
+    assert stats.after_ms == stats.steps["store reply"] and stats.intention  # measured, never asserted on its value
 
 
 async def test_the_second_turn_sees_the_first_in_history_and_not_again_as_a_memory(
@@ -451,7 +458,7 @@ async def test_forget_everything_removes_one_person_only(core: Consciousness) ->
 async def test_a_changed_persona_file_replaces_the_identity_memories(
     tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock
 ) -> None:
-    from bot.persona import parse_persona
+    from bot.mind.persona import parse_persona
 
     core = await open_core(build_core(tmp_path, embedder, server, clock))
     default_count = await core.bank.store.count(IDENTITY_SCOPE)

@@ -17,14 +17,17 @@ import discord.ext.test as dpytest
 import pytest
 from discord import app_commands
 from discord.ext.test import backend, factories
+from pydantic import SecretStr
 
 from bot.access import REFUSAL, Access
-from bot.core import Consciousness, Person
-from bot.discord_bot import AikiBot, DiscordNotifier, attach_checkins, minimal_intents
-from bot.embedder import FastEmbedder
+from bot.checkins.planner import CheckinPlanner
+from bot.checkins.scheduler import CheckinScheduler
+from bot.discord_bot.client import AikiBot, DiscordNotifier, build_bot, minimal_intents
 from bot.errors import InvalidInputError
 from bot.memory.bank import NewMemory
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind, Origin, OriginSource
+from bot.mind.core import Consciousness, Person
 from bot.settings import Settings
 from cogs.chat import ChatCog
 from cogs.memory import ForgetEverything, MemoryCog, MemoryPages
@@ -39,10 +42,26 @@ def server() -> Iterator[FakeLLMServer]:
         yield llm
 
 
+class PeopleLater:
+    """dpytest makes its members only once the bot exists; the access rule the cogs get reads them from here."""
+
+    def __init__(self) -> None:
+        self.known = Access(frozenset(), frozenset())
+
+    def allows(self, user_id: int) -> bool:
+        return self.known.allows(user_id)
+
+    def is_owner(self, user_id: int) -> bool:
+        return self.known.is_owner(user_id)
+
+
 @dataclass
 class World:
     bot: AikiBot
     core: Consciousness
+    planner: CheckinPlanner
+    scheduler: CheckinScheduler
+    access: PeopleLater
     owner: discord.Member
     friend: discord.Member
     stranger: discord.Member
@@ -70,20 +89,22 @@ async def world(
     core = await open_core(build_core(tmp_path, embedder, server, Clock()))
     intents = minimal_intents()
     intents.members = True  # dpytest builds its fake members through the member cache; AIKI itself does not
-    bot = AikiBot(core, Settings(_env_file=None), sync_commands=False, intents=intents)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    scheduler = CheckinScheduler(core.clock)
+    access = PeopleLater()
+    bot, planner = build_bot(core, settings, scheduler, access, core.clock, sync_commands=False, intents=intents)  # type: ignore[arg-type]
     try:
         await bot._async_setup_hook()
         dpytest.configure(bot, members=3)
         backend.get_state().loop = asyncio.get_running_loop()  # dpytest 0.7 leaves it unset on discord.py 2.7
         config = dpytest.get_config()
         owner, friend, stranger = config.members
-        bot.access = Access(frozenset({owner.id}), frozenset({friend.id}))
-        attach_checkins(bot)
+        access.known = Access(frozenset({owner.id}), frozenset({friend.id}))
         await bot.setup_hook()
     except BaseException:
         await close_core(core)
         raise
-    made = World(bot, core, owner, friend, stranger, config.channels[0], replies)
+    made = World(bot, core, planner, scheduler, access, owner, friend, stranger, config.channels[0], replies)
 
     original = discord.abc.handle_message_parameters
 
@@ -95,8 +116,7 @@ async def world(
     monkeypatch.setattr(discord.abc, "handle_message_parameters", record)
     monkeypatch.setattr(discord.message, "handle_message_parameters", record)
     yield made
-    if bot.scheduler is not None:
-        bot.scheduler.shutdown()
+    scheduler.shutdown()
     await dpytest.empty_queue()
     await close_core(core)
 
@@ -268,7 +288,6 @@ def interaction(user: discord.Member, guild_id: int | None = None) -> Any:
 
 
 def cog(world: World, kind: type) -> Any:
-    # load_extension executes the cog module afresh, so match by name rather than by class identity.
     found = world.bot.get_cog(kind.__name__)
     assert found is not None, f"{kind.__name__} is not loaded"
     return found
@@ -401,14 +420,17 @@ async def test_dm_memories_stay_out_of_server_channels_unless_allowed(world: Wor
 async def test_one_broken_cog_does_not_stop_the_others(
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import bot.discord_bot as discord_bot
+    for name in ("MoodCog", "ChatCog", "MemoryCog"):
+        await world.bot.remove_cog(name)
 
-    await world.bot.unload_extension("cogs.mood")
-    await world.bot.unload_extension("cogs.chat")
-    await world.bot.unload_extension("cogs.memory")
-    monkeypatch.setattr(discord_bot, "EXTENSIONS", ("cogs.does_not_exist", "cogs.chat", "cogs.memory"))
+    def broken(bot: object) -> MoodCog:
+        raise RuntimeError("a cog that cannot be built")
+
+    chat = ("chat", lambda bot: ChatCog(bot, world.core, world.access, world.planner))  # type: ignore[arg-type]
+    memory = ("memory", lambda bot: MemoryCog(world.core, world.access))  # type: ignore[arg-type]
+    monkeypatch.setattr(world.bot, "cog_factories", (("broken", broken), chat, memory))
     await world.bot.setup_hook()
-    assert "could not load cogs.does_not_exist" in caplog.text
+    assert "could not load broken" in caplog.text
     assert world.bot.get_cog(ChatCog.__name__) is not None
     await asyncio.sleep(0)
 
@@ -450,8 +472,7 @@ async def test_checkin_commands_add_list_pause_remove(world: World) -> None:
     await world.bot.on_app_command_error(settings, app_commands.CommandInvokeError(checkin_cog.settings, caught.value))
     assert settings.sink[-1]["content"].startswith("Unknown time zone 'Mars/Olympus'")
     assert settings.sink[-1]["ephemeral"] is True
-    assert world.bot.planner is not None
-    assert (await world.bot.planner.store.prefs(str(world.owner.id))).timezone is None
+    assert (await world.planner.store.prefs(str(world.owner.id))).timezone is None
 
 
 async def test_a_project_mention_gets_an_offer_with_buttons_after_the_reply(world: World) -> None:
@@ -461,19 +482,18 @@ async def test_a_project_mention_gets_an_offer_with_buttons_after_the_reply(worl
     await dpytest.message("I'm working on AIKI-HOME tonight", channel=dm, member=world.owner)
     texts = world.bot_texts(dm)
     assert texts[-1] == "Should I check in with you about **AIKI-HOME** now and then?"
-    assert world.bot.planner is not None
-    offer = CheckinOffer(world.bot.planner, str(world.owner.id), "AIKI-HOME")
+    offer = CheckinOffer(world.planner, str(world.owner.id), "AIKI-HOME")
     assert await offer.interaction_check(interaction(world.friend)) is False
     pressed = interaction(world.owner)
     await offer.weekly.callback(pressed)
-    [topic] = await world.bot.planner.store.topics(str(world.owner.id))
+    [topic] = await world.planner.store.topics(str(world.owner.id))
     assert topic.name == "AIKI-HOME" and topic.cadence_hours == 168
 
 
 async def test_the_notifier_delivers_a_dm_and_maps_50007_to_a_refusal(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.checkins import DeliveryRefusedError
+    from bot.checkins.planner import DeliveryRefusedError
 
     notifier = DiscordNotifier(world.bot)
     await notifier.deliver(str(world.owner.id), "Hvordan går det med AIKI-HOME?")
@@ -494,7 +514,7 @@ async def test_run_without_a_reachable_discord_is_one_clear_error(
 ) -> None:
     import socket
 
-    from bot.discord_bot import run_discord
+    from bot.discord_bot.client import run_discord
     from bot.errors import AikiError
 
     with socket.socket() as probe:  # a port nothing listens on stands in for an unreachable discord.com
@@ -505,6 +525,25 @@ async def test_run_without_a_reachable_discord_is_one_clear_error(
     settings = Settings(_env_file=None, discord_token="abc.def.ghi", owner_ids=[1])  # type: ignore[call-arg]
     try:
         with pytest.raises(AikiError, match="Cannot reach Discord"):
-            await run_discord(core, settings)
+            await run_discord(core, settings, SecretStr("abc.def.ghi"), CheckinScheduler(core.clock))
+    finally:
+        await close_core(core)
+
+
+async def test_a_token_discord_refuses_is_a_config_error(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.discord_bot.client import run_discord
+    from bot.errors import ConfigError
+
+    async def refuse(self: AikiBot, token: str, *, reconnect: bool = True) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(AikiBot, "start", refuse)
+    core = await open_core(build_core(tmp_path, embedder, server, Clock()))
+    settings = Settings(_env_file=None, discord_token="abc.def.ghi", owner_ids=[1])  # type: ignore[call-arg]
+    try:
+        with pytest.raises(ConfigError, match="AIKI_DISCORD_TOKEN"):  # exit code 2, naming the setting
+            await run_discord(core, settings, SecretStr("abc.def.ghi"), CheckinScheduler(core.clock))
     finally:
         await close_core(core)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from fastembed.common.model_management import ModelManagement
 
-from bot.embedder import CHUNK_WORDS, FastEmbedder
 from bot.errors import EmbeddingModelError, InvalidInputError
+from bot.memory.embedder import CHUNK_WORDS, FastEmbedder
 from scripts.test_model import TEST_MODEL
 
 
@@ -86,7 +86,7 @@ def test_a_model_directory_alone_is_enough_offline(
     tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`aiki model download --to DIR` on a connected machine; on the offline one only AIKI_EMBEDDING_MODEL_PATH."""
-    from bot.cli import main
+    from bot.cli.main import main
     from bot.settings import DEFAULT_EMBEDDING_MODEL
 
     monkeypatch.chdir(tmp_path)
@@ -105,7 +105,7 @@ def test_a_model_directory_alone_is_enough_offline(
 
 
 def test_a_model_directory_that_lacks_files_says_which(tmp_path: Path, model_cache: Path) -> None:
-    from bot.embedding_models import write_model_dir
+    from bot.memory.embedding_models import write_model_dir
 
     carried = tmp_path / "carried"
     write_model_dir(TEST_MODEL, model_cache, carried)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.core import Consciousness, Person
-from bot.embedder import FastEmbedder
-from bot.facts import EXTRACTION_PROMPT
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import Memory, MemoryKind, SearchFilter
+from bot.mind.core import Consciousness, Person
+from bot.mind.facts import EXTRACTION_PROMPT
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
 

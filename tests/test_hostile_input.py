@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot import jsonlines
-from bot.cli import main
-from bot.embedder import FastEmbedder
+from bot.cli.main import main
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import SearchFilter
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn
@@ -372,7 +372,7 @@ def test_an_unreachable_qdrant_server_is_one_line(env: Path, capsys: pytest.Capt
 
 
 def test_exit_codes_are_in_the_readme() -> None:
-    from bot import cli_common
+    from bot.cli import common as cli_common
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for code in (cli_common.EXIT_FAILED, cli_common.EXIT_CONFIG, cli_common.EXIT_LOCKED, EXIT_DISK, EXIT_UNREACHABLE):

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.knowledge_updates import load_pairs, measure
-from bot.embedder import FastEmbedder
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import Memory, MemoryKind, ScoredMemory
-from bot.retrieval import rank
+from bot.mind.retrieval import rank
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from qdrant_client import AsyncQdrantClient
 
-from bot.cli import EXIT_LOCKED, main
-from bot.embedder import FastEmbedder
+from bot.cli.main import EXIT_LOCKED, main
 from bot.memory import edge as edge_module
 from bot.memory import maintenance
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import ChunkVectors, SearchFilter, StoreInfo, Vector
 from bot.memory.server import QdrantServerMemoryStore
 from bot.state.store import StateStore, load_migrations
@@ -177,7 +177,7 @@ WRITER = textwrap.dedent(
     import asyncio, sys
     from datetime import datetime, UTC
     from pathlib import Path
-    from bot.embedder import FastEmbedder
+    from bot.memory.embedder import FastEmbedder
     from bot.memory.bank import MemoryBank, NewMemory
     from bot.memory.edge import EdgeMemoryStore
     from bot.state.store import StateStore, Turn

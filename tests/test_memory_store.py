@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.embedder import FastEmbedder
 from bot.errors import InvalidInputError, StoreMismatchError
 from bot.memory import maintenance
 from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.embedder import FastEmbedder
 from bot.memory.hybrid import DEFAULT_WEIGHTS, Mode
 from bot.memory.models import IDENTITY_SCOPE, MemoryKind, Origin, OriginSource, SearchFilter, StoreInfo
 from bot.memory.server import QdrantServerMemoryStore

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from bench.appraisal import load_set
-from bot.cli import main
-from bot.core import Consciousness, Person
-from bot.embedder import FastEmbedder
-from bot.intention import Intention, IntentionKind, attune
+from bot.cli.main import main
+from bot.cli.mood import explain
+from bot.memory.embedder import FastEmbedder
+from bot.mind.core import Consciousness, Person
+from bot.mind.intention import Intention, IntentionKind, attune
+from bot.mind.persona import read_persona
 from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
-from bot.mood_cli import explain
-from bot.persona import read_persona
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
 

@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import Consciousness, Incoming, Person
-from bot.embedder import FastEmbedder
 from bot.logs import log_file, setup_logging
 from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind, Origin, OriginSource, SearchFilter
-from bot.prompt import MEMORY_CLOSE, quote
+from bot.memory.visibility import Audience, visible
+from bot.mind.core import Consciousness, Incoming, Person
+from bot.mind.prompt import MEMORY_CLOSE, quote
+from bot.mind.turn import Quoted
 from bot.settings import Settings
 from bot.state.store import Turn
 from bot.state.training import ImportedConversation, ImportedTurn
-from bot.turn import Quoted
-from bot.visibility import Audience, visible
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import Delay, FakeLLMServer
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.embedder import BATCH_CHARS, BATCH_SIZE, length_buckets
+from bot.memory.embedder import BATCH_CHARS, BATCH_SIZE, length_buckets
 from bot.memory.hybrid import DEFAULT_WEIGHTS, Decay, Mode, Probe, SpeakerIn, Weights, plan, signals_for
 from bot.memory.jsonl import memory_to_line, parse_line
 from bot.memory.models import Memory, MemoryKind, ScoredMemory, name_keys
-from bot.retrieval import rank
-from bot.timeparse import Relation, TimeWindow, after_event, parse_time
+from bot.memory.timeparse import Relation, TimeWindow, after_event, parse_time
+from bot.mind.retrieval import rank
 
 OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2026, 1, 7, 10, 0, tzinfo=UTC)  # a Wednesday

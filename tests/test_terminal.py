@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import Consciousness, Person
-from bot.embedder import FastEmbedder
+from bot.memory.embedder import FastEmbedder
+from bot.mind.core import Consciousness, Person
 from bot.terminal import CUT_OFF, PromptReader, Terminal
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
-from bot.persona import read_persona
+from bot.cli.main import main
+from bot.mind.persona import read_persona
 from bot.state.store import StateStore, Turn
 from bot.training.validate import default_epochs
 from tests.training_fixtures import OWNER, session_jsonl, standard_export

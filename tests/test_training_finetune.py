@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.llm_server import FakeLLMServer, JobFailure
 
 BASE = "gpt-4o-mini-2024-07-18"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from qdrant_client import AsyncQdrantClient, models
 
-from bot.cli import main
-from bot.embedder import FastEmbedder
+from bot.cli.main import main
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
+from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind, SearchFilter
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.llm import ChatMessage, merge_same_role
 from bot.state.store import StateStore, Turn
 from tests.llm_server import FakeLLMServer

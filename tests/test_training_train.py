@@ -17,7 +17,7 @@ pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from bot.cli import main  # noqa: E402
+from bot.cli.main import main  # noqa: E402
 from bot.training import masking  # noqa: E402
 
 # SmolLM2-135M-Instruct's own chat template (ChatML, with a default system message).

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
-from bot.embedder import Embedder, clean_text
+from bot.memory.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
 from bot.memory.lexical import check_language
 from bot.memory.models import (
@@ -26,7 +26,7 @@ from bot.memory.models import (
     normalise_id,
 )
 from bot.memory.port import MemoryStore
-from bot.timeparse import TimeWindow, after_event, parse_time
+from bot.memory.timeparse import TimeWindow, after_event, parse_time
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,27 @@ class MemoryBank:
     async def update(self, scope: str, memory_id: str, changed: Memory) -> None:
         """Store a memory's changed payload (importance, superseded_by, last recall); its text and vectors stay."""
         await self.store.update_payload(scope, memory_id, changed)
+
+    async def get(self, scope: str, memory_id: str) -> Memory | None:
+        return await self.store.get(scope, memory_id)
+
+    async def count(self, scope: str) -> int:
+        return await self.store.count(scope)
+
+    async def list_page(self, scope: str, limit: int, offset: str | None) -> tuple[list[Memory], str | None]:
+        """One page of a scope's memories and the offset of the next page (None at the end)."""
+        return await self.store.list_page(scope, limit, offset)
+
+    async def delete(self, scope: str, memory_ids: Sequence[str]) -> int:
+        """Remove memories from search; `erase_deleted` then removes them from disk."""
+        return await self.store.delete(scope, memory_ids)
+
+    async def delete_scope(self, scope: str) -> int:
+        return await self.store.delete_scope(scope)
+
+    async def erase_deleted(self) -> None:
+        """Rewrite what the store keeps on disk so deleted memories are in no file (README: forgetting)."""
+        await self.store.erase_deleted()
 
     async def search(self, query: str, where: SearchFilter, limit: int = 10) -> list[ScoredMemory]:
         """By meaning alone; scores are cosine similarities (fact de-duplication compares them to thresholds)."""

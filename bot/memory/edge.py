@@ -48,14 +48,15 @@ from qdrant_edge import (
     UpdateOperation,
 )
 
+from bot.clock import to_iso
 from bot.errors import StoreLockedError, StoreMismatchError
 from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, language_of
 from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
-from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info, iso_or_none
-from bot.visibility import PRIVATE_SOURCES, Audience
+from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
+from bot.memory.visibility import PRIVATE_SOURCES, Audience
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def _filter_for(where: SearchFilter) -> Filter:
         must.append(
             FieldCondition(
                 key="created_at",
-                range=RangeDateTime(gte=iso_or_none(where.since), lte=iso_or_none(where.until)),
+                range=RangeDateTime(gte=to_iso(where.since), lte=to_iso(where.until)),
             )
         )
     if not where.include_superseded:
@@ -100,7 +101,7 @@ def _filter_for(where: SearchFilter) -> Filter:
 
 
 def _audience_filter(audience: Audience) -> Filter:
-    """bot/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
+    """bot/memory/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
     source = "origin.source"
     should: list[Any] = [FieldCondition(key=source, match=MatchValue(OriginSource.SYSTEM.value))]
     if audience.private:

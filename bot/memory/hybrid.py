@@ -33,7 +33,7 @@ from enum import Enum
 from typing import Literal
 
 from bot.memory.models import Vector
-from bot.timeparse import TimeWindow
+from bot.memory.timeparse import TimeWindow
 
 
 class Mode(str, Enum):

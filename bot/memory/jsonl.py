@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from bot.embedder import MAX_TEXT_CHARS
+from bot.clock import from_iso, to_iso
 from bot.jsonlines import Bounded, json_objects
 from bot.memory.bank import NewMemory
-from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, parse_time
-from bot.memory.schema import iso_or_none
+from bot.memory.embedder import MAX_TEXT_CHARS
+from bot.memory.models import Memory, MemoryKind, Origin, OriginSource
 
 _KNOWN_KEYS = {
     "id", "scope", "kind", "text", "created_at", "last_recalled_at", "importance",
@@ -102,7 +102,7 @@ def _time(data: dict[str, Any], key: str) -> datetime | None:
     if value is not None and not isinstance(value, str):
         raise ValueError(f"`{key}` is not an ISO 8601 time")
     try:
-        return parse_time(value)
+        return from_iso(value)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"`{key}` is not an ISO 8601 time") from None
 
@@ -154,8 +154,8 @@ def memory_to_line(memory: Memory) -> str:
         "scope": memory.scope,
         "kind": memory.kind.value,
         "text": memory.text,
-        "created_at": iso_or_none(memory.created_at),
-        "last_recalled_at": iso_or_none(memory.last_recalled_at),
+        "created_at": to_iso(memory.created_at),
+        "last_recalled_at": to_iso(memory.last_recalled_at),
         "importance": memory.importance,
         "origin": memory.origin.to_payload(),
         "superseded_by": memory.superseded_by,

@@ -13,10 +13,10 @@ from tqdm import tqdm
 if TYPE_CHECKING:
     from bot.memory.server import QdrantServerMemoryStore
 
-from bot.embedder import Embedder
 from bot.errors import AikiError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
+from bot.memory.embedder import Embedder
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
 from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
 from bot.memory.port import MemoryStore

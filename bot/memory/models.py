@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import utcnow
+from bot.clock import from_iso, to_iso, utcnow
 
 if TYPE_CHECKING:
-    from bot.visibility import Audience
+    from bot.memory.visibility import Audience
 
 Vector = list[float]
 # A memory is stored as one vector per window of its text; a search scores it by its best window.
@@ -91,19 +91,6 @@ def normalise_id(raw: str | int) -> str:
         return str(uuid.uuid5(_ID_NAMESPACE, text))
 
 
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class Memory:
     id: str
@@ -129,10 +116,10 @@ class Memory:
             "scope": self.scope,
             "kind": self.kind.value,
             "text": self.text,
-            "created_at": _iso(self.created_at),
+            "created_at": to_iso(self.created_at),
             # A number next to the timestamp: score formulas (recency decay) and range filters use it.
             "created_ts": self.created_at.timestamp(),
-            "last_recalled_at": _iso(self.last_recalled_at) if self.last_recalled_at else None,
+            "last_recalled_at": to_iso(self.last_recalled_at),
             "importance": float(self.importance),
             "origin": self.origin.to_payload(),
             "meta": self.meta,
@@ -157,8 +144,8 @@ class Memory:
             scope=str(payload["scope"]),
             kind=MemoryKind(payload.get("kind", MemoryKind.NOTE.value)),
             text=str(payload.get("text", "")),
-            created_at=parse_time(payload.get("created_at")) or utcnow(),
-            last_recalled_at=parse_time(payload.get("last_recalled_at")),
+            created_at=from_iso(payload.get("created_at")) or utcnow(),
+            last_recalled_at=from_iso(payload.get("last_recalled_at")),
             importance=float(payload.get("importance", 0.5)),
             origin=Origin.from_payload(payload.get("origin")),
             superseded_by=payload.get("superseded_by"),
@@ -183,7 +170,7 @@ class SearchFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_superseded: bool = False
-    # Where the search is asked from (bot/visibility.py); None: every place of the person.
+    # Where the search is asked from (bot/memory/visibility.py); None: every place of the person.
     audience: Audience | None = None
 
     def __post_init__(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.errors import StoreMismatchError
 from bot.memory.lexical import language_of
 from bot.memory.models import StoreInfo
@@ -14,14 +12,6 @@ LEXICAL = "lexical"
 CONTEXT = "context"
 SPARSE = (LEXICAL, CONTEXT)
 VECTOR_OF = {"dense": DENSE, "lexical": LEXICAL, "context": CONTEXT}
-
-
-def iso_or_none(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def check_store_info(existing: StoreInfo, expected: StoreInfo, location: str) -> None:

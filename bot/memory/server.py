@@ -15,7 +15,7 @@ from bot.memory.lexical import Lexicon, SparseVector, language_of
 from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
-from bot.visibility import PRIVATE_SOURCES, Audience
+from bot.memory.visibility import PRIVATE_SOURCES, Audience
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _filter_for(where: SearchFilter) -> models.Filter:
 
 
 def _audience_filter(audience: Audience) -> models.Filter:
-    """bot/visibility.py's rule as a Qdrant filter (the same shape the Edge adapter builds)."""
+    """bot/memory/visibility.py's rule as a Qdrant filter (the same shape the Edge adapter builds)."""
     source = "origin.source"
     should: list[Any] = [models.FieldCondition(key=source, match=models.MatchValue(value=OriginSource.SYSTEM.value))]
     if audience.private:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import aiosqlite
 
-from bot.clock import utcnow
-from bot.memory.models import parse_time
-from bot.memory.schema import iso_or_none
+from bot.clock import from_iso, to_iso, utcnow
 
 
 @dataclass(frozen=True)
@@ -60,10 +58,10 @@ def _topic(row: Any) -> Topic:
         name=row["name"],
         cadence_hours=row["cadence_hours"],
         status=row["status"],
-        created_at=parse_time(row["created_at"]) or utcnow(),
-        next_due_at=parse_time(row["next_due_at"]) or utcnow(),
+        created_at=from_iso(row["created_at"]) or utcnow(),
+        next_due_at=from_iso(row["next_due_at"]) or utcnow(),
         unanswered=row["unanswered"],
-        retry_at=parse_time(row["retry_at"]),
+        retry_at=from_iso(row["retry_at"]),
     )
 
 
@@ -72,9 +70,9 @@ def _sent(row: Any) -> SentCheckin:
         id=row["id"],
         scope=row["scope"],
         topic_id=row["topic_id"],
-        sent_at=parse_time(row["sent_at"]) or utcnow(),
+        sent_at=from_iso(row["sent_at"]) or utcnow(),
         text=row["text"],
-        answered_at=parse_time(row["answered_at"]),
+        answered_at=from_iso(row["answered_at"]),
         ignored=bool(row["ignored"]),
     )
 
@@ -102,7 +100,7 @@ class CheckinStore:
             " VALUES (?, ?, ?, 'active', ?, ?) ON CONFLICT(scope, name) DO UPDATE SET"
             " cadence_hours = excluded.cadence_hours, status = 'active', next_due_at = excluded.next_due_at,"
             " unanswered = 0",
-            (scope, name, cadence_hours, iso_or_none(now), iso_or_none(first_due)),
+            (scope, name, cadence_hours, to_iso(now), to_iso(first_due)),
         )
         await self.db.commit()
         topic = await self.topic_named(scope, name)
@@ -114,7 +112,7 @@ class CheckinStore:
         await self.db.execute(
             "INSERT INTO topics (scope, name, cadence_hours, status, created_at, next_due_at)"
             " VALUES (?, ?, 0, 'declined', ?, ?) ON CONFLICT(scope, name) DO NOTHING",
-            (scope, name, iso_or_none(now), iso_or_none(now)),
+            (scope, name, to_iso(now), to_iso(now)),
         )
         await self.db.commit()
 
@@ -147,12 +145,28 @@ class CheckinStore:
 
     async def set_next_due(self, topic_id: int, when: datetime) -> None:
         await self.db.execute(
-            "UPDATE topics SET next_due_at = ?, retry_at = NULL WHERE id = ?", (iso_or_none(when), topic_id)
+            "UPDATE topics SET next_due_at = ?, retry_at = NULL WHERE id = ?", (to_iso(when), topic_id)
         )
         await self.db.commit()
 
+    async def resume(self, scope: str, now: datetime, stuck_after: timedelta) -> list[Topic]:
+        """The person wrote: a topic stuck on ignored check-ins starts over from now, one waiting to retry is
+        looked at again. Returns the topics whose next look changed."""
+        changed: list[Topic] = []
+        for topic in await self.topics(scope, ("active",)):
+            if topic.next_due_at < now - stuck_after:
+                await self.set_next_due(topic.id, now + timedelta(hours=topic.cadence_hours))
+            elif topic.retry_at is not None:
+                await self.set_retry(topic.id, None)
+            else:
+                continue
+            found = await self.topic(topic.id)
+            if found is not None:
+                changed.append(found)
+        return changed
+
     async def set_retry(self, topic_id: int, when: datetime | None) -> None:
-        await self.db.execute("UPDATE topics SET retry_at = ? WHERE id = ?", (iso_or_none(when), topic_id))
+        await self.db.execute("UPDATE topics SET retry_at = ? WHERE id = ?", (to_iso(when), topic_id))
         await self.db.commit()
 
     # -- sent check-ins ------------------------------------------------------
@@ -161,10 +175,10 @@ class CheckinStore:
         """The check-in and the topic's next due time, in one transaction: a crash cannot send it twice."""
         await self.db.execute(
             "INSERT INTO checkins (scope, topic_id, sent_at, text) VALUES (?, ?, ?, ?)",
-            (topic.scope, topic.id, iso_or_none(sent_at), text),
+            (topic.scope, topic.id, to_iso(sent_at), text),
         )
         await self.db.execute(
-            "UPDATE topics SET next_due_at = ?, retry_at = NULL WHERE id = ?", (iso_or_none(next_due), topic.id)
+            "UPDATE topics SET next_due_at = ?, retry_at = NULL WHERE id = ?", (to_iso(next_due), topic.id)
         )
         await self.db.commit()
 
@@ -172,16 +186,8 @@ class CheckinStore:
         row = await self._one("SELECT * FROM checkins WHERE scope = ? ORDER BY sent_at DESC, id DESC LIMIT 1", (scope,))
         return _sent(row) if row else None
 
-    async def last_sent_for_topic(self, topic_id: int) -> SentCheckin | None:
-        row = await self._one(
-            "SELECT * FROM checkins WHERE topic_id = ? ORDER BY sent_at DESC, id DESC LIMIT 1", (topic_id,)
-        )
-        return _sent(row) if row else None
-
     async def count_sent_since(self, scope: str, since: datetime) -> int:
-        row = await self._one(
-            "SELECT COUNT(*) FROM checkins WHERE scope = ? AND sent_at >= ?", (scope, iso_or_none(since))
-        )
+        row = await self._one("SELECT COUNT(*) FROM checkins WHERE scope = ? AND sent_at >= ?", (scope, to_iso(since)))
         return int(row[0]) if row else 0
 
     async def mark_ignored(self, checkin: SentCheckin) -> None:
@@ -198,11 +204,11 @@ class CheckinStore:
         row = await self._one(
             "SELECT * FROM checkins WHERE scope = ? AND answered_at IS NULL AND sent_at >= ?"
             " ORDER BY sent_at DESC LIMIT 1",
-            (scope, iso_or_none(window_start)),
+            (scope, to_iso(window_start)),
         )
         await self.db.execute("UPDATE topics SET unanswered = 0 WHERE scope = ? AND unanswered > 0", (scope,))
         if row is not None:
-            await self.db.execute("UPDATE checkins SET answered_at = ? WHERE id = ?", (iso_or_none(now), row["id"]))
+            await self.db.execute("UPDATE checkins SET answered_at = ? WHERE id = ?", (to_iso(now), row["id"]))
         await self.db.commit()
         return await self.topic(row["topic_id"]) if row is not None else None
 

@@ -13,14 +13,12 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import utcnow
+from bot.clock import from_iso, to_iso, utcnow
 from bot.errors import StoreLockedError
-from bot.memory.models import parse_time
-from bot.memory.schema import iso_or_none
+from bot.memory.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 from bot.mood import MoodEvent, MoodEventKind, MoodState
 from bot.state.checkins import CheckinStore
 from bot.state.training import TrainingStore
-from bot.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +67,8 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
+        self._checkins: CheckinStore | None = None
+        self._training: TrainingStore | None = None
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -78,12 +78,17 @@ class StateStore:
 
     @property
     def checkins(self) -> CheckinStore:
-        return CheckinStore(self.db)
+        """Check-in topics and what was sent (SQL in bot/state/checkins.py); built once per open connection."""
+        if self._checkins is None:
+            self._checkins = CheckinStore(self.db)
+        return self._checkins
 
     @property
     def training(self) -> TrainingStore:
         """Imported conversations, replies marked bad and fine-tuning jobs (SQL in bot/state/training.py)."""
-        return TrainingStore(self.db)
+        if self._training is None:
+            self._training = TrainingStore(self.db)
+        return self._training
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +112,7 @@ class StateStore:
     async def close(self) -> None:
         if self._db is not None:
             db, self._db = self._db, None
+            self._checkins = self._training = None
             await db.close()
 
     async def schema_version(self) -> int:
@@ -155,7 +161,7 @@ class StateStore:
                     turn.scope,
                     turn.role,
                     turn.content,
-                    iso_or_none(turn.created_at),
+                    to_iso(turn.created_at),
                     turn.source,
                     turn.guild_id,
                     turn.channel_id,
@@ -217,7 +223,7 @@ class StateStore:
             (scope, turn_id),
         ) as cursor:
             row = await cursor.fetchone()
-        return parse_time(row[0]) if row else None
+        return from_iso(row[0]) if row else None
 
     # -- mood --------------------------------------------------------------
 
@@ -228,7 +234,7 @@ class StateStore:
             row = await cursor.fetchone()
         if row is None:
             return None
-        return MoodState(row["valence"], row["arousal"], parse_time(row["updated_at"]) or utcnow())
+        return MoodState(row["valence"], row["arousal"], from_iso(row["updated_at"]) or utcnow())
 
     async def save_mood(self, scope: str, state: MoodState, events: list[MoodEvent]) -> None:
         """The new state and the events that led to it, in one transaction."""
@@ -236,7 +242,7 @@ class StateStore:
             "INSERT INTO mood_state (scope, valence, arousal, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(scope) DO UPDATE SET valence = excluded.valence, arousal = excluded.arousal,"
             " updated_at = excluded.updated_at",
-            (scope, state.valence, state.arousal, iso_or_none(state.updated_at)),
+            (scope, state.valence, state.arousal, to_iso(state.updated_at)),
         )
         await self.db.executemany(
             "INSERT INTO mood_events (scope, kind, reason, d_valence, d_arousal, valence_after, arousal_after,"
@@ -250,7 +256,7 @@ class StateStore:
                     e.d_arousal,
                     e.valence_after,
                     e.arousal_after,
-                    iso_or_none(e.created_at),
+                    to_iso(e.created_at),
                 )
                 for e in events
             ],
@@ -261,7 +267,7 @@ class StateStore:
         """The most recent events first."""
         async with self.db.execute(
             "SELECT * FROM mood_events WHERE scope = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
-            (scope, iso_or_none(since) or "", limit),
+            (scope, to_iso(since) or "", limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [
@@ -270,7 +276,7 @@ class StateStore:
                 reason=row["reason"],
                 d_valence=row["d_valence"],
                 d_arousal=row["d_arousal"],
-                created_at=parse_time(row["created_at"]) or utcnow(),
+                created_at=from_iso(row["created_at"]) or utcnow(),
                 valence_after=row["valence_after"],
                 arousal_after=row["arousal_after"],
             )
@@ -334,7 +340,7 @@ def _turn(row: Any) -> Turn:
         scope=row["scope"],
         role=row["role"],
         content=row["content"],
-        created_at=parse_time(row["created_at"]) or utcnow(),
+        created_at=from_iso(row["created_at"]) or utcnow(),
         source=row["source"],
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
@@ -346,7 +352,7 @@ def _turn(row: Any) -> Turn:
 
 
 def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
-    """bot/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
+    """bot/memory/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
     if audience is None or audience.everything:
         return "", ()
     parts: list[str] = []

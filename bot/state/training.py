@@ -13,10 +13,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import utcnow
+from bot.clock import from_iso, to_iso, utcnow
 from bot.errors import StoreLockedError
-from bot.memory.models import parse_time
-from bot.memory.schema import iso_or_none
 
 IMPORTED = "imported"  # the status of imported turns: history for training, never part of a live prompt
 _PAGE = 500
@@ -111,7 +109,7 @@ class TrainingStore:
         await self.db.executemany(
             "INSERT INTO imported_conversations (id, origin, scope, title, created_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET title = excluded.title",
-            [(c.id, c.origin, c.scope, c.title, iso_or_none(c.created_at)) for c in conversations],
+            [(c.id, c.origin, c.scope, c.title, to_iso(c.created_at)) for c in conversations],
         )
         counted_from = self.db.total_changes
         origins = {c.id: (c.origin, c.scope) for c in conversations}
@@ -124,7 +122,7 @@ class TrainingStore:
                     origins[t.conversation_id][1],
                     t.role,
                     t.content,
-                    iso_or_none(t.created_at),
+                    to_iso(t.created_at),
                     IMPORTED,
                     origins[t.conversation_id][0],
                     t.conversation_id,
@@ -271,8 +269,8 @@ class TrainingStore:
                 job.status,
                 job.fine_tuned_model,
                 job.error,
-                iso_or_none(job.created_at),
-                iso_or_none(job.updated_at),
+                to_iso(job.created_at),
+                to_iso(job.updated_at),
             ),
         )
         await self.db.commit()
@@ -296,8 +294,8 @@ class TrainingStore:
             status=row["status"],
             fine_tuned_model=row["fine_tuned_model"],
             error=row["error"],
-            created_at=parse_time(row["created_at"]) or utcnow(),
-            updated_at=parse_time(row["updated_at"]) or utcnow(),
+            created_at=from_iso(row["created_at"]) or utcnow(),
+            updated_at=from_iso(row["updated_at"]) or utcnow(),
         )
 
 
@@ -311,7 +309,7 @@ def _history(row: Any) -> HistoryTurn:
         scope=row["scope"],
         role=row["role"],
         content=row["content"],
-        created_at=parse_time(row["created_at"]) or utcnow(),
+        created_at=from_iso(row["created_at"]) or utcnow(),
         origin=row["origin"],
         conversation_id=row["conversation_id"],
         marked_bad=bool(row["marked_bad"]),

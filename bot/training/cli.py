@@ -13,13 +13,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import open_memory, open_state
-from bot.cli_common import EXIT_FAILED
-from bot.cli_common import progress_wanted as _progress
+from bot.cli.common import EXIT_FAILED
+from bot.cli.common import progress_wanted as _progress
 from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError, ServerUnreachableError
-from bot.persona import read_persona
+from bot.mind.persona import read_persona
 from bot.settings import MemoryBackend, Settings
 from bot.training import export, importer, jobs, memories, sessions, validate
+from bot.training.origins import ORIGINS
 from bot.training.provider import FineTuning, FineTuningError, JobView, models_at
 from bot.training.qdrant_source import FieldMap
 
@@ -135,9 +136,9 @@ async def data_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 def export_options(args: argparse.Namespace, exclude_models: frozenset[str] = frozenset()) -> export.ExportOptions:
     """The export's options from its flags (shared by `finetune export` and `finetune train`)."""
-    unknown = set(args.learn_from) - set(export.ORIGINS)
+    unknown = set(args.learn_from) - set(ORIGINS)
     if unknown:
-        raise InvalidInputError(f"--learn-from takes {', '.join(export.ORIGINS)}, not {', '.join(sorted(unknown))}")
+        raise InvalidInputError(f"--learn-from takes {', '.join(ORIGINS)}, not {', '.join(sorted(unknown))}")
     if not 0 <= args.validation < 1:
         raise InvalidInputError("--validation is a share of the conversations, from 0 up to (not including) 1")
     return export.ExportOptions(

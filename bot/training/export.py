@@ -32,13 +32,12 @@ from bot.llm import SAME_ROLE_JOIN
 from bot.state.store import StateStore
 from bot.state.training import HistoryTurn
 from bot.training.hybrid import Moment
+from bot.training.origins import AIKI, ORIGINS
 from bot.training.scrub import Scrubber
 from bot.training.validate import MIN_EXAMPLES
 
 SESSION_GAP = timedelta(hours=6)
 TEST_MODEL_WORDS = {"test", "mock", "fake", "dummy", "echo", "tiny", "smollm", "smollm2"}
-AIKI = "aiki"  # the origin of AIKI's own turns
-ORIGINS = ("aiki", "session-log", "chatgpt")
 
 
 @dataclass(frozen=True)

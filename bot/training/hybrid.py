@@ -1,6 +1,6 @@
 """System messages for training that look like the live prompt (issue 16, the hybrid): for each example, the
 persona, the time, a mood, the intention the core's own rules pick and the memories AIKI would have retrieved at
-that moment, laid out by the live prompt builder (`bot.prompt.system_prompt`).
+that moment, laid out by the live prompt builder (`bot.mind.prompt.system_prompt`).
 
 A reconstruction, not a recording: memories are searched now with the example's last user message as the query,
 and only those created before that message are kept (what AIKI could have known then); the mood is the persona's
@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.intention import Situation, choose
 from bot.memory.bank import MemoryBank
 from bot.memory.models import SearchFilter
+from bot.mind.intention import Situation, choose
+from bot.mind.persona import Persona
+from bot.mind.prompt import PromptParts, system_prompt
+from bot.mind.retrieval import rank
+from bot.mind.turn import Budgets
 from bot.mood import MoodState
-from bot.persona import Persona
-from bot.prompt import PromptParts, system_prompt
-from bot.retrieval import rank
-from bot.turn import Budgets
 
 CANDIDATES = 30  # as many as a live turn asks the store for
 

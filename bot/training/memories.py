@@ -47,7 +47,7 @@ async def add_new(bank: MemoryBank, items: list[NewMemory], bar: tqdm[NoReturn] 
     """Add the memories not stored yet, in embedding batches; returns (added, already there)."""
     fresh = []
     for item in items:
-        if await bank.store.get(item.scope, normalise_id(item.id or "")) is None:
+        if await bank.get(item.scope, normalise_id(item.id or "")) is None:
             fresh.append(item)
     for start in range(0, len(fresh), MEMORY_BATCH):
         await bank.add(fresh[start : start + MEMORY_BATCH])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cli_common import lazy
+from bot.cli.common import lazy
 from bot.training import recipe
-from bot.training.export import ORIGINS
+from bot.training.origins import ORIGINS
 from bot.training.validate import MAX_TOKENS_PER_EXAMPLE
 
 

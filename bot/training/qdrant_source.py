@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from bot.embedder import MAX_TEXT_CHARS
 from bot.jsonlines import json_objects
 from bot.memory.bank import NewMemory
+from bot.memory.embedder import MAX_TEXT_CHARS
 from bot.memory.models import MemoryKind, Origin, OriginSource
 from bot.training.sessions import parse_when
 

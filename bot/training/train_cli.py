@@ -11,8 +11,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import open_state
-from bot.cli_common import EXIT_FAILED
-from bot.cli_common import progress_wanted as _progress
+from bot.cli.common import EXIT_FAILED
+from bot.cli.common import progress_wanted as _progress
 from bot.errors import ConfigError, InvalidInputError
 from bot.settings import Settings
 from bot.training import export, validate

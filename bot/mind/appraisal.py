@@ -1,6 +1,6 @@
 """Appraisal: what a message means to AIKI, as mood events with reasons, in English and Norwegian.
 
-Rules over a lexicon (bot/appraisal_lexicon.py), run on every message before any LLM call and with no LLM at
+Rules over a lexicon (bot/mind/appraisal_lexicon.py), run on every message before any LLM call and with no LLM at
 all. In order: fixed idioms over the whole message ("can't wait", "no thanks", "passed away"), hidden once read;
 then, clause by clause, single cues with their negation scope ("not sad", "det funker ikke"), whom they are about
 (criticism of AIKI vs of the person's code, grief for a being vs a battery) and their intensity.
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import appraisal_lexicon as lex
-from bot.appraisal_lexicon import Cues, Need
+from bot.mind import appraisal_lexicon as lex
+from bot.mind.appraisal_lexicon import Cues, Need
 from bot.mood import LONG_ABSENCE, MoodEvent, MoodEventKind
 
 INTENSE, MILD = 1.5, 0.5

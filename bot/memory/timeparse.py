@@ -103,10 +103,6 @@ class TimeWindow:
     start: datetime | None
     end: datetime | None
 
-    @property
-    def closed(self) -> bool:
-        return self.start is not None and self.end is not None
-
 
 @dataclass(frozen=True)
 class TimeReference:

@@ -1,28 +1,30 @@
-"""The Discord side: a `commands.Bot` that carries the core, loads the cogs, and handles app-command errors."""
+"""The Discord side: a `commands.Bot` that adds the cogs it is given, handles app-command errors, and delivers
+check-ins; `build_bot` wires it with the core, access and check-ins (the Discord part of the composition root)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import SecretStr
 
 from bot.access import REFUSAL, Access
-from bot.checkins import CheckinPlanner, DeliveryRefusedError
-from bot.clock import utcnow
-from bot.core import Consciousness
-from bot.errors import AikiError
-from bot.scheduler import CheckinScheduler
+from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError
+from bot.checkins.scheduler import CheckinScheduler
+from bot.clock import Clock, utcnow
+from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
+from bot.errors import AikiError, ConfigError
+from bot.mind.core import Consciousness
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.chat", "cogs.memory", "cogs.mood", "cogs.checkin")
-NO_MENTIONS = discord.AllowedMentions.none()
-DM_REFUSED = 50007  # Discord: cannot send messages to this user
-SOMETHING_WENT_WRONG = "Something went wrong on my side. It is in my log; try again in a moment."
+# A cog, made once the bot exists (the chat cog needs the bot's own user to see mentions of it).
+CogFactory = Callable[[commands.Bot], commands.Cog]
 
 
 def minimal_intents() -> discord.Intents:
@@ -34,54 +36,44 @@ def minimal_intents() -> discord.Intents:
     return intents
 
 
-# AIKI never joins voice: the "voice will NOT be supported" warnings at start-up are noise for its owner.
-discord.VoiceClient.warn_nacl = False
-discord.VoiceClient.warn_dave = False
+def quiet_voice_warnings() -> None:
+    """AIKI never joins voice: the "voice will NOT be supported" warnings at start-up are noise for its owner."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
 
 
 class AikiBot(commands.Bot):
     def __init__(
         self,
-        core: Consciousness,
-        settings: Settings,
+        cogs: Sequence[tuple[str, CogFactory]],
+        dev_guild_id: int | None = None,
         sync_commands: bool = True,
         intents: discord.Intents | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents or minimal_intents(),
-            allowed_mentions=NO_MENTIONS,  # an LLM reply can never ping @everyone, a role or a person
+            allowed_mentions=NO_MENTIONS,
             help_command=None,
         )
-        self.core = core
-        self.settings = settings
-        self.access = Access(frozenset(settings.owner_ids), frozenset(settings.allowed_user_ids))
+        self.cog_factories = tuple(cogs)
+        self.dev_guild_id = dev_guild_id
         self._sync_commands = sync_commands
         self.tree.error(self.on_app_command_error)
-        # Set by run_discord: check-ins need the bot (to deliver) and the bot's cogs need the planner.
-        self.planner: CheckinPlanner | None = None
-        self.scheduler: CheckinScheduler | None = None
 
     async def setup_hook(self) -> None:
-        for extension in EXTENSIONS:
+        for name, make in self.cog_factories:
             try:
-                await self.load_extension(extension)
+                await self.add_cog(make(self))
             except Exception:  # one broken cog must not keep AIKI from talking
-                log.exception("could not load %s; AIKI starts without it", extension)
+                log.exception("could not load %s; AIKI starts without it", name)
         if self._sync_commands:
             await self._sync()
-        if self.scheduler is not None:
-            await self.scheduler.start()
-
-    async def close(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown()
-        await super().close()
 
     async def _sync(self) -> None:
         try:
-            if self.settings.dev_guild_id:
-                guild = discord.Object(id=self.settings.dev_guild_id)
+            if self.dev_guild_id:
+                guild = discord.Object(id=self.dev_guild_id)
                 self.tree.copy_global_to(guild=guild)
                 synced = await self.tree.sync(guild=guild)
                 log.info("synced %d slash commands to the development server %s", len(synced), guild.id)
@@ -111,16 +103,6 @@ class AikiBot(commands.Bot):
         await reply_privately(interaction, message)
 
 
-async def reply_privately(interaction: discord.Interaction, message: str) -> None:
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException as exc:
-        log.warning("could not answer interaction %s: HTTP %s", interaction.id, exc.status)
-
-
 class DiscordNotifier:
     """Delivers what the scheduler decided to say, as a DM. Discord's rate limits are waited out by discord.py."""
 
@@ -128,8 +110,6 @@ class DiscordNotifier:
         self.bot = bot
 
     async def deliver(self, scope: str, text: str) -> None:
-        from cogs.split import split_message
-
         try:
             user = self.bot.get_user(int(scope)) or await self.bot.fetch_user(int(scope))
             for part in split_message(text):
@@ -142,25 +122,43 @@ class DiscordNotifier:
             raise AikiError(f"Discord error {exc.status} while sending a DM") from None
 
 
-def attach_checkins(bot: AikiBot) -> None:
-    """Check-ins: a planner over the core and SQLite, a notifier over the bot, and the scheduler."""
-    planner = CheckinPlanner(bot.core, bot.core.state, DiscordNotifier(bot), bot.core.zone, utcnow)
-    bot.planner = planner
-    bot.scheduler = CheckinScheduler(planner, utcnow)
-    bot.core.on_person_active = planner.person_active
+def build_bot(
+    core: Consciousness,
+    settings: Settings,
+    scheduler: CheckinScheduler,
+    access: Access | None = None,
+    clock: Clock = utcnow,
+    sync_commands: bool = True,
+    intents: discord.Intents | None = None,
+) -> tuple[AikiBot, CheckinPlanner]:
+    """The bot with its cogs, each made with exactly what it uses; check-ins deliver through the bot."""
+    from cogs.chat import ChatCog
+    from cogs.checkin import CheckinCog
+    from cogs.memory import MemoryCog
+    from cogs.mood import MoodCog
+
+    access = access or Access(frozenset(settings.owner_ids), frozenset(settings.allowed_user_ids))
+    cogs: list[tuple[str, CogFactory]] = [
+        # The factories run in setup_hook, once `planner` below exists.
+        ("chat", lambda bot: ChatCog(bot, core, access, planner)),
+        ("memory", lambda bot: MemoryCog(core, access)),
+        ("mood", lambda bot: MoodCog(core, access)),
+        ("checkin", lambda bot: CheckinCog(access, planner, scheduler)),
+    ]
+    bot = AikiBot(cogs, settings.dev_guild_id, sync_commands, intents)
+    planner = CheckinPlanner(core, core.state, DiscordNotifier(bot), core.zone, clock, scheduler)
+    return bot, planner
 
 
-async def run_discord(core: Consciousness, settings: Settings) -> None:
-    """Connect and serve until stopped. A bad token is a ConfigError naming the setting."""
-    if settings.discord_token is None:
-        raise AikiError("AIKI_DISCORD_TOKEN is empty: create a bot at https://discord.com/developers/applications.")
-    bot = AikiBot(core, settings)
-    attach_checkins(bot)
+async def run_discord(core: Consciousness, settings: Settings, token: SecretStr, scheduler: CheckinScheduler) -> None:
+    """Connect and serve until stopped. A token Discord refuses is a ConfigError naming the setting (exit 2)."""
+    quiet_voice_warnings()
+    bot, _planner = build_bot(core, settings, scheduler)
     async with bot:
         try:
-            await bot.start(settings.discord_token.get_secret_value())
+            await bot.start(token.get_secret_value())
         except discord.LoginFailure:
-            raise AikiError("Discord refused AIKI_DISCORD_TOKEN: copy the token again from the Bot page.") from None
+            raise ConfigError("Discord refused AIKI_DISCORD_TOKEN: copy the token again from the Bot page.") from None
         except (aiohttp.ClientError, OSError) as exc:
             log.error("cannot reach Discord: %s", exc)
             raise AikiError(

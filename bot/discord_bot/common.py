@@ -1,9 +1,18 @@
-"""Splitting a reply into Discord messages (2,000 characters each) without breaking words or code blocks."""
+"""What the Discord bot and its cogs share: no pings, the user-facing failure words, private answers, and splitting
+a reply into Discord messages (2,000 characters each) without breaking words or code blocks."""
 
 from __future__ import annotations
 
+import logging
 import re
 
+import discord
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()  # an LLM reply can never ping @everyone, a role or a person
+DM_REFUSED = 50007  # Discord: cannot send messages to this user
+SOMETHING_WENT_WRONG = "Something went wrong on my side. It is in my log; try again in a moment."
 DISCORD_LIMIT = 2000
 _FENCE = re.compile(r"^\s*```")
 _CLOSE = "\n```"
@@ -64,3 +73,14 @@ def split_message(text: str, limit: int = DISCORD_LIMIT) -> list[str]:
             parts.opener = None if parts.opener is not None else original.strip()
     parts.cut()
     return parts.done or [""]
+
+
+async def reply_privately(interaction: discord.Interaction, message: str) -> None:
+    """Answer an interaction only its author sees, whether or not it was answered (or deferred) already."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("could not answer interaction %s: HTTP %s", interaction.id, exc.status)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
-from bot.core import Consciousness, Person
 from bot.errors import AikiError, InvalidInputError
+from bot.mind.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
+from bot.mind.core import Consciousness, Person, TopicSchedule
 from bot.mood import MoodEvent, MoodEventKind
 from bot.state.checkins import CheckinPrefs, CheckinStore, Topic
 from bot.state.store import StateStore
@@ -103,14 +103,14 @@ class CheckinPlanner:
         notifier: Notifier,
         zone: ZoneInfo,
         clock: Callable[[], datetime],
+        schedule: TopicSchedule | None = None,  # None: nothing wakes up by itself (`aiki checkins`, tests)
     ) -> None:
         self.core = core
         self.state = state
         self.notifier = notifier
         self.zone = zone
         self.clock = clock
-        # Set by the scheduler: called when a topic's next run time changed outside a job.
-        self.on_topic_changed: Callable[[Topic], Awaitable[None]] | None = None
+        self.schedule = schedule
 
     @property
     def store(self) -> CheckinStore:
@@ -121,8 +121,9 @@ class CheckinPlanner:
         return ZoneInfo(prefs.timezone) if prefs.timezone else self.zone
 
     async def _changed(self, topic: Topic) -> None:
-        if self.on_topic_changed is not None:
-            await self.on_topic_changed(topic)
+        """A topic's next run time changed outside a job: the scheduler looks at it again."""
+        if self.schedule is not None:
+            await self.schedule.schedule(topic)
 
     # -- what people ask for ---------------------------------------------------
 
@@ -174,23 +175,6 @@ class CheckinPlanner:
         for topic in await self.store.topics(scope):
             await self._changed(topic)
         return prefs
-
-    # -- the person wrote ------------------------------------------------------
-
-    async def person_active(self, scope: str) -> None:
-        """The person wrote: whatever waited for them is looked at again (the rules decide when to fire)."""
-        now = self.clock()
-        for topic in await self.store.topics(scope, ("active",)):
-            if topic.next_due_at < now - ANSWER_WINDOW:
-                # It sat stuck (ignored check-ins): start over from now instead of firing at once.
-                await self.store.set_next_due(topic.id, now + timedelta(hours=topic.cadence_hours))
-            elif topic.retry_at is not None:
-                await self.store.set_retry(topic.id, None)
-            else:
-                continue
-            changed = await self.store.topic(topic.id)
-            if changed is not None:
-                await self._changed(changed)
 
     # -- deciding ------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""What `aiki run`, `aiki chat` and `aiki memory ...` do; bot/cli.py loads this module only when one of them runs."""
+"""What `aiki run`, `aiki chat` and `aiki memory ...` do; bot/cli/main.py loads it only when one of them runs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from bot.app import build_memory_store, load_embedder, open_core, open_memory, open_state, server_store
-from bot.cli_common import EXIT_FAILED
-from bot.cli_common import progress_wanted as _progress
+from bot.cli.common import EXIT_FAILED
+from bot.cli.common import progress_wanted as _progress
+from bot.clock import utcnow
 from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError
 from bot.memory import maintenance
@@ -111,7 +112,7 @@ async def memory_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.core import Person
+    from bot.mind.core import Person
     from bot.terminal import Terminal
 
     # The terminal speaks as the (first) owner, so it shares memories with their Discord DMs.
@@ -122,12 +123,16 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.discord_bot import run_discord
+    from bot.discord_bot.client import run_discord
 
     if not settings.owner_ids:
         raise ConfigError("AIKI_OWNER_IDS is empty: put your Discord user id there so AIKI knows who it belongs to.")
     if settings.discord_token is None:
         raise ConfigError("AIKI_DISCORD_TOKEN is empty: see README, 'Create the Discord application'.")
-    async with open_core(settings) as core:
-        await run_discord(core, settings)
+    from bot.checkins.scheduler import CheckinScheduler
+
+    # Built first: the core hands it the topics a person's message woke up, the planner the ones they changed.
+    scheduler = CheckinScheduler(utcnow)
+    async with open_core(settings, scheduler) as core:
+        await run_discord(core, settings, settings.discord_token, scheduler)
     return 0

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.cli_common import lazy
-from bot.embedding_models import MANIFEST, read_manifest, supported_models, write_model_dir
+from bot.cli.common import lazy
+from bot.memory.embedding_models import MANIFEST, read_manifest, supported_models, write_model_dir
 from bot.settings import Settings
 
 
@@ -23,7 +23,7 @@ async def model_download(settings: Settings, args: argparse.Namespace) -> int:
 async def model_check(settings: Settings, args: argparse.Namespace) -> int:
     import numpy as np
 
-    from bot.embedder import FastEmbedder
+    from bot.memory.embedder import FastEmbedder
 
     path = settings.embedding_model_path
     embedder = FastEmbedder.load(settings.embedding_model, settings.model_cache_dir, path)
@@ -57,8 +57,8 @@ def add_parser(commands: Any) -> None:
         "--to", required=True, metavar="DIR", help="directory to write (model files + aiki-model.json)"
     )
     download.add_argument("--model", help="model name (default: AIKI_EMBEDDING_MODEL)")
-    download.set_defaults(run=lazy("bot.model_cli:model_download"))
+    download.set_defaults(run=lazy("bot.cli.model:model_download"))
     check = actions.add_parser("check", help="load the configured model and say what it is and where it came from")
-    check.set_defaults(run=lazy("bot.model_cli:model_check"))
+    check.set_defaults(run=lazy("bot.cli.model:model_check"))
     listing = actions.add_parser("list", help="the models fastembed can use (* = AIKI_EMBEDDING_MODEL)")
-    listing.set_defaults(run=lazy("bot.model_cli:model_list"))
+    listing.set_defaults(run=lazy("bot.cli.model:model_list"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli_common import lazy
+from bot.cli.common import lazy
 from bot.settings import Settings
 
 
@@ -15,7 +15,7 @@ class _NoDelivery:
 
 async def list_checkins(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import open_state
-    from bot.checkins import CheckinPlanner, describe_cadence
+    from bot.checkins.planner import CheckinPlanner, describe_cadence
 
     async with open_state(settings) as state:
         planner = CheckinPlanner(None, state, _NoDelivery(), settings.zone, args.clock)
@@ -38,4 +38,4 @@ async def list_checkins(settings: Settings, args: argparse.Namespace) -> int:
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("checkins", help="list scheduled check-ins and why the next will or will not fire")
     parser.add_argument("--person", help="only this Discord user id")
-    parser.set_defaults(run=lazy("bot.checkins_cli:list_checkins"))
+    parser.set_defaults(run=lazy("bot.checkins.cli:list_checkins"))

@@ -10,8 +10,10 @@ import sqlite3
 import sys
 import traceback
 
-from bot import checkins_cli, model_cli, mood_cli
-from bot.cli_common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
+from bot.checkins import cli as checkins_cli
+from bot.cli import model as model_cli
+from bot.cli import mood as mood_cli
+from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
 from bot.logs import setup_logging
@@ -31,36 +33,46 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     start = commands.add_parser("run", help="start AIKI on Discord")
-    start.set_defaults(run=lazy("bot.commands:run"))
+    start.set_defaults(run=lazy("bot.cli.commands:run"))
 
     talk = commands.add_parser("chat", help="talk with AIKI in the terminal (same memory and mood as Discord)")
     talk.add_argument("--name", default=None, help="what AIKI calls you (default: nothing special)")
-    talk.set_defaults(run=lazy("bot.commands:chat"))
+    talk.set_defaults(run=lazy("bot.cli.commands:chat"))
 
     memory = commands.add_parser("memory", help="inspect and maintain the long-term memory")
     memory_commands = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
     imp = memory_commands.add_parser("import", help="add memories from a JSONL file (idempotent)")
     imp.add_argument("file", help="JSONL file, one memory per line (see README: memory JSONL format)")
     imp.add_argument("--scope", help="scope (Discord user id) for lines that name none")
-    imp.set_defaults(run=lazy("bot.commands:memory_import"))
+    imp.set_defaults(run=lazy("bot.cli.commands:memory_import"))
     exp = memory_commands.add_parser("export", help="write every memory to a JSONL file")
     exp.add_argument("file")
-    exp.set_defaults(run=lazy("bot.commands:memory_export"))
+    exp.set_defaults(run=lazy("bot.cli.commands:memory_export"))
     mig = memory_commands.add_parser("migrate", help="copy the embedded store to a Qdrant server, counts verified")
     mig.add_argument("--url", help="Qdrant server URL (default: AIKI_QDRANT_URL)")
     mig.add_argument("--collection", help="target collection (default: AIKI_QDRANT_COLLECTION)")
-    mig.set_defaults(run=lazy("bot.commands:memory_migrate"))
+    mig.set_defaults(run=lazy("bot.cli.commands:memory_migrate"))
     rei = memory_commands.add_parser(
         "reindex", help="rebuild the store for AIKI_EMBEDDING_MODEL and AIKI_MEMORY_LANGUAGE"
     )
-    rei.set_defaults(run=lazy("bot.commands:memory_reindex"))
+    rei.set_defaults(run=lazy("bot.cli.commands:memory_reindex"))
     sta = memory_commands.add_parser("stats", help="what the store holds and what it was built with")
-    sta.set_defaults(run=lazy("bot.commands:memory_stats"))
+    sta.set_defaults(run=lazy("bot.cli.commands:memory_stats"))
     checkins_cli.add_parser(commands)
     mood_cli.add_parser(commands)
     model_cli.add_parser(commands)
     training_parsers.add_parsers(commands)
     return parser
+
+
+# The exit code of each known failure, most specific first (README: exit codes).
+EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
+    (StoreLockedError, EXIT_LOCKED),
+    (ConfigError, EXIT_CONFIG),
+    (DiskFullError, EXIT_DISK),
+    (ServerUnreachableError, EXIT_UNREACHABLE),
+    (AikiError, EXIT_FAILED),
+)
 
 
 def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
@@ -84,21 +96,9 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
     except KeyboardInterrupt:
         print("aiki: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except StoreLockedError as exc:
+    except AikiError as exc:  # a known failure: its message is the one line the person sees
         print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except ConfigError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except DiskFullError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_DISK
-    except ServerUnreachableError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
-    except AikiError as exc:
-        print(f"aiki: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
     except Exception as exc:  # the one place every other failure becomes one line, never a traceback
         known = explain(exc, settings)
         if known is not None:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.memory.models import MemoryKind
+from bot.mind.cues import is_question
+from bot.mind.retrieval import Recalled
 from bot.mood import LONG_ABSENCE, MoodEventKind, MoodState
-from bot.retrieval import Recalled
 
 # A project not mentioned in this long is worth asking about.
 PROJECT_QUIET_FOR = timedelta(days=2)
 # A memory this relevant (cosine) is "something we share" worth bringing up.
 SHARED_RELEVANCE = 0.55
-_QUESTION = re.compile(
-    r"\?\s*$|^(what|why|how|when|where|who|which|can|could|do|does|did|is|are|will|would|should|hva|hvorfor|"
-    r"hvordan|når|hvor|hvem|hvilken|kan|kunne|vil|skal|er|har)\b",
-    re.IGNORECASE,
-)
 
 
 class IntentionKind(str, Enum):
@@ -39,9 +34,6 @@ class Intention:
     directive: str  # what the LLM is told to do, in one or two sentences
     about: str | None = None  # the memory or topic it builds on
 
-    def describe(self) -> str:
-        return f"{self.kind.value}" + (f" ({self.about[:60]})" if self.about else "")
-
 
 @dataclass(frozen=True)
 class Situation:
@@ -54,7 +46,7 @@ class Situation:
     now: datetime
     recent_user_texts: list[str]
     milestone: bool = False
-    appraised: tuple[MoodEventKind, ...] = ()  # the event kinds this message brought (bot/appraisal.py)
+    appraised: tuple[MoodEventKind, ...] = ()  # the event kinds this message brought (bot/mind/appraisal.py)
 
 
 def _project_to_ask_about(situation: Situation) -> Recalled | None:
@@ -94,7 +86,7 @@ def choose(situation: Situation) -> Intention:
             IntentionKind.WELCOME_BACK,
             "You have not talked for a while. Greet them warmly, answer what they said, and ask how they have been.",
         )
-    if _QUESTION.search(text):
+    if is_question(text):
         return Intention(
             IntentionKind.ANSWER,
             "Answer their question directly and truthfully, using what you "

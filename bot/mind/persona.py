@@ -57,7 +57,7 @@ def parse_persona(raw: str) -> Persona:
 
 def read_persona(path: Path | None) -> Persona:
     if path is None:
-        return parse_persona(resources.files("bot").joinpath("persona/default.md").read_text(encoding="utf-8"))
+        return parse_persona(resources.files("bot.mind").joinpath("persona/default.md").read_text(encoding="utf-8"))
     try:
         return parse_persona(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -66,9 +66,9 @@ def read_persona(path: Path | None) -> Persona:
 
 async def seed_identity(persona: Persona, bank: MemoryBank, state: StateStore) -> bool:
     """Make the identity memories match the persona file; a changed file replaces them. True if reseeded."""
-    if await state.get_meta(PERSONA_HASH_KEY) == persona.digest and await bank.store.count(IDENTITY_SCOPE):
+    if await state.get_meta(PERSONA_HASH_KEY) == persona.digest and await bank.count(IDENTITY_SCOPE):
         return False
-    await bank.store.delete_scope(IDENTITY_SCOPE)
+    await bank.delete_scope(IDENTITY_SCOPE)
     origin = Origin(OriginSource.SYSTEM)
     await bank.add(
         [
@@ -94,7 +94,7 @@ async def load_identity(bank: MemoryBank) -> str:
     memories: list[Memory] = []
     offset: str | None = None
     while True:
-        page, offset = await bank.store.list_page(IDENTITY_SCOPE, 256, offset)
+        page, offset = await bank.list_page(IDENTITY_SCOPE, 256, offset)
         memories += page
         if offset is None:
             break

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from bot.embedding_models import (
+from bot.errors import EmbeddingModelError, InvalidInputError
+from bot.memory.embedding_models import (
     MANIFEST,
     download_model,
     model_description,
@@ -19,7 +20,6 @@ from bot.embedding_models import (
     read_manifest,
     required_files,
 )
-from bot.errors import EmbeddingModelError, InvalidInputError
 from bot.memory.models import ChunkVectors, Vector
 
 if TYPE_CHECKING:

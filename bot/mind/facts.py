@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.llm import LLM, ChatMessage, LLMError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, ScoredMemory, SearchFilter
-from bot.visibility import Audience
+from bot.memory.visibility import Audience
 
 log = logging.getLogger(__name__)
 

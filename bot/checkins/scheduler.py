@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.checkins import CATCH_UP_GRACE, RETRY_AFTER_FAILURE, CheckinPlanner
+from bot.checkins.planner import CATCH_UP_GRACE, RETRY_AFTER_FAILURE, CheckinPlanner
 from bot.state.checkins import Topic
 
 log = logging.getLogger(__name__)
@@ -38,20 +38,29 @@ def catch_up_time(topic: Topic, now: datetime) -> datetime:
 
 
 class CheckinScheduler:
-    def __init__(self, planner: CheckinPlanner, clock: Callable[[], datetime]) -> None:
-        self.planner = planner
+    """Built before the core and the planner (both hand it topics to schedule); `start` names who fires them."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        planner.on_topic_changed = self.schedule
+        self._planner: CheckinPlanner | None = None
 
-    async def start(self) -> int:
+    @property
+    def planner(self) -> CheckinPlanner:
+        if self._planner is None:
+            raise RuntimeError("the check-in scheduler has not been started")
+        return self._planner
+
+    async def start(self, planner: CheckinPlanner) -> int:
         """Rebuild every job from SQLite and start waking up; returns how many topics are scheduled."""
-        count = await self.rebuild()
+        count = await self.rebuild(planner)
         if not self.scheduler.running:
             self.scheduler.start()
         return count
 
-    async def rebuild(self) -> int:
+    async def rebuild(self, planner: CheckinPlanner) -> int:
+        """Jobs from the topics table, each firing through `planner`; run again, it replaces and never adds."""
+        self._planner = planner
         now = self.clock()
         topics = await self.planner.store.topics(statuses=("active",))
         for topic in topics:

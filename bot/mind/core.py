@@ -9,48 +9,60 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.appraisal import appraise
 from bot.clock import Clock, utcnow
-from bot.embedder import clean_text
 from bot.errors import InvalidInputError
-from bot.importance import score_importance
-from bot.intention import Situation, attune, check_in, choose
-from bot.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
+from bot.memory.embedder import clean_text
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
+from bot.memory.visibility import Audience, guild_of, is_private
+from bot.mind.appraisal import appraise
+from bot.mind.cues import named_project
+from bot.mind.importance import score_importance
+from bot.mind.intention import Situation, attune, check_in, choose
+from bot.mind.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
+from bot.mind.ordering import PersonQueue
+from bot.mind.persona import Persona, load_identity, seed_identity
+from bot.mind.prompt import PromptParts, build_messages, quote
+from bot.mind.retrieval import Recalled, rank
+from bot.mind.turn import (
+    Budgets,
+    ForgetReport,
+    Incoming,
+    MoodReport,
+    Person,
+    Prepared,
+    Preparing,
+    StepTimer,
+    TurnStats,
+)
 from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
-from bot.ordering import PersonQueue
-from bot.persona import Persona, load_identity, seed_identity
-from bot.prompt import PromptParts, build_messages, quote
-from bot.retrieval import Recalled, rank
+from bot.state.checkins import Topic
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens
-from bot.turn import Budgets, ForgetReport, Incoming, MoodReport, Person, Prepared, TurnStats
-from bot.visibility import Audience, guild_of, is_private
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 8_000
 # A message within this long after a check-in is the answer to it (and later it counts as ignored).
 CHECKIN_ANSWER_WINDOW = timedelta(hours=24)
-# "I'm working on AIKI-HOME", "jobber med Hyttebok": a named project worth offering check-ins about.
-_PROJECT = re.compile(
-    r"(?:working on|my project|building|jobber (?:med|på)|prosjektet mitt|holder på med|bygger på)\s+"
-    r"(?:the |my |a |an |på |med |mitt |min )?([A-ZÆØÅ][\w-]{2,}(?:[ -][A-ZÆØÅ][\w-]+)?)"
-)
 CANDIDATES = 30
-# Check-ins are sent as DMs (bot/checkins.py): a private place, where everything of the person is visible.
+# Check-ins are sent as DMs (bot/checkins/planner.py): a private place, where everything of the person is visible.
 CHECKIN_PLACE = Origin(OriginSource.DM)
 TERMINAL = Origin(OriginSource.CLI)
+
+
+class TopicSchedule(Protocol):
+    """Where a check-in topic whose next look changed goes (the check-in scheduler, bot/checkins/scheduler.py)."""
+
+    async def schedule(self, topic: Topic) -> None: ...
 
 
 class Consciousness:
@@ -64,6 +76,7 @@ class Consciousness:
         clock: Clock = utcnow,
         budgets: Budgets | None = None,
         learn_facts: bool = True,
+        schedule: TopicSchedule | None = None,  # None: no check-ins wake up (the terminal, tests)
     ) -> None:
         self.bank = bank
         self.state = state
@@ -77,14 +90,11 @@ class Consciousness:
         self._background: set[asyncio.Task[None]] = set()
         # Learning after a reply waits while another turn is being prepared: on 2 cores the episode embedding
         # would otherwise sit in front of the next message's query embedding (bench/turn.py: +9-11 ms).
-        self._preparing = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._preparing = Preparing()
         # Check-in topics the core noticed in conversation, waiting for the person to say yes or no.
         self._proposals: dict[str, str] = {}
         self._order = PersonQueue()
-        # Set by the composition root: called when a person writes (the scheduler resumes their topics).
-        self.on_person_active: Callable[[str], Awaitable[None]] | None = None
+        self.schedule = schedule
 
     async def start(self) -> None:
         """Seed AIKI's identity from the persona file (again, if it changed), then load it from memory once."""
@@ -139,41 +149,40 @@ class Consciousness:
                 yield chunk
 
     async def _take_turn(self, incoming: Incoming, text: str) -> AsyncGenerator[str, None]:
-        started = time.perf_counter()
-        scope = incoming.person.scope
-        now = self.clock()
-        # Stored first: whatever fails after this, the message is not lost.
-        turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
-        incoming = await self._link_to_checkin(incoming, now)
+        """The turn, one step after another: store → perceive → recall → feel → decide → phrase → store → learn.
 
+        Each step's time lands in `last_turn.steps` (bench/turn.py reads them). The work after the reply is the
+        explicit `_finish` call at the end; a reply that does not finish goes to `_unfinished` instead.
+        """
         stats = TurnStats()
-        self._begin_preparing()
-        preparing = True
-
-        def request_sent() -> None:
-            nonlocal preparing
-            stats.prepare_ms = (time.perf_counter() - started) * 1000
-            if preparing:
-                preparing = False
-                self._end_preparing()
-
+        step = StepTimer(stats.steps)
+        now = self.clock()
+        with step("store"):  # first: whatever fails after this, the message is not lost
+            turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
+        # Learning after earlier replies waits until this turn's request is sent (bench/turn.py: +9-11 ms on 2 cores).
+        preparing = self._preparing.hold()
         parts: list[str] = []
         prepared: Prepared | None = None
         try:
-            prepared = await self._prepare(incoming, text, turn_id, now)
+            with step("perceive"):
+                incoming, audience = await self._perceive(incoming, text, now)
+            with step("recall"):
+                recalled, history, last_seen = await self._recall(incoming, text, turn_id, audience, now)
+            with step("feel"):
+                events, mood = await self._feel(incoming.person.scope, text, last_seen, now)
+            with step("decide"):
+                prepared = self._decide(incoming, text, audience, events, mood, recalled, history, last_seen, now)
             stats.intention, stats.memories = prepared.intention.kind.value, len(prepared.recalled)
-            # Ids, kinds and counts only: never what anyone wrote (README: logs).
-            log.info(
-                "turn for %s: intention %s, %d memories, %d history turns, mood %s",
-                scope,
-                prepared.intention.kind.value,
-                len(prepared.recalled),
-                len(prepared.history),
-                prepared.mood.name,
-            )
-            async for chunk in self._generate(prepared, request_sent):
-                parts.append(chunk)
-                yield chunk
+            _log_decision(incoming.person.scope, prepared)
+
+            def request_sent() -> None:
+                stats.prepare_ms = step.since_start()
+                preparing.release()
+
+            with step("phrase"):
+                async for chunk in self._phrase(prepared, request_sent):
+                    parts.append(chunk)
+                    yield chunk
         except Exception:
             # The truth in storage: a cut-off reply is `partial`, a message with no reply `failed`; the person's
             # words are learned all the same, AIKI's unfinished ones never.
@@ -185,15 +194,25 @@ class Consciousness:
             self._in_background(self._unfinished(incoming, text, turn_id, now, prepared, "".join(parts).strip()))
             raise
         finally:
-            if preparing:
-                self._end_preparing()
-        reply = "".join(parts).strip()
+            preparing.release()
+        await self._finish(incoming, text, "".join(parts).strip(), now, turn_id, prepared, stats)
 
-        after = time.perf_counter()
+    async def _finish(
+        self,
+        incoming: Incoming,
+        text: str,
+        reply: str,
+        now: datetime,
+        turn_id: int,
+        prepared: Prepared,
+        stats: TurnStats,
+    ) -> None:
+        """After the reply: store it (→ `after_ms`), then learn from the exchange in the background."""
+        started = time.perf_counter()
         reply_id = await self.state.add_turn(
             replace(self._turn(incoming, "assistant", reply, self.clock()), model=self.llm.model)
         )
-        stats.after_ms = (time.perf_counter() - after) * 1000
+        stats.after_ms = stats.steps["store reply"] = (time.perf_counter() - started) * 1000
         self.last_turn = stats
         exchange = Exchange(incoming, text, reply, now, _lines(prepared, incoming), turn_id, reply_id)
         self._in_background(self._learn(replace(exchange, recalled=prepared.recalled)))
@@ -213,13 +232,22 @@ class Consciousness:
         self._in_background(self._learn(Exchange(incoming, text, None, now, before, turn_id)))
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
-        """Who listens where the person is talking now (bot/visibility.py): the one rule for everything shown."""
+        """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for what is shown."""
         guild = guild_of(place)
         return Audience.at(place, guild is not None and await self.state.shares_dm_memories_in_servers(person.scope))
 
-    async def _prepare(self, incoming: Incoming, text: str, turn_id: int, now: datetime) -> Prepared:
-        scope = incoming.person.scope
+    async def _perceive(self, incoming: Incoming, text: str, now: datetime) -> tuple[Incoming, Audience]:
+        """Where the message was said, which check-in it answers, and whether it names a project to offer."""
         audience = await self.audience_at(incoming.person, incoming.origin)
+        incoming = await self._link_to_checkin(incoming, now)
+        await self._notice_project(incoming.person.scope, text)
+        return incoming, audience
+
+    async def _recall(
+        self, incoming: Incoming, text: str, turn_id: int, audience: Audience, now: datetime
+    ) -> tuple[list[Recalled], list[Turn], datetime | None]:
+        """Memories of this person visible here, ranked; the recent history; when they last wrote."""
+        scope = incoming.person.scope
         # AIKI's identity is in every prompt already (loaded from its identity memories at start);
         # retrieval is for what AIKI knows of this person, from the places visible here.
         where = SearchFilter(scopes=(scope,), audience=audience)
@@ -237,10 +265,28 @@ class Consciousness:
             for hit in hits
             if hit.memory.meta.get("turn_id") not in in_history and _words_of(hit.memory.text) not in said
         ]
-        recalled = rank(hits, self.budgets.memory_tokens)
-        await self._notice_project(scope, text)
+        return rank(hits, self.budgets.memory_tokens), history, last_seen
+
+    async def _feel(
+        self, scope: str, text: str, last_seen: datetime | None, now: datetime
+    ) -> tuple[list[MoodEvent], MoodState]:
+        """What the message does to AIKI's mood towards the person (bot/mind/appraisal.py), stored with its causes."""
         events = appraise(text, last_seen, now)
-        mood = await self.feel(scope, events)
+        return events, await self.feel(scope, events)
+
+    def _decide(
+        self,
+        incoming: Incoming,
+        text: str,
+        audience: Audience,
+        events: list[MoodEvent],
+        mood: MoodState,
+        recalled: list[Recalled],
+        history: list[Turn],
+        last_seen: datetime | None,
+        now: datetime,
+    ) -> Prepared:
+        """What AIKI wants to do with its reply (bot/mind/intention.py), and the message as the LLM will see it."""
         intention = choose(
             Situation(
                 message=text,
@@ -253,13 +299,12 @@ class Consciousness:
                 appraised=tuple(e.kind for e in events),
             )
         )
-        mood = attune(mood, intention)
         message = text
         thread = [quoted.text for quoted in incoming.reply_context if audience.sees(quoted.origin)]
         if thread:
             quoted = "\n".join(f"> {line}" for line in thread)
             message = f"(replying to this earlier part of our conversation:\n{quoted})\n\n{text}"
-        return Prepared(mood, intention, recalled, history, message, now, incoming.person.name)
+        return Prepared(attune(mood, intention), intention, recalled, history, message, now, incoming.person.name)
 
     def _parts(self, prepared: Prepared) -> PromptParts:
         return PromptParts(
@@ -274,7 +319,7 @@ class Consciousness:
             prepared.name,
         )
 
-    async def _generate(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str]:
+    async def _phrase(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str]:
         """Stream the reply; if the prompt is too long for the model, trim memories and history and try once more."""
         budget = self.budgets.context_tokens
         for attempt in range(2):
@@ -312,8 +357,10 @@ class Consciousness:
     async def _link_to_checkin(self, incoming: Incoming, now: datetime) -> Incoming:
         """A message after a check-in answers it: the exchange becomes part of that topic's memories."""
         scope = incoming.person.scope
-        if self.on_person_active is not None:
-            await self.on_person_active(scope)
+        # The person wrote: check-ins that waited for them are looked at again (the rules decide when to fire).
+        for topic in await self.state.checkins.resume(scope, now, CHECKIN_ANSWER_WINDOW):
+            if self.schedule is not None:
+                await self.schedule.schedule(topic)
         if not is_private(incoming.origin):
             # Check-ins are asked in DMs: a message in a server is not the answer, and must not carry the topic
             # (a private matter) into that server's memories.
@@ -325,10 +372,9 @@ class Consciousness:
         return incoming
 
     async def _notice_project(self, scope: str, text: str) -> None:
-        match = _PROJECT.search(text)
-        if match is None:
+        name = named_project(text)
+        if name is None:
             return
-        name = match.group(1).strip(" -")
         if await self.state.checkins.topic_named(scope, name) is None:
             self._proposals[scope] = name
 
@@ -342,15 +388,6 @@ class Consciousness:
 
     # -- learning after the reply ----------------------------------------
 
-    def _begin_preparing(self) -> None:
-        self._preparing += 1
-        self._idle.clear()
-
-    def _end_preparing(self) -> None:
-        self._preparing -= 1
-        if self._preparing == 0:
-            self._idle.set()
-
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._background.add(task)
@@ -363,7 +400,7 @@ class Consciousness:
 
     async def _learn(self, exchange: Exchange) -> None:
         await asyncio.sleep(0)  # let a message that is already waiting start preparing first
-        await self._idle.wait()
+        await self._preparing.idle()
         try:
             await learn_from_exchange(self.bank, self.llm, exchange, self.learn_facts)
         except Exception:
@@ -385,7 +422,7 @@ class Consciousness:
         )
 
     async def recall(self, person: Person, query: str, limit: int = 5, place: Origin = TERMINAL) -> list[Recalled]:
-        """What the person may see of their memories from where they ask (bot/visibility.py; default: terminal)."""
+        """What the person may see of their memories from where they ask (memory/visibility.py; default: terminal)."""
         where = SearchFilter(scopes=(person.scope,), audience=await self.audience_at(person, place))
         hits = await self.bank.recall(query, where, CANDIDATES, self.clock(), self.zone)
         return rank(hits, budget_tokens=100_000, limit=limit)
@@ -394,22 +431,22 @@ class Consciousness:
         """Delete one memory and erase it from disk before returning."""
         async with self._order.turn(person.scope):
             await self.drain()  # learning still running could write it back (a recall refreshes it)
-            deleted = await self.bank.store.delete(person.scope, [memory_id]) == 1
+            deleted = await self.bank.delete(person.scope, [memory_id]) == 1
             if deleted:
-                await self.bank.store.erase_deleted()
+                await self.bank.erase_deleted()
         return deleted
 
     async def forget_everything(self, person: Person) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns (README: forgetting)."""
         async with self._order.turn(person.scope):  # no turn of theirs is half-way while we erase
             await self.drain()  # learning still running would write memories back
-            memories = await self.bank.store.delete_scope(person.scope)
+            memories = await self.bank.delete_scope(person.scope)
             turns = await self.state.delete_turns(person.scope)
             mood_events = await self.state.delete_mood(person.scope)
             await self.state.checkins.delete_scope(person.scope)
             await self.state.delete_person(person.scope)
             self._proposals.pop(person.scope, None)
-            await self.bank.store.erase_deleted()
+            await self.bank.erase_deleted()
             await self.state.erase_freed()
         log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
         return ForgetReport(memories, turns, mood_events)
@@ -421,7 +458,20 @@ class Consciousness:
         await self.state.set_share_dm_memories_in_servers(person.scope, allowed)
 
     async def list_memories(self, person: Person, limit: int, offset: str | None) -> tuple[list[Memory], str | None]:
-        return await self.bank.store.list_page(person.scope, limit, offset)
+        return await self.bank.list_page(person.scope, limit, offset)
+
+    async def memory_id_from(self, person: Person, prefix: str) -> str | None:
+        """The full id of the person's memory that starts with `prefix` (the 8 characters /recall shows)."""
+        if not prefix:
+            return None
+        offset: str | None = None
+        while True:
+            page, offset = await self.bank.list_page(person.scope, 256, offset)
+            for memory in page:
+                if memory.id.startswith(prefix):
+                    return memory.id
+            if offset is None:
+                return None
 
     # -- starting a conversation (the scheduler) ---------------------------
 
@@ -467,3 +517,15 @@ def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
 def _words_of(memory_text: str) -> str:
     """A conversation memory's words without its "Name: " (or "(about topic) Name: ") label."""
     return memory_text.split(": ", 1)[1].strip() if ": " in memory_text[:80] else memory_text.strip()
+
+
+def _log_decision(scope: str, prepared: Prepared) -> None:
+    # Ids, kinds and counts only: never what anyone wrote (README: logs).
+    log.info(
+        "turn for %s: intention %s, %d memories, %d history turns, mood %s",
+        scope,
+        prepared.intention.kind.value,
+        len(prepared.recalled),
+        len(prepared.history),
+        prepared.mood.name,
+    )

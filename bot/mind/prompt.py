@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.intention import Intention
 from bot.llm import ChatMessage
 from bot.memory.models import OriginSource
+from bot.mind.intention import Intention
+from bot.mind.persona import Persona
+from bot.mind.retrieval import Recalled
 from bot.mood import MoodState
-from bot.persona import Persona
-from bot.retrieval import Recalled
 from bot.state.store import Turn
 from bot.tokens import estimate_tokens
 
@@ -52,7 +52,7 @@ def quote(text: str) -> str:
 def memory_line(item: Recalled, zone: ZoneInfo) -> str:
     memory = item.hit.memory
     day = memory.created_at.astimezone(zone).strftime("%Y-%m-%d")
-    # AIKI's own earlier words are what it said, never something the person told it (bot/learning.py).
+    # AIKI's own earlier words are what it said, never something the person told it (bot/mind/learning.py).
     kind = "you said (not a fact about them)" if memory.meta.get("by") == "aiki" else memory.kind.value
     return f"- [{day}, {kind}, {_ORIGIN_WORDS[memory.origin.source]}] {quote(memory.text)}"
 

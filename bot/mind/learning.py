@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.facts import extract_facts, learn_fact
-from bot.importance import score_importance
 from bot.llm import LLM
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import MemoryKind
-from bot.retrieval import Recalled
-from bot.turn import Incoming
+from bot.mind.facts import extract_facts, learn_fact
+from bot.mind.importance import score_importance
+from bot.mind.retrieval import Recalled
+from bot.mind.turn import Incoming
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`aiki mood explain "TEXT"`: what AIKI would read in a message, and the mood it would feel from its baseline.
 
-For an owner tuning a persona (or the lexicon in bot/appraisal_lexicon.py), and for testing appraisal from outside.
+For an owner tuning a persona (or the lexicon in bot/mind/appraisal_lexicon.py), and for testing appraisal from outside.
 Nothing is stored and no model is called: it runs the same appraisal and mood rules as a conversation turn.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.cli_common import lazy
+from bot.cli.common import lazy
 
 if TYPE_CHECKING:
-    from bot.intention import Intention
+    from bot.mind.intention import Intention
     from bot.mood import MoodEvent, MoodState
     from bot.settings import Settings
 
@@ -30,8 +30,8 @@ class Explained:
 def explain(text: str, baseline: tuple[float, float], now: datetime) -> Explained:
     """The events a message brings, and the mood and intention they lead to from the baseline."""
     # Imported here, as every command's work is: `aiki --help` stays fast.
-    from bot.appraisal import appraise
-    from bot.intention import Situation, attune, choose
+    from bot.mind.appraisal import appraise
+    from bot.mind.intention import Situation, attune, choose
     from bot.mood import MoodState, apply
 
     events = appraise(text, None, now)
@@ -42,7 +42,7 @@ def explain(text: str, baseline: tuple[float, float], now: datetime) -> Explaine
 
 
 async def explain_command(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.persona import read_persona
+    from bot.mind.persona import read_persona
 
     persona = read_persona(settings.persona_file)
     explained = explain(args.text, persona.baseline, args.clock())
@@ -71,4 +71,4 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     explain_parser = actions.add_parser("explain", help="the events AIKI reads in a message and the mood they give")
     explain_parser.add_argument("text", help="a message, as a person would write it")
     explain_parser.add_argument("--json", action="store_true", help='print {"events": [...], "mood": ...}')
-    explain_parser.set_defaults(run=lazy("bot.mood_cli:explain_command"))
+    explain_parser.set_defaults(run=lazy("bot.cli.mood:explain_command"))

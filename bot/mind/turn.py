@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.intention import Intention
 from bot.memory.models import Origin, OriginSource
+from bot.mind.intention import Intention
+from bot.mind.retrieval import Recalled
 from bot.mood import MoodEvent, MoodState
-from bot.retrieval import Recalled
 from bot.state.store import Turn
 
 
@@ -44,6 +48,61 @@ class TurnStats:
     after_ms: float = 0.0  # reply finished -> stored (fact extraction excluded)
     intention: str = ""
     memories: int = 0
+    # Milliseconds per step, in the order they ran: store, perceive, recall, feel, decide, phrase, store reply.
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+class StepTimer:
+    """Times each step of a turn into a dict: `with step("recall"): ...`."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.started = time.perf_counter()
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.into[name] = (time.perf_counter() - began) * 1000
+
+    def since_start(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+
+class Preparing:
+    """How many turns are being prepared now; learning after a reply waits until none is."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def hold(self) -> Hold:
+        self._count += 1
+        self._idle.clear()
+        return Hold(self)
+
+    def _release(self) -> None:
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+
+    async def idle(self) -> None:
+        await self._idle.wait()
+
+
+class Hold:
+    """One turn's place in `Preparing`, released once (when the request is sent, or when the turn ends)."""
+
+    def __init__(self, preparing: Preparing) -> None:
+        self._preparing: Preparing | None = preparing
+
+    def release(self) -> None:
+        preparing, self._preparing = self._preparing, None
+        if preparing is not None:
+            preparing._release()
 
 
 @dataclass(frozen=True)

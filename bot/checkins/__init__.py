@@ -1,0 +1,1 @@
+"""Check-ins: the planner (cheap gates, exactly once), the scheduler (APScheduler), `aiki checkins`."""

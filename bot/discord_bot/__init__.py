@@ -1,0 +1,1 @@
+"""The Discord surface: the bot, its composition (build_bot), delivery, and what the cogs share."""
