@@ -19,6 +19,8 @@ from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.port import MemoryStore  # noqa: E402
 from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
+from tests.core_fixtures import Replies  # noqa: E402
+from tests.llm_server import FakeLLMServer  # noqa: E402
 
 BACKENDS = ["edge", "server"]
 
@@ -51,6 +53,22 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def embedder(model_cache: Path) -> FastEmbedder:
     return FastEmbedder.load(TEST_MODEL, model_cache)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeLLMServer]:
+    """The OpenAI-compatible stand-in on 127.0.0.1 (tests/llm_server.py), one per test module."""
+    with FakeLLMServer() as llm:
+        yield llm
+
+
+@pytest.fixture
+def replies(server: FakeLLMServer) -> Replies:
+    """The stand-in's answers for one test: chat replies in order, fact JSON by a rule (tests/core_fixtures.py)."""
+    server.reset()
+    answers = Replies()
+    server.responder = answers
+    return answers
 
 
 def make_store(backend: str, tmp_path: Path) -> MemoryStore:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -35,12 +35,6 @@ class Inbox:
         if self.refuse:
             raise DeliveryRefusedError("Discord refused the DM (50007: they do not accept DMs from AIKI)")
         self.delivered.append((scope, text))
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
 
 
 @pytest.fixture

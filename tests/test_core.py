@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -39,20 +39,6 @@ from tests.llm_server import (
 
 JOVNNA = Person("111", "Jovnna")
 BOB = Person("222", "Bob")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
-
-
-@pytest.fixture
-def replies(server: FakeLLMServer) -> Replies:
-    server.reset()
-    answers = Replies()
-    server.responder = answers
-    return answers
 
 
 @pytest.fixture

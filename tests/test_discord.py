@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,12 +34,6 @@ from cogs.memory import ForgetEverything, MemoryCog, MemoryPages
 from cogs.mood import MoodCog
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
 from tests.llm_server import Chunked, DropConnection, FakeLLMServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
 
 
 class PeopleLater:

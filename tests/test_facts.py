@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,6 @@ from tests.core_fixtures import Clock, Replies, build_core, close_core, open_cor
 from tests.llm_server import FakeLLMServer
 
 JOVNNA = Person("111", "Jovnna")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
-
-
-@pytest.fixture
-def replies(server: FakeLLMServer) -> Replies:
-    server.reset()
-    answers = Replies()
-    server.responder = answers
-    return answers
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -83,12 +83,6 @@ def test_the_feeling_follows_the_latest_events_and_the_strongest_of_them() -> No
 
 
 # -- through the real core: the feeling stays for the conversation, then fades -------------------------------
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
 
 
 @pytest.fixture

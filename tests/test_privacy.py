@@ -39,12 +39,6 @@ FRIEND_CANARY = "FRIENDCANARY okapi-4410"
 SERVER_A_CANARY = "SERVERACANARY heron-5120"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
-
-
 @pytest.fixture
 def replies(server: FakeLLMServer) -> Replies:
     server.reset()

@@ -7,7 +7,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,6 @@ from tests.core_fixtures import Clock, Replies, build_core, close_core, open_cor
 from tests.llm_server import Chunked, FakeLLMServer, Hang, server_error
 
 ME = Person("42", "Jovnna")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as llm:
-        yield llm
 
 
 @pytest.fixture
