@@ -17,3 +17,7 @@ class Access:
 
     def is_owner(self, user_id: int) -> bool:
         return user_id in self.owners
+
+    def people(self) -> frozenset[int]:
+        """Everyone AIKI talks with (whose DMs it reads back after a break)."""
+        return self.owners | self.allowed

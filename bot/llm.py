@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
 
 from bot.errors import AikiError
 
@@ -265,6 +265,7 @@ class OpenAICompatibleLLM:
         stripper = ReasoningStripper()
         produced = False
         finish: str | None = None
+        response: AsyncStream[Any] | None = None
         try:
             # The person waits for the first words: those, retries included, must come within the timeout.
             # After that the SDK's read timeout guards each gap between chunks.
@@ -291,6 +292,9 @@ class OpenAICompatibleLLM:
             raise self._too_slow() from None
         except Exception as exc:
             raise self._translate(exc) from None
+        finally:
+            if response is not None:  # a reply stopped early (Ctrl-C, Discord gone) frees its connection now
+                await response.close()
         tail = stripper.finish()
         if tail:
             produced = True

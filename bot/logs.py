@@ -35,6 +35,20 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class OneLineReconnects(logging.Filter):
+    """discord.py logs every reconnect attempt with a full traceback at ERROR (~60 lines each while the network is
+    down). One WARNING line with the error's class says the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.msg == "Attempting a reconnect in %.2fs":
+            error = record.exc_info[1]
+            record.msg = "connection to Discord lost (%s); reconnecting in %.1f s"
+            record.args = (type(error).__name__, *(record.args if isinstance(record.args, tuple) else ()))
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def secrets_of(settings: Settings) -> list[str]:
     values: list[SecretStr | None] = [
         settings.discord_token,
@@ -79,6 +93,9 @@ def setup_logging(settings: Settings, to_stderr: bool = True) -> None:
     root.setLevel(settings.log_level)
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    reconnects = logging.getLogger("discord.client")
+    if not any(isinstance(f, OneLineReconnects) for f in reconnects.filters):
+        reconnects.addFilter(OneLineReconnects())
     for name, level in CONTENT_LOGGERS.items():
         logging.getLogger(name).setLevel(logging.NOTSET if settings.log_content else level)
     if settings.log_content:

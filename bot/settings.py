@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     owner_ids: IdList = Field(default_factory=list)
     allowed_user_ids: IdList = Field(default_factory=list)
     dev_guild_id: int | None = None
+    # DMs and mentions sent while AIKI was stopped are answered at start if they are at most this old (hours);
+    # older ones are only learned. 0: never answer late.
+    catch_up_hours: float = Field(default=24.0, ge=0, le=24 * 30)
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str = "https://api.openai.com/v1"

@@ -1,88 +1,44 @@
-"""DMs and mentions go to the core; the reply streams into Discord by throttled edits, split at 2,000 chars."""
+"""DMs and mentions go to the core and are answered like a person would: messages sent while AIKI is writing a
+reply are answered together in the next one, messages sent while AIKI was away are read back when it returns,
+and a reply cut short by a lost connection gets its cut-off note once Discord is back."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.access import REFUSAL, Access
 from bot.checkins.planner import CheckinPlanner
-from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, split_message
+from bot.clock import Clock, utcnow
+from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG
 from bot.errors import AikiError
 from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Consciousness, Incoming, Person
-from bot.mind.turn import Quoted
+from bot.mind.turn import Burst, Quoted, Received
+from cogs.replies import CheckinOffer, StreamedReply
 
 log = logging.getLogger(__name__)
 
-# Discord allows about five edits per five seconds in a channel; one a second leaves room.
-EDIT_INTERVAL_S = 1.0
 # A stranger hears the refusal once in this long, not once per message.
 REFUSE_AGAIN_AFTER_S = 3600.0
 REPLY_CHAIN_DEPTH = 4
+# How many of a channel's latest messages are read back after AIKI was away (Discord gives 100 per request).
+READ_BACK_LIMIT = 100
+# The network under Discord's client failing (not Discord refusing): the reply is finished after reconnecting.
+CONNECTION_LOST = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+LOST_CONNECTION = "my connection to Discord was lost"
 
 
-class StreamedReply:
-    """A reply that grows in place: the first part replies to the message, later parts follow it."""
-
-    def __init__(self, to: discord.Message, interval_s: float = EDIT_INTERVAL_S) -> None:
-        self.to = to
-        self.interval_s = interval_s
-        self.sent: list[discord.Message] = []
-        self.shown: list[str] = []
-        self._last_update = 0.0
-
-    async def update(self, text: str, final: bool = False) -> None:
-        if not final and time.monotonic() - self._last_update < self.interval_s:
-            return
-        self._last_update = time.monotonic()
-        for index, part in enumerate(split_message(text)):
-            if index < len(self.sent):
-                if self.shown[index] != part:
-                    await self.sent[index].edit(content=part, allowed_mentions=NO_MENTIONS)
-                    self.shown[index] = part
-            elif index == 0:
-                self.sent.append(await self.to.reply(part, mention_author=False, allowed_mentions=NO_MENTIONS))
-                self.shown.append(part)
-            else:
-                self.sent.append(await self.to.channel.send(part, allowed_mentions=NO_MENTIONS))
-                self.shown.append(part)
-
-
-class CheckinOffer(discord.ui.View):
-    def __init__(self, planner: CheckinPlanner, scope: str, topic: str) -> None:
-        super().__init__(timeout=24 * 3600)
-        self.planner, self.scope, self.topic = planner, scope, topic
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return str(interaction.user.id) == self.scope
-
-    async def _answer(self, interaction: discord.Interaction, cadence: str | None) -> None:
-        self.stop()
-        if cadence is None:
-            await self.planner.decline(self.scope, self.topic)
-            text = f"Alright, I won't check in about {self.topic}."
-        else:
-            await self.planner.add(self.scope, self.topic, cadence)
-            text = f"Deal: I'll check in about {self.topic} {cadence}. `/checkin list` shows it."
-        await interaction.response.edit_message(content=text, view=None)
-
-    @discord.ui.button(label="Yes, daily", style=discord.ButtonStyle.primary)
-    async def daily(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
-        await self._answer(interaction, "daily")
-
-    @discord.ui.button(label="Yes, weekly", style=discord.ButtonStyle.primary)
-    async def weekly(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
-        await self._answer(interaction, "weekly")
-
-    @discord.ui.button(label="No thanks", style=discord.ButtonStyle.secondary)
-    async def no(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
-        await self._answer(interaction, None)
+# Where AIKI reads back: a DM or a server channel (or thread).
+Place = discord.DMChannel | discord.TextChannel | discord.Thread
 
 
 def origin_of(message: discord.Message) -> Origin:
@@ -94,16 +50,55 @@ def origin_of(message: discord.Message) -> Origin:
     )
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A stored message waiting for AIKI's reply; `away`: it was sent while AIKI was not connected."""
+
+    message: discord.Message
+    received: Received
+    away: bool = False
+
+
+@dataclass
+class Conversation:
+    """One person in one channel: the messages the next reply answers, and whether a reply is being written."""
+
+    waiting: list[Waiting] = field(default_factory=list)
+    answering: bool = False
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """A reply whose end could not be shown because the connection went; shown once Discord is back."""
+
+    message: discord.Message
+    reply: StreamedReply  # what it has written so far is in reply.text
+
+
 class ChatCog(commands.Cog):
-    def __init__(self, bot: commands.Bot, core: Consciousness, access: Access, planner: CheckinPlanner | None) -> None:
-        self.bot = bot  # only to know AIKI's own user (mentions, replies to AIKI)
+    def __init__(
+        self,
+        bot: commands.Bot,
+        core: Consciousness,
+        access: Access,
+        planner: CheckinPlanner | None,
+        catch_up: timedelta = timedelta(hours=24),
+        clock: Clock = utcnow,
+    ) -> None:
+        self.bot = bot  # AIKI's own user (mentions, replies to AIKI), channels and people to read back after a break
         self.core = core
         self.access = access
         self.planner = planner
-        # The core keeps one turn per person in arrival order itself; this lock also covers fetching the reply
-        # chain, so two quick messages are handed to the core in the order they came.
-        self._turns: dict[int, asyncio.Lock] = {}
+        self.catch_up_window = catch_up
+        self.clock = clock
+        # Storing keeps arrival order: a message waits here while the one before it fetches its reply chain.
+        self._taking_in: dict[int, asyncio.Lock] = {}
+        self._conversations: dict[tuple[int, int], Conversation] = {}
         self._refused_at: dict[int, float] = {}
+        self._cut_off: list[CutOff] = []
+        self._reading_back = asyncio.Lock()
+
+    # -- arriving ------------------------------------------------------------
 
     def _addressed(self, message: discord.Message) -> bool:
         if message.author.bot or self.bot.user is None:
@@ -122,10 +117,41 @@ class ChatCog(commands.Cog):
         if not self.access.allows(message.author.id):
             await self._refuse(message)
             return
-        # No await before taking the lock: the order messages arrive in is the order they are answered.
-        lock = self._turns.setdefault(message.author.id, asyncio.Lock())
-        async with lock:
-            await self._answer(message)
+        if await self._take_in(message):
+            await self._answer_waiting(message)
+
+    async def _take_in(self, message: discord.Message, away: bool = False) -> bool:
+        """Store the message at once and put it in line for the next reply in its channel. False: nothing to
+        answer (stored before, or refused with a reason, such as an empty message)."""
+        # No await before taking the lock: the order messages arrive in is the order they are stored.
+        async with self._taking_in.setdefault(message.author.id, asyncio.Lock()):
+            try:
+                received = await self.core.receive(await self._incoming(message, away))
+            except AikiError as exc:
+                await self._send_safely(message, str(exc))
+                return False
+        if received is None:
+            return False
+        conversation = self._conversations.setdefault(_key(message), Conversation())
+        conversation.waiting.append(Waiting(message, received, away))
+        return True
+
+    async def _answer_waiting(self, message: discord.Message) -> None:
+        """Answer what waits in this message's conversation. While a reply is being written, messages that come
+        in wait, and the next reply answers all of them together (one model call for a burst, not one each)."""
+        key = _key(message)
+        conversation = self._conversations.get(key)
+        if conversation is None or conversation.answering:
+            return
+        conversation.answering = True
+        try:
+            while conversation.waiting:
+                batch, conversation.waiting = conversation.waiting, []
+                await self._answer(batch)
+        finally:
+            conversation.answering = False
+            if not conversation.waiting and self._conversations.get(key) is conversation:
+                del self._conversations[key]
 
     async def _refuse(self, message: discord.Message) -> None:
         now = time.monotonic()
@@ -163,40 +189,52 @@ class ChatCog(commands.Cog):
             current = parent
         return tuple(reversed(chain))
 
-    async def _incoming(self, message: discord.Message) -> Incoming:
+    async def _incoming(self, message: discord.Message, away: bool) -> Incoming:
         person = Person(str(message.author.id), message.author.display_name)
-        return Incoming(person, self._text_of(message), origin_of(message), await self._reply_chain(message))
+        sent_at = message.created_at if away else None  # read back later: stored at the time it was written
+        return Incoming(
+            person, self._text_of(message), origin_of(message), await self._reply_chain(message), None, sent_at
+        )
 
-    async def _answer(self, message: discord.Message) -> None:
+    # -- answering -----------------------------------------------------------
+
+    async def _answer(self, batch: Sequence[Waiting]) -> None:
+        """One reply to the last message of the batch, taking all of them into account."""
+        message = batch[-1].message
         reply = StreamedReply(message)
-        text = ""
-        stream: AsyncGenerator[str, None] | None = None
+        stream = self.core.answer(Burst(tuple(w.received for w in batch), away=any(w.away for w in batch)))
         try:
-            stream = self.core.respond(await self._incoming(message))
             async with message.channel.typing():
                 first = await anext(aiter(stream), None)
             if first is not None:
-                text = first
-                await reply.update(text)
-                text = await self._stream_rest(stream, reply, text)
-            await reply.update(text, final=True)
+                await reply.update(first)
+                async for chunk in stream:
+                    await reply.update(reply.text + chunk)
+            await reply.update(reply.text, final=True)
             await self._offer_checkins(message)
         except AikiError as exc:
-            await self._failed(message, reply, text, str(exc))
+            await self._failed(message, reply, str(exc))
         except discord.Forbidden as exc:
             log.warning("Discord refused a reply in channel %s (code %s)", message.channel.id, exc.code)
         except discord.HTTPException as exc:
             log.warning("Discord error while replying in channel %s: HTTP %s", message.channel.id, exc.status)
+        except CONNECTION_LOST as exc:
+            # The turn is stored as cut off (the stream closes below); the reply says so once Discord is back.
+            log.warning(
+                "connection to Discord lost while replying to message %s (%s); finishing it after reconnecting",
+                message.id,
+                type(exc).__name__,
+            )
+            self._cut_off.append(CutOff(message, reply))
         except Exception:
             log.exception("answering message %s from %s failed", message.id, message.author.id)
-            await self._failed(message, reply, text, SOMETHING_WENT_WRONG)
+            await self._failed(message, reply, SOMETHING_WENT_WRONG)
         finally:
-            if stream is not None:
-                await stream.aclose()  # a reply Discord would not take: stop generating it
+            await stream.aclose()  # a reply Discord would not take: stop generating it
 
     async def _offer_checkins(self, message: discord.Message) -> None:
-        """The core noticed a project: ask once, with buttons; nothing is scheduled without a yes."""
-        topic = self.core.take_proposal(Person(str(message.author.id)))
+        """The core noticed a project: ask once, with buttons, where it was said; nothing is scheduled without a yes."""
+        topic = self.core.take_proposal(Person(str(message.author.id)), origin_of(message))
         if topic is None or self.planner is None:
             return
         await message.channel.send(
@@ -205,21 +243,18 @@ class ChatCog(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
 
-    async def _stream_rest(self, stream: AsyncIterator[str], reply: StreamedReply, text: str) -> str:
-        async for chunk in stream:
-            text += chunk
-            await reply.update(text)
-        return text
-
-    async def _failed(self, message: discord.Message, reply: StreamedReply, partial: str, why: str) -> None:
+    async def _failed(self, message: discord.Message, reply: StreamedReply, why: str) -> None:
         """Never leave a half reply looking finished: mark it as cut off, or answer with the reason."""
         try:
-            if reply.sent:
-                await reply.update(f"{partial}\n\n*(cut off: {why})*", final=True)
+            if reply.sent or reply.text.strip():
+                await reply.update(f"{reply.text.rstrip()}\n\n*(cut off: {why})*", final=True)
             else:
                 await self._send_safely(message, why)
         except discord.HTTPException as exc:
             log.warning("could not tell %s about a failure: HTTP %s", message.author.id, exc.status)
+        except CONNECTION_LOST as exc:
+            log.warning("could not tell %s about a failure (%s); trying again", message.author.id, type(exc).__name__)
+            self._cut_off.append(CutOff(message, reply))
 
     async def _send_safely(self, message: discord.Message, text: str) -> None:
         try:
@@ -231,3 +266,83 @@ class ChatCog(commands.Cog):
                 log.warning("Discord refused a message in channel %s (code %s)", message.channel.id, exc.code)
         except discord.HTTPException as exc:
             log.warning("Discord error in channel %s: HTTP %s", message.channel.id, exc.status)
+
+    # -- after a break -------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Connected (at start, or again after a session was lost): finish cut-off replies, then read back."""
+        await self._finish_cut_off()
+        await self.read_back()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        """Discord replays what happened during a resumed session itself; only cut-off replies need finishing."""
+        await self._finish_cut_off()
+
+    async def _finish_cut_off(self) -> None:
+        pending, self._cut_off = self._cut_off, []
+        for cut in pending:
+            await self._failed(cut.message, cut.reply, LOST_CONNECTION)
+
+    async def read_back(self) -> None:
+        """DMs and mentions sent since the last message AIKI saw: those within the catch-up window are answered
+        once (one reply per person and channel, with a word that AIKI was away); older ones are only learned.
+        A message stored before is never taken in again, so nothing is answered twice across restarts."""
+        async with self._reading_back:
+            seen = await self.core.last_seen_messages()
+            now = self.clock()
+            taken: list[discord.Message] = []
+            for channel in await self._places_to_read(seen):
+                for message in await self._unseen(channel, seen.get(channel.id), now):
+                    if now - message.created_at <= self.catch_up_window:
+                        if await self._take_in(message, away=True):
+                            taken.append(message)
+                    else:
+                        await self._learn_only(message)
+            if taken:
+                log.info("read back %d messages sent while AIKI was away", len(taken))
+            firsts = {_key(message): message for message in taken}
+            await asyncio.gather(*(self._answer_waiting(message) for message in firsts.values()))
+
+    async def _places_to_read(self, seen: dict[int, int]) -> list[Place]:
+        """The DM of everyone AIKI talks with, and every server channel where they talked with AIKI before."""
+        places: dict[int, Place] = {}
+        for user_id in sorted(self.access.people()):
+            try:
+                user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+                dm = user.dm_channel or await user.create_dm()
+            except (discord.HTTPException, *CONNECTION_LOST) as exc:
+                log.warning("could not open the DM with %s to read back (%s)", user_id, type(exc).__name__)
+                continue
+            places[dm.id] = dm
+        for channel_id in seen:
+            channel = self.bot.get_channel(channel_id)
+            if isinstance(channel, discord.TextChannel | discord.Thread) and channel.id not in places:
+                places[channel.id] = channel
+        return list(places.values())
+
+    async def _unseen(self, channel: Place, last_seen: int | None, now: datetime) -> list[discord.Message]:
+        """Addressed messages of allowed people after `last_seen` (or within the window, for a channel never
+        seen), oldest first; at most READ_BACK_LIMIT of the channel's latest."""
+        floor = last_seen or discord.utils.time_snowflake(now - self.catch_up_window)
+        try:
+            latest = [message async for message in channel.history(limit=READ_BACK_LIMIT)]
+        except (discord.HTTPException, *CONNECTION_LOST) as exc:
+            log.warning("could not read back channel %s (%s)", getattr(channel, "id", "?"), type(exc).__name__)
+            return []
+        fresh = [m for m in latest if m.id > floor and self._addressed(m) and self.access.allows(m.author.id)]
+        return sorted(fresh, key=lambda message: message.id)
+
+    async def _learn_only(self, message: discord.Message) -> None:
+        """Too old to answer now: stored and learned, never replied to."""
+        try:
+            received = await self.core.receive(await self._incoming(message, away=True))
+        except AikiError:
+            return
+        if received is not None:
+            await self.core.learn_unanswered(received)
+
+
+def _key(message: discord.Message) -> tuple[int, int]:
+    return message.author.id, message.channel.id

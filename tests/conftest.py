@@ -20,6 +20,7 @@ from bot.memory.port import MemoryStore  # noqa: E402
 from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import Replies  # noqa: E402
+from tests.discord_world import world  # noqa: E402,F401  (the fixture of the Discord tests)
 from tests.llm_server import FakeLLMServer  # noqa: E402
 
 BACKENDS = ["edge", "server"]

@@ -15,7 +15,7 @@ from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError, parse_cad
 from bot.checkins.scheduler import CheckinScheduler, job_id
 from bot.errors import InvalidInputError
 from bot.memory.embedder import FastEmbedder
-from bot.mind.core import Consciousness, Incoming, Person
+from bot.mind.core import TERMINAL, Consciousness, Incoming, Person
 from bot.state.checkins import CheckinPrefs
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
@@ -249,12 +249,12 @@ async def test_a_mentioned_project_is_offered_once_and_never_scheduled_silently(
     planner: CheckinPlanner, core: Consciousness
 ) -> None:
     await say(core, ME, "I'm working on AIKI-HOME again tonight")
-    assert core.take_proposal(ME) == "AIKI-HOME"
-    assert core.take_proposal(ME) is None
+    assert core.take_proposal(ME, TERMINAL) == "AIKI-HOME"
+    assert core.take_proposal(ME, TERMINAL) is None
     assert await planner.store.topics(ME.scope) == []  # nothing scheduled without a yes
     await planner.decline(ME.scope, "AIKI-HOME")
     await say(core, ME, "Still working on AIKI-HOME")
-    assert core.take_proposal(ME) is None  # a "no" is remembered
+    assert core.take_proposal(ME, TERMINAL) is None  # a "no" is remembered
 
 
 async def test_forget_everything_removes_check_ins_too(planner: CheckinPlanner, core: Consciousness) -> None:

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,105 +14,20 @@ from discord import app_commands
 from discord.ext.test import backend, factories
 from pydantic import SecretStr
 
-from bot.access import REFUSAL, Access
-from bot.checkins.planner import CheckinPlanner
+from bot.access import REFUSAL
 from bot.checkins.scheduler import CheckinScheduler
-from bot.discord_bot.client import AikiBot, DiscordNotifier, build_bot, minimal_intents
+from bot.discord_bot.client import AikiBot, DiscordNotifier
 from bot.errors import InvalidInputError
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind, Origin, OriginSource
-from bot.mind.core import Consciousness, Person
 from bot.settings import Settings
 from cogs.chat import ChatCog
 from cogs.memory import ForgetEverything, MemoryCog, MemoryPages
 from cogs.mood import MoodCog
-from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
+from tests.core_fixtures import Clock, build_core, close_core, open_core
+from tests.discord_world import World, mention
 from tests.llm_server import Chunked, DropConnection, FakeLLMServer
-
-
-class PeopleLater:
-    """dpytest makes its members only once the bot exists; the access rule the cogs get reads them from here."""
-
-    def __init__(self) -> None:
-        self.known = Access(frozenset(), frozenset())
-
-    def allows(self, user_id: int) -> bool:
-        return self.known.allows(user_id)
-
-    def is_owner(self, user_id: int) -> bool:
-        return self.known.is_owner(user_id)
-
-
-@dataclass
-class World:
-    bot: AikiBot
-    core: Consciousness
-    planner: CheckinPlanner
-    scheduler: CheckinScheduler
-    access: PeopleLater
-    owner: discord.Member
-    friend: discord.Member
-    stranger: discord.Member
-    channel: discord.TextChannel
-    replies: Replies
-    sent_payloads: list[dict[str, Any]] = field(default_factory=list)
-
-    def person(self, member: discord.Member) -> Person:
-        return Person(str(member.id), member.display_name)
-
-    def bot_texts(self, channel: discord.abc.Messageable) -> list[str]:
-        """What AIKI's messages in a channel finally say (after every edit), oldest first."""
-        stored = backend._cur_config.messages.get(channel.id, [])  # type: ignore[union-attr]
-        assert self.bot.user is not None
-        return [m["content"] for m in stored if int(m["author"]["id"]) == self.bot.user.id]
-
-
-@pytest.fixture
-async def world(
-    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[World]:
-    server.reset()
-    replies = Replies(default="Hei! Hyggelig å høre fra deg.")
-    server.responder = replies
-    core = await open_core(build_core(tmp_path, embedder, server, Clock()))
-    intents = minimal_intents()
-    intents.members = True  # dpytest builds its fake members through the member cache; AIKI itself does not
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    scheduler = CheckinScheduler(core.clock)
-    access = PeopleLater()
-    bot, planner = build_bot(core, settings, scheduler, access, core.clock, sync_commands=False, intents=intents)  # type: ignore[arg-type]
-    try:
-        await bot._async_setup_hook()
-        dpytest.configure(bot, members=3)
-        backend.get_state().loop = asyncio.get_running_loop()  # dpytest 0.7 leaves it unset on discord.py 2.7
-        config = dpytest.get_config()
-        owner, friend, stranger = config.members
-        access.known = Access(frozenset({owner.id}), frozenset({friend.id}))
-        await bot.setup_hook()
-    except BaseException:
-        await close_core(core)
-        raise
-    made = World(bot, core, planner, scheduler, access, owner, friend, stranger, config.channels[0], replies)
-
-    original = discord.abc.handle_message_parameters
-
-    def record(*args: Any, **kwargs: Any) -> Any:  # what Discord would receive, allowed_mentions included
-        params = original(*args, **kwargs)
-        made.sent_payloads.append(params.payload or {})
-        return params
-
-    monkeypatch.setattr(discord.abc, "handle_message_parameters", record)
-    monkeypatch.setattr(discord.message, "handle_message_parameters", record)
-    yield made
-    scheduler.shutdown()
-    await dpytest.empty_queue()
-    await close_core(core)
-
-
-def mention(world: World) -> str:
-    assert world.bot.user is not None
-    return f"<@{world.bot.user.id}>"
 
 
 async def test_a_dm_round_trip(world: World, server: FakeLLMServer) -> None:
@@ -172,35 +82,6 @@ async def test_a_stranger_is_refused_once_with_no_llm_call_and_nothing_stored(
     assert world.bot_texts(dm) == [REFUSAL]
     assert server.chat_requests == []
     assert await world.core.state.count_turns() == 0
-
-
-async def test_twenty_quick_messages_are_answered_in_order_one_llm_call_at_a_time(
-    world: World, server: FakeLLMServer
-) -> None:
-    lock = threading.Lock()
-    flight = {"now": 0, "max": 0}
-
-    def answer(body: dict[str, Any]) -> str:
-        if body.get("response_format"):
-            return json.dumps({"facts": []})
-        with lock:
-            flight["now"] += 1
-            flight["max"] = max(flight["max"], flight["now"])
-        time.sleep(0.02)  # long enough for a second call to overlap if the bot allowed it
-        with lock:
-            flight["now"] -= 1
-        return f"svar på {body['messages'][-1]['content']}"
-
-    server.responder = answer
-    dm = await world.owner.create_dm()
-    for i in range(20):  # all arrive before the first is answered
-        backend.make_message(f"melding {i}", world.owner, dm)
-    await dpytest.run_all_events()
-    await world.core.drain()
-    assert world.bot_texts(dm) == [f"svar på melding {i}" for i in range(20)]
-    assert flight["max"] == 1
-    users = [t.content for t in await world.core.state.recent_turns(str(world.owner.id), 40) if t.role == "user"]
-    assert users == [f"melding {i}" for i in range(20)]
 
 
 async def test_llm_down_gives_a_clear_reply_and_the_message_is_stored(world: World, server: FakeLLMServer) -> None:
@@ -470,7 +351,7 @@ async def test_checkin_commands_add_list_pause_remove(world: World) -> None:
 
 
 async def test_a_project_mention_gets_an_offer_with_buttons_after_the_reply(world: World) -> None:
-    from cogs.chat import CheckinOffer
+    from cogs.replies import CheckinOffer
 
     dm = await world.owner.create_dm()
     await dpytest.message("I'm working on AIKI-HOME tonight", channel=dm, member=world.owner)

@@ -308,7 +308,7 @@ async def test_one_persons_turns_run_one_at_a_time_in_order_while_another_person
     asked = [b["messages"][-1]["content"] for b in server.chat_requests if "response_format" not in b]
     assert [text for text in asked if text.startswith("melding")] == [f"melding {i}" for i in range(20)]
     stored = await core.state.recent_turns(OWNER.scope, 40)
-    assert [t.role for t in stored] == ["user", "assistant"] * 20
+    assert [t.role for t in stored] == ["user", "assistant"] * 20  # each reply right after what it answers
     assert [t.content for t in stored if t.role == "user"] == [f"melding {i}" for i in range(20)]
 
 

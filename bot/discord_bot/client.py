@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -140,7 +141,7 @@ def build_bot(
     access = access or Access(frozenset(settings.owner_ids), frozenset(settings.allowed_user_ids))
     cogs: list[tuple[str, CogFactory]] = [
         # The factories run in setup_hook, once `planner` below exists.
-        ("chat", lambda bot: ChatCog(bot, core, access, planner)),
+        ("chat", lambda bot: ChatCog(bot, core, access, planner, timedelta(hours=settings.catch_up_hours), clock)),
         ("memory", lambda bot: MemoryCog(core, access)),
         ("mood", lambda bot: MoodCog(core, access)),
         ("checkin", lambda bot: CheckinCog(access, planner, scheduler)),

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -34,12 +34,14 @@ from bot.mind.prompt import PromptParts, build_messages, quote
 from bot.mind.retrieval import Recalled, rank
 from bot.mind.turn import (
     Budgets,
+    Burst,
     ForgetReport,
     Incoming,
     MoodReport,
     Person,
     Prepared,
     Preparing,
+    Received,
     StepTimer,
     TurnStats,
 )
@@ -57,6 +59,19 @@ CANDIDATES = 30
 # Check-ins are sent as DMs (bot/checkins/planner.py): a private place, where everything of the person is visible.
 CHECKIN_PLACE = Origin(OriginSource.DM)
 TERMINAL = Origin(OriginSource.CLI)
+# An offer to check in about a project belongs to the conversation it came up in.
+PROPOSAL_LASTS = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    topic: str
+    origin: Origin  # where the person named it: the only public place it may be offered
+    noticed_at: datetime
+
+
+def same_place(a: Origin, b: Origin) -> bool:
+    return a.source == b.source and a.guild_id == b.guild_id and a.channel_id == b.channel_id
 
 
 class TopicSchedule(Protocol):
@@ -91,8 +106,8 @@ class Consciousness:
         # Learning after a reply waits while another turn is being prepared: on 2 cores the episode embedding
         # would otherwise sit in front of the next message's query embedding (bench/turn.py: +9-11 ms).
         self._preparing = Preparing()
-        # Check-in topics the core noticed in conversation, waiting for the person to say yes or no.
-        self._proposals: dict[str, str] = {}
+        # Check-in topics the core noticed in conversation, waiting to be offered where they were said.
+        self._proposals: dict[str, Proposal] = {}
         self._order = PersonQueue()
         self.schedule = schedule
 
@@ -137,6 +152,15 @@ class Consciousness:
 
         One person's turns run one at a time, in the order they arrived, whoever calls; others never wait.
         """
+        received = await self.receive(incoming)
+        if received is None:
+            return
+        async for chunk in self.answer(Burst((received,))):
+            yield chunk
+
+    async def receive(self, incoming: Incoming) -> Received | None:
+        """Check a message and store it at once, before anything can fail. None: this Discord message is stored
+        already (read back after a restart, or delivered twice), so it is never answered twice."""
         text = incoming.text.strip()
         if not text:
             raise InvalidInputError("Your message is empty.")
@@ -144,21 +168,35 @@ class Consciousness:
             raise InvalidInputError(
                 f"That message is too long for me ({len(text):,} characters; {MAX_MESSAGE_CHARS:,} at most)."
             )
-        async with self._order.turn(incoming.person.scope):
-            async for chunk in self._take_turn(incoming, text):
+        at = incoming.sent_at or self.clock()
+        started = time.perf_counter()
+        turn_id = await self.state.add_turn_once(self._turn(incoming, "user", text, at))
+        stored_ms = (time.perf_counter() - started) * 1000
+        return None if turn_id is None else Received(incoming, text, turn_id, at, stored_ms)
+
+    async def answer(self, burst: Burst) -> AsyncGenerator[str, None]:
+        """One reply to stored messages of one person in one place (bot/mind/turn.py Burst), streamed.
+        One person's turns run one at a time, in the order they were asked for, whoever calls."""
+        async with self._order.turn(burst.last.incoming.person.scope):
+            async for chunk in self._take_turn(burst):
                 yield chunk
 
-    async def _take_turn(self, incoming: Incoming, text: str) -> AsyncGenerator[str, None]:
-        """The turn, one step after another: store → perceive → recall → feel → decide → phrase → store → learn.
+    async def learn_unanswered(self, received: Received) -> None:
+        """A message read back too long after it was sent to answer now: learned all the same, never replied to."""
+        self._in_background(self._learn(Exchange(received.incoming, received.text, None, received.at)))
+
+    async def _take_turn(self, burst: Burst) -> AsyncGenerator[str, None]:
+        """The turn, one step after another: perceive → recall → feel → decide → phrase → store → learn (the
+        messages are stored already, by `receive`).
 
         Each step's time lands in `last_turn.steps` (bench/turn.py reads them). The work after the reply is the
         explicit `_finish` call at the end; a reply that does not finish goes to `_unfinished` instead.
         """
         stats = TurnStats()
+        stats.steps["store"] = stored_ms = sum(message.store_ms for message in burst.messages)
         step = StepTimer(stats.steps)
         now = self.clock()
-        with step("store"):  # first: whatever fails after this, the message is not lost
-            turn_id = await self.state.add_turn(self._turn(incoming, "user", text, now))
+        incoming, text = burst.last.incoming, burst.text
         # Learning after earlier replies waits until this turn's request is sent (bench/turn.py: +9-11 ms on 2 cores).
         preparing = self._preparing.hold()
         parts: list[str] = []
@@ -167,16 +205,16 @@ class Consciousness:
             with step("perceive"):
                 incoming, audience = await self._perceive(incoming, text, now)
             with step("recall"):
-                recalled, history, last_seen = await self._recall(incoming, text, turn_id, audience, now)
+                recalled, history, last_seen = await self._recall(incoming, burst, audience, now)
             with step("feel"):
                 events, mood = await self._feel(incoming.person.scope, text, last_seen, now)
             with step("decide"):
-                prepared = self._decide(incoming, text, audience, events, mood, recalled, history, last_seen, now)
+                prepared = self._decide(incoming, burst, audience, events, mood, recalled, history, last_seen, now)
             stats.intention, stats.memories = prepared.intention.kind.value, len(prepared.recalled)
             _log_decision(incoming.person.scope, prepared)
 
             def request_sent() -> None:
-                stats.prepare_ms = step.since_start()
+                stats.prepare_ms = stored_ms + step.since_start()
                 preparing.release()
 
             with step("phrase"):
@@ -186,50 +224,40 @@ class Consciousness:
         except Exception:
             # The truth in storage: a cut-off reply is `partial`, a message with no reply `failed`; the person's
             # words are learned all the same, AIKI's unfinished ones never.
-            await self._unfinished(incoming, text, turn_id, now, prepared, "".join(parts).strip())
+            await self._unfinished(incoming, burst, prepared, "".join(parts).strip())
             raise
         except (asyncio.CancelledError, GeneratorExit):
             # The person stopped the reply (Ctrl-C) or the surface went away: recorded the same way, but later,
             # since nothing may be awaited while a generator closes or a task is cancelled.
-            self._in_background(self._unfinished(incoming, text, turn_id, now, prepared, "".join(parts).strip()))
+            self._in_background(self._unfinished(incoming, burst, prepared, "".join(parts).strip()))
             raise
         finally:
             preparing.release()
-        await self._finish(incoming, text, "".join(parts).strip(), now, turn_id, prepared, stats)
+        await self._finish(incoming, burst, "".join(parts).strip(), prepared, stats)
 
-    async def _finish(
-        self,
-        incoming: Incoming,
-        text: str,
-        reply: str,
-        now: datetime,
-        turn_id: int,
-        prepared: Prepared,
-        stats: TurnStats,
-    ) -> None:
+    async def _finish(self, incoming: Incoming, burst: Burst, reply: str, prepared: Prepared, stats: TurnStats) -> None:
         """After the reply: store it (→ `after_ms`), then learn from the exchange in the background."""
         started = time.perf_counter()
-        reply_id = await self.state.add_turn(
-            replace(self._turn(incoming, "assistant", reply, self.clock()), model=self.llm.model)
-        )
+        reply_id = await self.state.add_turn(self._reply(incoming, burst, reply, "ok"))
         stats.after_ms = stats.steps["store reply"] = (time.perf_counter() - started) * 1000
         self.last_turn = stats
-        exchange = Exchange(incoming, text, reply, now, _lines(prepared, incoming), turn_id, reply_id)
+        before = _lines(prepared, incoming)
+        exchange = Exchange(incoming, burst.text, reply, burst.last.at, before, burst.last.turn_id, reply_id)
         self._in_background(self._learn(replace(exchange, recalled=prepared.recalled)))
 
-    async def _unfinished(
-        self, incoming: Incoming, text: str, turn_id: int, now: datetime, prepared: Prepared | None, partial: str
-    ) -> None:
+    async def _unfinished(self, incoming: Incoming, burst: Burst, prepared: Prepared | None, partial: str) -> None:
         if partial:
-            cut = replace(self._turn(incoming, "assistant", partial, self.clock()), model=self.llm.model)
-            await self.state.add_turn(replace(cut, status="partial"))
+            await self.state.add_turn(self._reply(incoming, burst, partial, "partial"))
         else:
-            await self.state.set_turn_status(turn_id, "failed")
+            for message in burst.messages:
+                await self.state.set_turn_status(message.turn_id, "failed")
         log.info(
             "turn for %s ended without a finished reply (%s)", incoming.person.scope, "partial" if partial else "failed"
         )
         before = _lines(prepared, incoming) if prepared else ()
-        self._in_background(self._learn(Exchange(incoming, text, None, now, before, turn_id)))
+        self._in_background(
+            self._learn(Exchange(incoming, burst.text, None, burst.last.at, before, burst.last.turn_id))
+        )
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
         """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for what is shown."""
@@ -240,26 +268,28 @@ class Consciousness:
         """Where the message was said, which check-in it answers, and whether it names a project to offer."""
         audience = await self.audience_at(incoming.person, incoming.origin)
         incoming = await self._link_to_checkin(incoming, now)
-        await self._notice_project(incoming.person.scope, text)
+        await self._notice_project(incoming, text, now)
         return incoming, audience
 
     async def _recall(
-        self, incoming: Incoming, text: str, turn_id: int, audience: Audience, now: datetime
+        self, incoming: Incoming, burst: Burst, audience: Audience, now: datetime
     ) -> tuple[list[Recalled], list[Turn], datetime | None]:
         """Memories of this person visible here, ranked; the recent history; when they last wrote."""
         scope = incoming.person.scope
         # AIKI's identity is in every prompt already (loaded from its identity memories at start);
         # retrieval is for what AIKI knows of this person, from the places visible here.
         where = SearchFilter(scopes=(scope,), audience=audience)
+        ids = burst.turn_ids
         hits, history, last_seen = await asyncio.gather(
-            self.bank.recall(text, where, CANDIDATES, now, self.zone),
-            self.state.recent_turns(scope, self.budgets.history_turns + 1, audience),
-            self.state.last_user_turn_before(scope, turn_id),
+            self.bank.recall(burst.text, where, CANDIDATES, now, self.zone),
+            # Messages stored after this burst wait for the next reply: they are not history yet.
+            self.state.recent_turns(scope, self.budgets.history_turns + len(ids), audience, burst.last.turn_id),
+            self.state.last_user_turn_before(scope, min(ids)),
         )
-        history = [t for t in history if t.id != turn_id][-self.budgets.history_turns :]
+        history = [t for t in history if t.id not in ids][-self.budgets.history_turns :]
         # What the prompt's history already holds is not repeated in the memory block (tokens, and no echo).
-        in_history = {t.id for t in history} | {turn_id}
-        said = {t.content.strip() for t in history} | {text}
+        in_history = {t.id for t in history} | ids
+        said = {t.content.strip() for t in history} | {m.text for m in burst.messages} | {burst.text}
         hits = [
             hit
             for hit in hits
@@ -277,7 +307,7 @@ class Consciousness:
     def _decide(
         self,
         incoming: Incoming,
-        text: str,
+        burst: Burst,
         audience: Audience,
         events: list[MoodEvent],
         mood: MoodState,
@@ -289,7 +319,7 @@ class Consciousness:
         """What AIKI wants to do with its reply (bot/mind/intention.py), and the message as the LLM will see it."""
         intention = choose(
             Situation(
-                message=text,
+                message=burst.text,
                 mood=mood,
                 recalled=recalled,
                 last_seen=last_seen,
@@ -299,11 +329,8 @@ class Consciousness:
                 appraised=tuple(e.kind for e in events),
             )
         )
-        message = text
         thread = [quoted.text for quoted in incoming.reply_context if audience.sees(quoted.origin)]
-        if thread:
-            quoted = "\n".join(f"> {line}" for line in thread)
-            message = f"(replying to this earlier part of our conversation:\n{quoted})\n\n{text}"
+        message = _framed(burst, thread, now)
         return Prepared(attune(mood, intention), intention, recalled, history, message, now, incoming.person.name)
 
     def _parts(self, prepared: Prepared) -> PromptParts:
@@ -341,6 +368,10 @@ class Consciousness:
                 if produced or attempt == 1:
                     raise
 
+    def _reply(self, incoming: Incoming, burst: Burst, text: str, status: str) -> Turn:
+        reply = self._turn(incoming, "assistant", text, self.clock())
+        return replace(reply, status=status, model=self.llm.model, answers_turn_id=burst.last.turn_id)
+
     def _turn(self, incoming: Incoming, role: str, content: str, at: datetime) -> Turn:
         origin = incoming.origin
         return Turn(
@@ -371,16 +402,32 @@ class Consciousness:
             return replace(incoming, topic=answered.name)
         return incoming
 
-    async def _notice_project(self, scope: str, text: str) -> None:
+    async def _notice_project(self, incoming: Incoming, text: str, now: datetime) -> None:
         name = named_project(text)
         if name is None:
             return
+        scope = incoming.person.scope
         if await self.state.checkins.topic_named(scope, name) is None:
-            self._proposals[scope] = name
+            self._proposals[scope] = Proposal(name, incoming.origin, now)
 
-    def take_proposal(self, person: Person) -> str | None:
-        """A project the person mentioned that AIKI could check in about; asked once, never scheduled silently."""
-        return self._proposals.pop(person.scope, None)
+    def take_proposal(self, person: Person, place: Origin) -> str | None:
+        """A project the person mentioned that AIKI could check in about, to offer once in `place` (never
+        scheduled silently). Only where it was said, or in a private place (their DM, the terminal): a topic from
+        a DM is never offered in a server. It lapses after PROPOSAL_LASTS."""
+        proposal = self._proposals.get(person.scope)
+        if proposal is None:
+            return None
+        if self.clock() - proposal.noticed_at > PROPOSAL_LASTS:
+            del self._proposals[person.scope]
+            return None
+        if not (is_private(place) or same_place(place, proposal.origin)):
+            return None
+        del self._proposals[person.scope]
+        return proposal.topic
+
+    async def last_seen_messages(self) -> dict[int, int]:
+        """The newest message stored per channel (Discord ids): a surface reads back from there after a break."""
+        return await self.state.last_seen_messages()
 
     async def record_outgoing(self, person: Person, text: str, at: datetime) -> None:
         """A message AIKI started (a check-in), stored once it was delivered."""
@@ -512,6 +559,31 @@ def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
         f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(turn.content, 300)}"
         for turn in prepared.history[-2:]
     )
+
+
+def _framed(burst: Burst, thread: list[str], now: datetime) -> str:
+    """The message as the model reads it: the reply thread it continues (every line quoted), and a word when it
+    came while AIKI was away."""
+    message = burst.text
+    if thread:
+        quoted = "\n".join(f"> {line}" for text in thread for line in text.splitlines() or [""])
+        message = f"(replying to this earlier part of our conversation:\n{quoted})\n\n{message}"
+    if burst.away:
+        ago = _how_long(now - burst.messages[0].at)
+        many = "these messages" if len(burst.messages) > 1 else "this message"
+        message = (
+            f"(You were offline when {many} arrived, {ago} ago; you are reading it only now. Say so briefly.)"
+            f"\n\n{message}"
+        )
+    return message
+
+
+def _how_long(span: timedelta) -> str:
+    minutes = max(1, round(span.total_seconds() / 60))
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
 
 
 def _words_of(memory_text: str) -> str:

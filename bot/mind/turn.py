@@ -38,6 +38,39 @@ class Incoming:
     # Earlier messages this one replies to (a Discord reply chain), oldest first.
     reply_context: tuple[Quoted, ...] = ()
     topic: str | None = None
+    sent_at: datetime | None = None  # when it was written, if not just now (read back after AIKI was away)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message already stored (before anything could fail): its words, its turn row, when it was written."""
+
+    incoming: Incoming
+    text: str
+    turn_id: int
+    at: datetime
+    store_ms: float = 0.0  # how long storing it took (the turn's first step, in TurnStats.steps)
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Messages of one person in one place that one reply answers: several sent in a row, or what arrived while
+    AIKI was away (`away`). Oldest first; the reply goes to the last."""
+
+    messages: tuple[Received, ...]
+    away: bool = False
+
+    @property
+    def last(self) -> Received:
+        return self.messages[-1]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message.text for message in self.messages)
+
+    @property
+    def turn_ids(self) -> frozenset[int]:
+        return frozenset(message.turn_id for message in self.messages)
 
 
 @dataclass

@@ -40,6 +40,7 @@ class Turn:
     status: str = "ok"
     id: int | None = None
     model: str | None = None  # the model that wrote an assistant reply
+    answers_turn_id: int | None = None  # a reply: the (last) message of the person's it answers
 
 
 def load_migrations() -> list[tuple[int, str]]:
@@ -153,10 +154,20 @@ class StateStore:
 
     async def add_turn(self, turn: Turn) -> int:
         """Store one turn and commit; when this returns, the turn is on disk."""
+        turn_id = await self._insert_turn(turn, "INSERT")
+        assert turn_id is not None
+        return turn_id
+
+    async def add_turn_once(self, turn: Turn) -> int | None:
+        """Like add_turn, but None when this Discord message is stored already (read back twice, or redelivered)."""
+        return await self._insert_turn(turn, "INSERT OR IGNORE")
+
+    async def _insert_turn(self, turn: Turn, verb: str) -> int | None:
         try:
             cursor = await self.db.execute(
-                "INSERT INTO turns (scope, role, content, created_at, source, guild_id, channel_id,"
-                " message_id, reply_to_message_id, status, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"{verb} INTO turns (scope, role, content, created_at, source, guild_id, channel_id,"
+                " message_id, reply_to_message_id, status, model, answers_turn_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     turn.scope,
                     turn.role,
@@ -169,36 +180,55 @@ class StateStore:
                     turn.reply_to_message_id,
                     turn.status,
                     turn.model,
+                    turn.answers_turn_id,
                 ),
             )
+            inserted = cursor.rowcount == 1
+            if inserted and turn.role == "user" and turn.channel_id is not None and turn.message_id is not None:
+                await self.db.execute(
+                    "INSERT INTO seen_messages (channel_id, message_id) VALUES (?, ?) ON CONFLICT (channel_id)"
+                    " DO UPDATE SET message_id = MAX(message_id, excluded.message_id)",
+                    (turn.channel_id, turn.message_id),
+                )
             await self.db.commit()
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise _locked(self.path) from None
             raise
-        return int(cursor.lastrowid or 0)
+        return int(cursor.lastrowid) if inserted and cursor.lastrowid else None
 
     async def turns_of(self, scope: str) -> list[Turn]:
         """Every stored turn of a person whatever its status (ok, failed, partial, imported), oldest first."""
         async with self.db.execute("SELECT * FROM turns WHERE scope = ? ORDER BY created_at, id", (scope,)) as cursor:
             rows = await cursor.fetchall()
-        return [_turn(row) for row in rows]
+        return in_conversation_order([_turn(row) for row in rows])
 
     async def set_turn_status(self, turn_id: int, status: str) -> None:
         """`failed`: no reply came, so the message stays out of later prompts' history (a retry is not doubled)."""
         await self.db.execute("UPDATE turns SET status = ? WHERE id = ?", (status, turn_id))
         await self.db.commit()
 
-    async def recent_turns(self, scope: str, limit: int = 20, audience: Audience | None = None) -> list[Turn]:
-        """The last `limit` finished turns of a person's conversation that `audience` may see, oldest first."""
+    async def recent_turns(
+        self, scope: str, limit: int = 20, audience: Audience | None = None, said_up_to: int | None = None
+    ) -> list[Turn]:
+        """The last `limit` finished turns of a person's conversation that `audience` may see, oldest first.
+        `said_up_to`: leave out the person's messages stored after that turn (they wait for a later reply)."""
         where, args = _audience_sql(audience)
+        if said_up_to is not None:
+            where, args = f"{where} AND (role != 'user' OR id <= ?)", (*args, said_up_to)
         async with self.db.execute(
             f"SELECT * FROM (SELECT * FROM turns WHERE scope = ? AND status = 'ok'{where}"
             " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
             (scope, *args, limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [_turn(row) for row in rows]
+        return in_conversation_order([_turn(row) for row in rows])
+
+    async def last_seen_messages(self) -> dict[int, int]:
+        """The newest message AIKI has taken in per channel (Discord ids): where reading back after a break starts."""
+        async with self.db.execute("SELECT channel_id, message_id FROM seen_messages") as cursor:
+            rows = await cursor.fetchall()
+        return {int(row[0]): int(row[1]) for row in rows}
 
     async def count_turns(self, scope: str | None = None) -> int:
         args: tuple[str, ...] = ()
@@ -348,7 +378,21 @@ def _turn(row: Any) -> Turn:
         reply_to_message_id=row["reply_to_message_id"],
         status=row["status"],
         model=row["model"],
+        answers_turn_id=row["answers_turn_id"],
     )
+
+
+def in_conversation_order(turns: list[Turn]) -> list[Turn]:
+    """Turns in time order, except that a reply follows the message it answers: messages that arrived while it
+    was being written come after it (they are answered by the next reply)."""
+    at = {turn.id: index for index, turn in enumerate(turns)}
+
+    def place(item: tuple[int, Turn]) -> tuple[int, int, int]:
+        index, turn = item
+        anchor = at.get(turn.answers_turn_id) if turn.answers_turn_id is not None else None
+        return (index, 0, index) if anchor is None else (anchor, 1, index)
+
+    return [turn for _, turn in sorted(enumerate(turns), key=place)]
 
 
 def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
