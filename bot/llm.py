@@ -140,6 +140,21 @@ def _provider_message(body: Any) -> str:
     return str(body)[:300] if body else "no details"
 
 
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _provider_code(body: Any) -> str:
+    """The error's code or type when it is a short identifier (`model_not_found`, `invalid_request_error`, 400):
+    what a log line may say about a provider's error. Its message may echo the prompt, so it is never logged."""
+    error = body.get("error", body) if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "no code"
+    for value in (error.get("code"), error.get("type")):
+        if value is not None and _CODE.match(str(value)):
+            return str(value)
+    return "no code"
+
+
 def _is_context_error(code: object, message: str) -> bool:
     text = f"{code} {message}".lower()
     return "context_length" in text or "maximum context" in text or "too many tokens" in text
@@ -186,33 +201,36 @@ class OpenAICompatibleLLM:
             status = exc.status_code
             if status == 400 and _is_context_error(getattr(exc, "code", None), detail):
                 return ContextTooLongError("The conversation is too long for my language model.")
+            # The provider's message may quote the prompt: the log gets the status and the error's code only.
+            said = f"HTTP {status} ({_provider_code(exc.body)})"
             if status == 429:
                 return self._fail(
-                    f"HTTP 429: {detail}",
+                    said,
                     LLMUnavailableError("My language model is busy (rate limited). Try again in a minute."),
                 )
             if status in (401, 403):
                 return self._fail(
-                    f"HTTP {status}: {detail} (check AIKI_LLM_API_KEY)",
+                    f"{said}: check AIKI_LLM_API_KEY",
                     LLMRejectedError("My language model refused my credentials; my owner needs to check the API key."),
                 )
             if status == 402:
                 return self._fail(
-                    f"HTTP 402: {detail}",
+                    said,
                     LLMRejectedError("My language model account is out of credits; my owner needs to top it up."),
                 )
             if status >= 500:
                 return self._fail(
-                    f"HTTP {status}: {detail}",
+                    said,
                     LLMUnavailableError("My language model had an error. Try again in a moment."),
                 )
-            return self._fail(f"HTTP {status}: {detail}", LLMRejectedError("My language model refused the request."))
+            return self._fail(said, LLMRejectedError("My language model refused the request."))
         if isinstance(exc, openai.APIError):  # e.g. an error event in the middle of a stream
-            detail = _provider_message(getattr(exc, "body", None) or exc.message)
+            body = getattr(exc, "body", None)
+            detail = _provider_message(body or exc.message)
             if _is_context_error(getattr(exc, "code", None), detail):
                 return ContextTooLongError("The conversation is too long for my language model.")
             return self._fail(
-                f"error from the provider: {detail}",
+                f"error from the provider ({_provider_code(body)})",
                 LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
             )
         raise exc
@@ -253,7 +271,7 @@ class OpenAICompatibleLLM:
         error = (chunk.model_extra or {}).get("error")
         if error:  # OpenRouter: an error event in the middle of the stream
             raise self._fail(
-                f"error event mid-stream: {_provider_message({'error': error})}",
+                f"error event mid-stream ({_provider_code({'error': error})})",
                 LLMUnavailableError("My language model stopped with an error. Try again in a moment."),
             )
         if not chunk.choices:
@@ -318,7 +336,7 @@ class OpenAICompatibleLLM:
         error = (response.model_extra or {}).get("error")
         if error:  # HTTP 200 with an error body
             raise self._fail(
-                f"HTTP 200 with an error body: {_provider_message({'error': error})}",
+                f"HTTP 200 with an error body ({_provider_code({'error': error})})",
                 LLMUnavailableError("My language model answered with an error. Try again in a moment."),
             )
         if not response.choices or response.choices[0].message is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import traceback
+from collections.abc import Iterable, Iterator
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -49,6 +50,39 @@ class OneLineReconnects(logging.Filter):
         return True
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and the ones that led to it, first cause first, as Python prints them."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return reversed(chain)
+
+
+def traceback_without_messages(exc: BaseException) -> str:
+    """A traceback's frames and exception classes, causes included, without the messages: a message may quote what
+    someone wrote (a validation error shows its input, a provider's error the prompt); the frames are only code."""
+    parts: list[str] = []
+    for one in _chain(exc):
+        if parts:
+            parts.append("\nwhich led to:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(one.__traceback__))
+        parts.append(f"{type(one).__module__}.{type(one).__qualname__} (its message is not logged)\n")
+    return "".join(parts).rstrip("\n")
+
+
+class TracebacksWithoutMessages(logging.Filter):
+    """Folds a record's traceback into its message with `traceback_without_messages`, for every library's records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}\n{traceback_without_messages(record.exc_info[1])}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def secrets_of(settings: Settings) -> list[str]:
     values: list[SecretStr | None] = [
         settings.discord_token,
@@ -63,7 +97,7 @@ def secrets_of(settings: Settings) -> list[str]:
 # gateway every event (message text included), HTTP clients request bodies. Clamped unless AIKI_LOG_CONTENT is set.
 CONTENT_LOGGERS = {"aiosqlite": logging.WARNING, "discord": logging.INFO}
 # Libraries that log request details (headers included) at DEBUG stay at WARNING, always.
-NOISY = ("httpx", "httpx2", "httpcore", "openai", "discord.http", "urllib3")
+NOISY = ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "discord.http", "urllib3")
 LOG_FILE_BYTES = 5_000_000
 LOG_FILE_BACKUPS = 3
 
@@ -74,7 +108,8 @@ def log_file(settings: Settings) -> Path:
 
 def setup_logging(settings: Settings, to_stderr: bool = True) -> None:
     """Logs go to a rotating file under the data directory, and to stderr when `to_stderr` (never for `aiki chat`,
-    whose screen is the conversation). They hold ids, kinds, counts and timings, never what people wrote."""
+    whose screen is the conversation). They hold ids, kinds, counts, status codes and timings, never what people
+    wrote nor what a model or provider said about it; tracebacks keep their frames, not their messages."""
     redact = RedactSecrets(secrets_of(settings))
     path = log_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +120,8 @@ def setup_logging(settings: Settings, to_stderr: bool = True) -> None:
         handlers.append(logging.StreamHandler())
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT))
+        if not settings.log_content:  # the debugging switch shows exception messages too
+            handler.addFilter(TracebacksWithoutMessages())
         handler.addFilter(redact)
     root = logging.getLogger()
     for old in root.handlers:

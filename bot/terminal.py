@@ -276,7 +276,10 @@ class Terminal:
             self.say(f"  {when}: {event.reason}")
 
     async def forget(self, what: str) -> None:
-        if what == "all":
+        if not what:
+            self.say("Usage: /forget ID (at least 4 characters of an id /recall shows), or /forget all")
+            return
+        if what.lower() == "all":
             answer = await self.ask("Forget everything about you: memories, history and mood? Type yes: ")
             if (answer or "").strip().lower() != "yes":
                 self.say("Nothing was forgotten.")
@@ -284,7 +287,7 @@ class Terminal:
             report = await self.core.forget_everything(self.person)
             self.say(f"Forgotten: {report.memories} memories, {report.turns} messages.")
             return
-        memory_id = await self.core.memory_id_from(self.person, what)
+        memory_id = await self.core.memory_id_from(self.person, what)  # too short or shared: the session shows why
         if memory_id and await self.core.forget(self.person, memory_id):
             self.say("Forgotten.")
         else:

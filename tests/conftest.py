@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -90,3 +91,18 @@ async def bank(backend: str, tmp_path: Path, embedder: FastEmbedder) -> AsyncIte
     await memory.open()
     yield memory
     await memory.close()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that set logging up as the app does (bot/logs.py): the root handlers and levels come back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("aiosqlite", "discord")}
+    yield
+    for handler in root.handlers:
+        handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)

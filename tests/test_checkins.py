@@ -287,8 +287,9 @@ def test_aiki_checkins_lists_and_explains(
     assert main(["checkins"], clock=lambda: now) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert "AIKI-HOME" in lines["555"] and "daily" in lines["555"] and "2026-03-02 15:00" in lines["555"]
-    assert "will fire: due" in lines["555"]  # judged at its due time, 15:00: nothing stands in the way
-    assert "will wait: quiet hours until 2026-03-03 08:00" in lines["777"]  # due at 23:30, inside 22-08
+    # Judged at its due time, 15:00, when nothing stands in the way: but it is not due now, and says when it will be.
+    assert "will fire: not due until 2026-03-02 15:00 (Europe/Oslo); nothing stands in the way then" in lines["555"]
+    assert "will wait: quiet hours until 2026-03-03 08:00 (Europe/Oslo)" in lines["777"]  # due at 23:30, inside 22-08
 
 
 async def test_a_check_in_reply_is_a_normal_turn(

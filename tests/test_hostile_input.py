@@ -324,15 +324,17 @@ def test_an_unexpected_failure_is_one_line_and_the_traceback_goes_to_a_file(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object) -> None:
-        raise RuntimeError("something nobody foresaw")
+        raise RuntimeError(f"nobody foresaw {args!r}")  # a message that quotes what was imported
 
     monkeypatch.setattr(chatgpt, "parse_conversation", broken)
     monkeypatch.setattr("bot.training.importer._SHAPE_ERRORS", (chatgpt.BrokenConversation,))
-    export = write_export(tmp_path / "one.json", [simple_conversation("First", [("Hei", "Hei!")], "c1")])
+    export = write_export(tmp_path / "one.json", [simple_conversation("Kestreltitle", [("Hei", "Hei!")], "c1")])
     assert run_cli("data", "chatgpt", str(export)) == EXIT_FAILED
     err = capsys.readouterr().err
     assert "Traceback" not in err and "failed unexpectedly" in err
-    assert "RuntimeError" in (env / "last-error.txt").read_text()
+    saved = (env / "last-error.txt").read_text()
+    assert "RuntimeError" in saved and ", in broken" in saved
+    assert "Kestreltitle" not in saved  # frames and classes only, never the message
 
 
 # -- 6. CLI cases that gave tracebacks -------------------------------------------------------

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.memory.bank import NewMemory
 from bot.memory.embedder import FastEmbedder
-from bot.mind.core import Consciousness, Person
+from bot.memory.models import MemoryKind
+from bot.mind.core import MAX_REMEMBER_CHARS, Consciousness, Person
 from bot.terminal import CUT_OFF, PromptReader, Terminal
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
@@ -62,6 +64,35 @@ async def test_forget_one_memory_by_its_short_id_and_then_everything(core: Consc
     assert "Forgotten." in out and "purple" not in out
     assert "Nothing was forgotten." in out and "Forgotten: " in out
     assert await core.bank.store.count(ME.scope) == 0
+
+
+async def test_forget_takes_four_hex_characters_in_any_case_and_says_when_an_id_is_shared(
+    core: Consciousness,
+) -> None:
+    twins = [f"0000{n}abc-0000-4000-8000-000000000000" for n in (1, 2)]
+    await core.bank.add([NewMemory(ME.scope, f"Notat {i}", MemoryKind.NOTE, id=i) for i in twins])
+    out = await run_lines(core, "/forget", "/forget 0", "/forget 00g0", "/forget 0000")
+    assert "Usage: /forget ID" in out
+    assert out.count("aiki: A memory id is at least 4 of the characters /recall shows") == 2
+    assert "aiki: More than one memory starts with 0000: give more of its id." in out
+    assert await core.bank.store.count(ME.scope) == 2  # a short or shared id picks nothing
+    out = await run_lines(core, f"/forget {twins[0][:5].upper()}", "/forget ALL", "yes")
+    assert "Forgotten." in out and "Forgotten: 1 memories" in out
+
+
+async def test_a_message_of_only_invisible_characters_is_empty_and_never_reaches_the_model(
+    core: Consciousness, server: FakeLLMServer
+) -> None:
+    out = await run_lines(core, "\u200b\u200c\u200d", "\ufeff \u2060\t\u200b", "\u3164")
+    assert out.count("aiki: Your message is empty.") == 3
+    assert server.chat_requests == []
+
+
+async def test_remember_refuses_99_kb_with_a_short_message_and_stores_nothing(core: Consciousness) -> None:
+    out = await run_lines(core, "/remember " + "Brompton " * 11_000, "/remember " + "x" * MAX_REMEMBER_CHARS)
+    assert "aiki: That is too long to remember (98,999 characters; 8,000 at most)." in out
+    assert out.count("Remembered (") == 1  # exactly at the limit is fine
+    assert await core.bank.store.count(ME.scope) == 1
 
 
 async def test_an_llm_failure_is_one_clear_line_not_a_traceback(core: Consciousness, server: FakeLLMServer) -> None:

@@ -219,10 +219,12 @@ class CheckinPlanner:
         if await self.store.count_sent_since(topic.scope, midnight) >= prefs.daily_cap:
             tomorrow = datetime.combine(midnight.date() + timedelta(days=1), prefs.quiet_end, tzinfo=zone)
             return Decision(False, f"the daily limit of {prefs.daily_cap} check-ins is reached", tomorrow)
-        return Decision(True, "due, and nothing stands in the way")
+        return Decision(True, "due now, and nothing stands in the way")
 
     def _when(self, moment: datetime, prefs: CheckinPrefs) -> str:
-        return moment.astimezone(self.zone_of(prefs)).strftime("%Y-%m-%d %H:%M")
+        """A moment in the person's time zone, named: "2026-03-09 10:00 (Europe/Oslo)"."""
+        zone = self.zone_of(prefs)
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
 
     # -- firing --------------------------------------------------------------------
 
@@ -247,12 +249,15 @@ class CheckinPlanner:
         except DeliveryRefusedError as exc:
             prefs = await self.store.prefs(topic.scope)
             await self.store.save_prefs(replace(prefs, paused_reason=str(exc)))
-            log.warning("check-ins paused for %s: %s", topic.scope, exc)
+            log.warning("check-ins paused for %s: %s", topic.scope, type(exc).__name__)
             return Decision(False, f"delivery refused: {exc}")
         except AikiError as exc:
             retry = now + RETRY_AFTER_FAILURE
             await self.store.set_retry(topic.id, retry)
-            log.warning("check-in %s for %s failed (%s); trying again at %s", topic.id, topic.scope, exc, retry)
+            # The class, not the message: an error's words may come from a provider or quote the topic.
+            log.warning(
+                "check-in %s for %s failed (%s); trying again at %s", topic.id, topic.scope, type(exc).__name__, retry
+            )
             return Decision(False, f"failed: {exc}", retry)
         # Each ignored check-in in a row doubles the wait before the next one.
         next_due = now + timedelta(hours=topic.cadence_hours * 2**topic.unanswered)
@@ -266,5 +271,10 @@ class CheckinPlanner:
         now = self.clock()
         found = []
         for topic in await self.store.topics(scope):
-            found.append((topic, await self.decide(topic, max(now, topic.wake_at))))
+            # Judged at the moment it wakes: a topic a week away is not "due", it will be then.
+            decision = await self.decide(topic, max(now, topic.wake_at))
+            if decision.fire and topic.wake_at > now:
+                when = self._when(topic.wake_at, await self.store.prefs(topic.scope))
+                decision = replace(decision, reason=f"not due until {when}; nothing stands in the way then")
+            found.append((topic, decision))
         return found

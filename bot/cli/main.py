@@ -16,7 +16,7 @@ from bot.cli import mood as mood_cli
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
-from bot.logs import setup_logging
+from bot.logs import setup_logging, traceback_without_messages
 from bot.settings import MemoryBackend, Settings, load_settings
 from bot.training import parsers as training_parsers
 
@@ -170,7 +170,9 @@ def _save_traceback(exc: BaseException, settings: Settings) -> str:
     path = settings.data_dir / "last-error.txt"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        # It stays after a forget: frames and classes only, unless the owner turned on AIKI_LOG_CONTENT to debug.
+        text = "".join(traceback.format_exception(exc)) if settings.log_content else traceback_without_messages(exc)
+        path.write_text(text + "\n", encoding="utf-8")
     except OSError:
         return "no file (the data folder cannot be written)"
     return str(path)

@@ -82,6 +82,7 @@ class AikiBot(commands.Bot):
                 synced = await self.tree.sync()
                 log.info("synced %d slash commands globally (Discord may take up to an hour to show them)", len(synced))
         except discord.HTTPException as exc:
+            # Discord's text names what it refused in AIKI's own command tree (names, descriptions): no one's words.
             log.error("could not sync slash commands (HTTP %s): %s", exc.status, exc.text)
 
     async def on_message(self, message: discord.Message) -> None:
@@ -161,7 +162,7 @@ async def run_discord(core: Consciousness, settings: Settings, token: SecretStr,
         except discord.LoginFailure:
             raise ConfigError("Discord refused AIKI_DISCORD_TOKEN: copy the token again from the Bot page.") from None
         except (aiohttp.ClientError, OSError) as exc:
-            log.error("cannot reach Discord: %s", exc)
+            log.error("cannot reach Discord: %s", exc)  # host, port and the OS error: nothing anyone wrote
             raise AikiError(
                 "Cannot reach Discord. Check this machine's internet connection (and any proxy), then start again; "
                 "`aiki chat` works without Discord."

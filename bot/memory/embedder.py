@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -54,10 +55,20 @@ class Embedder(Protocol):
     async def embed_query(self, text: str) -> Vector: ...
 
 
+# Characters that show nothing but are not whitespace to str.strip(): the Hangul fillers and the blank Braille
+# pattern people use as "empty" names and messages (format characters, category Cf, are found by category).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a person can see: only whitespace and invisible characters (zero-width space, joiners, BOM ...)."""
+    return all(ch.isspace() or ch in _BLANK_LETTERS or unicodedata.category(ch) == "Cf" for ch in text)
+
+
 def clean_text(text: str) -> str:
     """The text that gets embedded and stored; empty or oversized text is refused with a clear reason."""
     cleaned = text.strip()
-    if not cleaned:
+    if is_blank(cleaned):
         raise InvalidInputError("The text is empty: there is nothing to remember.")
     if len(cleaned) > MAX_TEXT_CHARS:
         raise InvalidInputError(

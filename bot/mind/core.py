@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from bot.clock import Clock, utcnow
 from bot.errors import InvalidInputError
 from bot.llm import LLM, ChatMessage, ContextTooLongError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.embedder import clean_text
+from bot.memory.embedder import clean_text, is_blank
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
 from bot.memory.visibility import Audience, guild_of, is_private
 from bot.mind.appraisal import appraise
@@ -53,6 +54,11 @@ from bot.tokens import estimate_tokens
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 8_000
+# /remember takes what a message may hold: a note, not a document (100 KB took 49 s to embed; imports take more).
+MAX_REMEMBER_CHARS = MAX_MESSAGE_CHARS
+# A memory id given to /forget: at least this many of its hex digits, so "0" never picks whichever comes first.
+MIN_ID_PREFIX = 4
+_ID_PREFIX = re.compile(r"[0-9a-f][0-9a-f-]*")
 # A message within this long after a check-in is the answer to it (and later it counts as ignored).
 CHECKIN_ANSWER_WINDOW = timedelta(hours=24)
 CANDIDATES = 30
@@ -162,7 +168,7 @@ class Consciousness:
         """Check a message and store it at once, before anything can fail. None: this Discord message is stored
         already (read back after a restart, or delivered twice), so it is never answered twice."""
         text = incoming.text.strip()
-        if not text:
+        if is_blank(text):  # zero-width characters alone are empty too: nothing to answer, no model call
             raise InvalidInputError("Your message is empty.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InvalidInputError(
@@ -456,6 +462,11 @@ class Consciousness:
     # -- direct memory commands --------------------------------------------
 
     async def remember(self, person: Person, text: str, origin: Origin) -> Memory:
+        """Store what the person asked to be remembered; refused before any embedding when empty or too long."""
+        if len(text.strip()) > MAX_REMEMBER_CHARS:
+            raise InvalidInputError(
+                f"That is too long to remember ({len(text.strip()):,} characters; {MAX_REMEMBER_CHARS:,} at most)."
+            )
         cleaned = clean_text(text)
         return await self.bank.add_one(
             NewMemory(
@@ -508,17 +519,22 @@ class Consciousness:
         return await self.bank.list_page(person.scope, limit, offset)
 
     async def memory_id_from(self, person: Person, prefix: str) -> str | None:
-        """The full id of the person's memory that starts with `prefix` (the 8 characters /recall shows)."""
-        if not prefix:
-            return None
+        """The full id of the person's memory that starts with `prefix` (the 8 characters /recall shows, any case),
+        or None. Raises InvalidInputError for fewer than 4 hex digits, or a prefix more than one memory has."""
+        wanted = prefix.strip().lower()
+        if not _ID_PREFIX.fullmatch(wanted) or len(wanted.replace("-", "")) < MIN_ID_PREFIX:
+            raise InvalidInputError(
+                f"A memory id is at least {MIN_ID_PREFIX} of the characters /recall shows (0-9 and a-f), e.g. 3f9a1c2e."
+            )
+        found: list[str] = []
         offset: str | None = None
         while True:
             page, offset = await self.bank.list_page(person.scope, 256, offset)
-            for memory in page:
-                if memory.id.startswith(prefix):
-                    return memory.id
+            found += [memory.id for memory in page if memory.id.lower().startswith(wanted)]
+            if len(found) > 1:
+                raise InvalidInputError(f"More than one memory starts with {wanted}: give more of its id.")
             if offset is None:
-                return None
+                return found[0] if found else None
 
     # -- starting a conversation (the scheduler) ---------------------------
 

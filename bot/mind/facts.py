@@ -137,7 +137,10 @@ async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]
         log.warning("fact extraction skipped: the answer was not valid (%s)", exc.__class__.__name__)
         return []
     kept = [fact for fact in facts if grounded(fact.text, said, person)]
-    rejected += [f"key {fact.key} (not in what the person said)" for fact in facts if fact not in kept]
+    # A key is the model's words about what the person said: the log names a fact by its place in the answer.
+    rejected += [
+        f"fact {index} (not in what the person said)" for index, fact in enumerate(facts, 1) if fact not in kept
+    ]
     for reason in rejected:
         log.warning("fact extraction skipped %s", reason)
     return kept
@@ -193,7 +196,8 @@ async def learn_fact(
     where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,), audience=Audience.same_place(origin))
     related = [hit for hit in await bank.search(fact.text, where, limit=RELATED_SHOWN) if hit.score >= RELATED]
     decision = await decide(llm, fact, related) if related else Decision("add")
-    log.info("fact decision for %s: %s (key %s, by %s)", scope, decision.action, fact.key, decision.by)
+    known = f" {decision.target.id}" if decision.target is not None else ""  # the known fact it updates or repeats
+    log.info("fact decision for %s: %s%s (by %s)", scope, decision.action, known, decision.by)
     if decision.action == "none":
         return "ignored", None
     if decision.action == "same" and decision.target is not None:

@@ -120,5 +120,5 @@ async def learn_from_exchange(bank: MemoryBank, llm: LLM, exchange: Exchange, ex
     if not extract_facts_too:
         return
     for fact in await extract_facts(llm, incoming.person.name or "the person", exchange.text):
-        outcome, _ = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at)
-        log.info("fact %s for %s (key %s)", outcome, scope, fact.key)
+        outcome, current = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at)
+        log.info("fact %s for %s%s", outcome, scope, f" (memory {current.id})" if current is not None else "")

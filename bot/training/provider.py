@@ -18,7 +18,7 @@ import openai
 from openai import AsyncOpenAI
 
 from bot.errors import AikiError
-from bot.llm import _provider_message
+from bot.llm import _provider_code, _provider_message
 
 log = logging.getLogger(__name__)
 
@@ -124,19 +124,23 @@ class FineTuning:
             await asyncio.sleep(poll_s)
 
     def _failed(self, doing: str, exc: Exception) -> FineTuningError:
+        # The screen gets the provider's words; the log only the status and the error's code: a provider's message
+        # may quote the training file, which holds what people wrote.
+        logged = type(exc).__name__
         if isinstance(exc, openai.APITimeoutError):
             reason = f"no answer from {self.base_url} within {TIMEOUT_S:.0f} s"
         elif isinstance(exc, openai.APIConnectionError):
             reason = f"cannot reach {self.base_url}"
         elif isinstance(exc, openai.APIStatusError):
             reason = f"the provider answered HTTP {exc.status_code}: {_provider_message(exc.body)}"
+            logged = f"HTTP {exc.status_code} ({_provider_code(exc.body)})"
             if exc.status_code in (401, 403):
                 reason += " (check AIKI_FINETUNE_API_KEY or AIKI_LLM_API_KEY)"
             elif exc.status_code == 404:
                 reason += f" (does {self.base_url} offer fine-tuning?)"
         else:
             reason = str(exc)[:300]
-        log.warning("fine-tuning call to %s failed while %s: %s", self.base_url, doing, reason)
+        log.warning("fine-tuning call to %s failed while %s: %s", self.base_url, doing, logged)
         return FineTuningError(f"{doing[0].upper()}{doing[1:]} failed: {reason}")
 
 
