@@ -5,20 +5,24 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import pexpect
 import pytest
 
 from bot.memory.embedder import FastEmbedder
 from bot.mind.core import Consciousness, Person
-from bot.terminal import CUT_OFF, PromptReader, Terminal
+from bot.state.store import StateStore
+from bot.terminal import CUT_OFF, STOPPED, PromptReader, Terminal
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
-from tests.llm_server import Chunked, FakeLLMServer, Hang, server_error
+from tests.llm_server import Chunked, FakeLLMServer, Hang, LengthCut, Reply, server_error
 
 ME = Person("42", "Jovnna")
 
@@ -146,7 +150,7 @@ async def test_ctrl_c_cuts_the_reply_off_keeps_the_message_and_the_session_goes_
     terminal.interrupt()
     await session
     assert reading_again.is_set()  # after the cut-off reply, the prompt came back
-    assert f"aiki> {CUT_OFF}" in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
+    assert f"aiki> {CUT_OFF.format(why=STOPPED)}\n" in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
     await core.drain()
     stored = await core.state.turns_of(ME.scope)  # kept, and marked: no reply came
     assert [(t.content, t.status) for t in stored if t.role == "user"] == [("er du der?", "failed")]
@@ -200,3 +204,91 @@ async def test_the_line_editor_handles_arrows_pastes_and_ctrl_d() -> None:
         assert await reader.read("you> ") == pasted
         keys.send_text("\x04")  # Ctrl-D
         assert await reader.read("you> ") is None
+
+
+# -- a real terminal: keys go through a pseudo-terminal, Ctrl-C is the tty's interrupt character ----------------------
+
+SLOW_WORDS = [f"ord{i} " for i in range(300)]  # 30 s at 0.1 s a word: Ctrl-C lands long before the end
+SLOW_REPLY = "".join(SLOW_WORDS).strip()
+LENGTH_CUT = ("Dette er et langt svar som ",)
+CUT_OFF_LINE = r"\r\n\(cut off: [^\r\n]+\)\r\n"  # the note, alone on its line
+PROMPT = "you>"  # prompt_toolkit draws the prompt's trailing space as a cursor move
+
+
+def stream_in_turn(*replies: Reply) -> Callable[[dict[str, Any]], Reply]:
+    """The stand-in answers each streamed chat request with the next of `replies`, learning requests as usual."""
+    queue, learning = list(replies), Replies(default="Hei igjen!")
+
+    def answer(body: dict[str, Any]) -> Reply:
+        return queue.pop(0) if body.get("stream") and queue else learning(body)
+
+    return answer
+
+
+def spawn_chat(tmp_path: Path, env: dict[str, str]) -> pexpect.spawn:
+    """`python -m bot chat` on a pseudo-terminal, the way a person starts it (prompt_toolkit reads the keys)."""
+    # A real terminal answers prompt_toolkit's cursor-position query; pexpect does not, so it is not asked.
+    env = {**env, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "bot", "chat"], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60
+    )
+    child.setwinsize(40, 200)
+    child.logfile_read = io.StringIO()  # the whole screen, for the no-traceback check
+    child.expect_exact(PROMPT)
+    return child
+
+
+def stored_turns(data: Path, scope: str) -> list[tuple[str, str, str]]:
+    async def read() -> list[tuple[str, str, str]]:
+        state = StateStore(data / "aiki.db")
+        await state.open()
+        try:
+            return [(t.role, t.status, t.content) for t in await state.turns_of(scope)]
+        finally:
+            await state.close()
+
+    return asyncio.run(read())
+
+
+def test_ctrl_c_on_a_real_terminal_cuts_off_the_first_and_the_second_reply(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    slow = Chunked(SLOW_WORDS, pause=0.1)
+    server.responder = stream_in_turn(slow, slow, LengthCut(LENGTH_CUT))
+    child = spawn_chat(tmp_path, chat_env(tmp_path, model_cache, server))
+    for message in ("fortell en lang historie", "en til, takk"):  # the second: after prompt_toolkit's second prompt
+        child.send(message + "\r")
+        child.expect_exact("aiki> ord0 ")  # the reply is streaming
+        child.sendintr()  # the person presses Ctrl-C
+        assert child.expect([CUT_OFF_LINE, PROMPT]) == 0, f"the reply was not cut off: {child.before!r}"
+        child.expect_exact(PROMPT)  # the session goes on
+    child.send("og en kort en\r")
+    child.expect(re.escape(LENGTH_CUT[0]) + CUT_OFF_LINE)  # the length-limit note, on its own line too
+    assert "AIKI_LLM_MAX_REPLY_TOKENS" in child.after
+    child.expect_exact(PROMPT)
+    child.send("/quit\r")
+    child.expect_exact("Ha det!")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "Traceback" not in child.logfile_read.getvalue()
+
+    turns = stored_turns(tmp_path / "data", "4242")
+    users = [(status, text) for role, status, text in turns if role == "user"]
+    assert users == [("ok", "fortell en lang historie"), ("ok", "en til, takk"), ("ok", "og en kort en")]
+    replies = [(status, text) for role, status, text in turns if role == "assistant"]
+    assert [status for status, _ in replies] == ["partial"] * 3
+    for _, text in replies[:2]:  # what was shown before Ctrl-C, and no more
+        assert text.startswith("ord0") and len(text) < len(SLOW_REPLY)
+
+
+def test_ctrl_c_at_the_prompt_of_a_real_terminal_leaves(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    child = spawn_chat(tmp_path, chat_env(tmp_path, model_cache, server))
+    child.sendintr()
+    child.expect_exact("Ha det!")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "Traceback" not in child.logfile_read.getvalue()
