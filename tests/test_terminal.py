@@ -105,7 +105,28 @@ def test_aiki_chat_as_a_real_command(tmp_path: Path, model_cache: Path, server: 
     )
     assert result.returncode == 0, result.stderr
     assert "aiki> Hei fra AIKI!" in result.stdout
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "AIKI_LOG_CONTENT" not in result.stderr
+
+
+def test_aiki_chat_shows_the_log_content_warning_on_the_screen_once(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="/quit\n",
+        env={**chat_env(tmp_path, model_cache, server), "AIKI_LOG_CONTENT": "true"},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # the screen: both streams
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout
+    screen = result.stdout
+    assert screen.count("AIKI_LOG_CONTENT is on: THE LOGS MAY NOW HOLD WHAT PEOPLE WROTE") == 1
+    assert str(tmp_path / "data" / "logs") in screen  # the folder to delete afterwards
+    assert screen.index("AIKI_LOG_CONTENT is on") < screen.index("AIKI is listening")  # before the conversation
 
 
 def test_piped_bytes_that_are_not_utf8_and_a_long_message_arrive_whole(
