@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -208,6 +209,37 @@ async def test_a_reply_that_fails_in_an_unforeseen_way_ends_the_reply_not_the_se
     out = await run_lines(core, "hei", "/mood")
     assert "The reply failed (UnicodeDecodeError); your message was kept." in out
     assert "I feel" in out  # the session went on
+
+
+async def test_a_real_ctrl_c_while_no_reply_runs_and_no_prompt_waits_changes_nothing(
+    core: Consciousness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After prompt_toolkit's prompt (which takes SIGINT while it reads) AIKI hears Ctrl-C again; with nothing to cut
+    off (a command runs, or the reply just ended) it neither leaves nor stops what is being done."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    heard = asyncio.Event()
+    with create_pipe_input() as keys:
+        out = io.StringIO()
+        terminal = Terminal(core, ME, PromptReader(input=keys, output=DummyOutput()), out)
+        handler = terminal.interrupt
+
+        def interrupt() -> None:  # the handler AIKI installs, observed
+            handler()
+            heard.set()
+
+        async def recall(person: Person, query: str) -> list[object]:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the command runs
+            await asyncio.wait_for(heard.wait(), timeout=60)  # never heard: the handler is gone
+            keys.send_text("/quit\r")
+            return []
+
+        monkeypatch.setattr(terminal, "interrupt", interrupt)
+        monkeypatch.setattr(core, "recall", recall)
+        keys.send_text("/recall sykkel\r")
+        await terminal.run()
+    assert "Nothing comes to mind." in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
 
 
 async def test_the_line_editor_handles_arrows_pastes_and_ctrl_d() -> None:
