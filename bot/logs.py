@@ -98,6 +98,11 @@ def secrets_of(settings: Settings) -> list[str]:
 CONTENT_LOGGERS = {"aiosqlite": logging.WARNING, "discord": logging.INFO}
 # Libraries that log request details (headers included) at DEBUG stay at WARNING, always.
 NOISY = ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "discord.http", "urllib3")
+# Said once at start when AIKI_LOG_CONTENT is on: in the log, and on the screen of `aiki chat` (whose log is the file).
+CONTENT_WARNING = (
+    "AIKI_LOG_CONTENT is on: THE LOGS MAY NOW HOLD WHAT PEOPLE WROTE (SQL values, Discord events). "
+    "Turn it off when you are done debugging, and delete %s."
+)
 LOG_FILE_BYTES = 5_000_000
 LOG_FILE_BACKUPS = 3
 
@@ -136,8 +141,9 @@ def setup_logging(settings: Settings, to_stderr: bool = True) -> None:
     for name, level in CONTENT_LOGGERS.items():
         logging.getLogger(name).setLevel(logging.NOTSET if settings.log_content else level)
     if settings.log_content:
-        logging.getLogger(__name__).warning(
-            "AIKI_LOG_CONTENT is on: THE LOGS MAY NOW HOLD WHAT PEOPLE WROTE (SQL values, Discord events). "
-            "Turn it off when you are done debugging, and delete %s.",
-            path.parent,
-        )
+        logging.getLogger(__name__).warning(CONTENT_WARNING, path.parent)
+
+
+def content_warning(settings: Settings) -> str:
+    """The AIKI_LOG_CONTENT warning as one line for a screen."""
+    return CONTENT_WARNING % log_file(settings).parent

@@ -2,8 +2,13 @@
 
 On a terminal the line is read with prompt_toolkit: line editing, history (this session only, never written to
 disk), long and multi-line pastes kept whole. Ctrl-C while AIKI answers cuts that reply off (your message is
-already stored); Ctrl-C at the prompt or Ctrl-D leaves. Piped input is read as plain lines. Bytes that are not
-UTF-8, from the keyboard or the LLM, become U+FFFD instead of ending the session.
+already stored); Ctrl-C at the prompt or Ctrl-D leaves. A Ctrl-C that lands after the reply ended but before the
+prompt is back does nothing: it was meant for the reply, and leaving is only ever asked for at the prompt. Piped
+input is read as plain lines. Bytes that are not UTF-8, from the keyboard or the LLM, become U+FFFD instead of
+ending the session.
+
+Who hears SIGINT: prompt_toolkit installs its own handler while it reads a line and removes it afterwards (AIKI's
+with it), so AIKI installs its handler again each time a line was read.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ HELP = """Type a message and press Enter (paste as much as you like). Commands:
   /quit            leave (Ctrl-D works too; Ctrl-C cuts a reply off, and leaves at the prompt)"""
 
 ORIGIN = Origin(OriginSource.CLI)
-CUT_OFF = " [cut off]"
+# A reply that stopped early ends with this note on its own line: the README's words, as Discord shows them.
+CUT_OFF = "(cut off: {why})"
+STOPPED = "you pressed Ctrl-C"
 
 
 def clean(text: str) -> str:
@@ -155,19 +162,28 @@ class Terminal:
             self._reader = read
         self._reply: asyncio.Task[None] | None = None
         self._asking: asyncio.Task[str | None] | None = None
+        self._hearing_ctrl_c = False  # AIKI's SIGINT handler belongs on the loop (the session runs, signals work)
+        self._spoke = False  # the reply in progress has put words on the screen
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
     async def ask(self, prompt: str) -> str | None:
-        line = await self._reader.read(prompt)
+        try:
+            line = await self._reader.read(prompt)
+        finally:
+            if self._hearing_ctrl_c:
+                self._hear_ctrl_c()  # prompt_toolkit removed AIKI's handler with its own
         return None if line is None else clean(line)
 
     def interrupt(self) -> None:
-        """Ctrl-C: cut off the reply in progress; with none in progress, leave."""
+        """SIGINT: cut off the reply in progress; at a prompt that does not take Ctrl-C itself (piped input), leave.
+
+        Anywhere else (the reply just ended, a command runs, prompt_toolkit is about to read) it does nothing.
+        """
         if self._reply is not None and not self._reply.done():
             self._reply.cancel()
-        elif self._asking is not None and not self._asking.done():
+        elif self._asking is not None and not self._asking.done() and not isinstance(self._reader, PromptReader):
             self._asking.cancel()
 
     async def run(self) -> None:
@@ -199,17 +215,22 @@ class Terminal:
 
     @contextlib.contextmanager
     def _ctrl_c(self) -> Iterator[None]:
-        """While the session runs, SIGINT cuts off a reply instead of ending the program (Unix, main thread)."""
-        loop = asyncio.get_running_loop()
-        try:
-            loop.add_signal_handler(signal.SIGINT, self.interrupt)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
-            yield
-            return
+        """While the session runs, SIGINT goes to `interrupt` instead of ending the program (Unix, main thread)."""
+        self._hearing_ctrl_c = self._hear_ctrl_c()
         try:
             yield
         finally:
-            loop.remove_signal_handler(signal.SIGINT)
+            if self._hearing_ctrl_c:
+                self._hearing_ctrl_c = False
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+
+    def _hear_ctrl_c(self) -> bool:
+        """Put `interrupt` on the loop's SIGINT; False where signals cannot be handled here."""
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self.interrupt)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            return False
+        return True
 
     async def handle(self, line: str) -> None:
         command, _, rest = line.partition(" ")
@@ -232,23 +253,35 @@ class Terminal:
 
     async def chat(self, text: str) -> None:
         self.out.write("aiki> ")
+        self._spoke = False
         self._reply = asyncio.create_task(self._stream(text))
         try:
             await self._reply
         except asyncio.CancelledError:
             if not self._reply.cancelled() or _cancelling():
                 raise
-            self.say(CUT_OFF)
+            self._cut_off(STOPPED)
+            return
+        except AikiError as exc:
+            if not self._spoke:
+                self.say()
+                raise  # nothing was said: the error is the answer, on its own line
+            self._cut_off(str(exc))
             return
         finally:
             self._reply = None
         self.say()
+
+    def _cut_off(self, why: str) -> None:
+        """The reply stopped early: the note goes on a line of its own below what was said."""
+        self.say(("\n" if self._spoke else "") + CUT_OFF.format(why=why))
 
     async def _stream(self, text: str) -> None:
         try:
             async for chunk in self.core.respond(Incoming(self.person, text, ORIGIN)):
                 self.out.write(clean(chunk))
                 self.out.flush()
+                self._spoke = self._spoke or bool(chunk.strip())
         except (AikiError, asyncio.CancelledError):
             raise
         except Exception as exc:  # e.g. a body that is not UTF-8: the session goes on, the message was stored

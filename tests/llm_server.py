@@ -157,9 +157,12 @@ class LengthCut:
 
 @dataclass(frozen=True)
 class Chunked:
-    """Stream exactly these content parts, one chunk each (joined when not streaming)."""
+    """Stream exactly these content parts, one chunk each (joined when not streaming).
+
+    ``pause``: seconds to wait before each part after the first, a slow model (a client that hangs up ends it)."""
 
     parts: tuple[str, ...] | list[str]
+    pause: float = 0.0
 
 
 Fault: TypeAlias = (
@@ -576,7 +579,8 @@ class _Handler(BaseHTTPRequestHandler):
             finish = {StreamEndsEarly: None, LengthCut: "length"}.get(type(reply), "stop")
             if stream:
                 error = reply if isinstance(reply, MidStreamError) else None
-                self._send_sse(self._stream_events(body, parts, error, finish))
+                pause = reply.pause if isinstance(reply, Chunked) else 0.0
+                self._send_sse(self._stream_events(body, parts, error, finish, pause))
             else:
                 self._send_json(200, self._completion(body, "".join(parts), finish))
 
@@ -609,7 +613,12 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _stream_events(
-        self, body: dict[str, Any], parts: list[str], error: MidStreamError | None, finish: str | None = "stop"
+        self,
+        body: dict[str, Any],
+        parts: list[str],
+        error: MidStreamError | None,
+        finish: str | None = "stop",
+        pause: float = 0.0,
     ) -> Iterator[Any]:
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return self._completion_base(body, "chat.completion.chunk") | {
@@ -617,7 +626,9 @@ class _Handler(BaseHTTPRequestHandler):
             }
 
         yield chunk({"role": "assistant", "content": ""})
-        for part in parts:
+        for index, part in enumerate(parts):
+            if index and pause and self.fake._stopping.wait(pause):
+                raise _Abort
             yield chunk({"content": part})
         if error is not None:
             # OpenRouter's mid-stream failure: an error payload, then the stream just ends.

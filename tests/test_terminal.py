@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
+import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import pexpect
 import pytest
 
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind
 from bot.mind.core import MAX_REMEMBER_CHARS, Consciousness, Person
-from bot.terminal import CUT_OFF, PromptReader, Terminal
+from bot.state.store import StateStore
+from bot.terminal import CUT_OFF, STOPPED, PromptReader, Terminal
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
-from tests.llm_server import Chunked, FakeLLMServer, Hang, server_error
+from tests.llm_server import Chunked, FakeLLMServer, Hang, LengthCut, Reply, server_error
 
 ME = Person("42", "Jovnna")
 
@@ -132,7 +137,28 @@ def test_aiki_chat_as_a_real_command(tmp_path: Path, model_cache: Path, server: 
     )
     assert result.returncode == 0, result.stderr
     assert "aiki> Hei fra AIKI!" in result.stdout
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "AIKI_LOG_CONTENT" not in result.stderr
+
+
+def test_aiki_chat_shows_the_log_content_warning_on_the_screen_once(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="/quit\n",
+        env={**chat_env(tmp_path, model_cache, server), "AIKI_LOG_CONTENT": "true"},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # the screen: both streams
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout
+    screen = result.stdout
+    assert screen.count("AIKI_LOG_CONTENT is on: THE LOGS MAY NOW HOLD WHAT PEOPLE WROTE") == 1
+    assert str(tmp_path / "data" / "logs") in screen  # the folder to delete afterwards
+    assert screen.index("AIKI_LOG_CONTENT is on") < screen.index("AIKI is listening")  # before the conversation
 
 
 def test_piped_bytes_that_are_not_utf8_and_a_long_message_arrive_whole(
@@ -177,7 +203,7 @@ async def test_ctrl_c_cuts_the_reply_off_keeps_the_message_and_the_session_goes_
     terminal.interrupt()
     await session
     assert reading_again.is_set()  # after the cut-off reply, the prompt came back
-    assert f"aiki> {CUT_OFF}" in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
+    assert f"aiki> {CUT_OFF.format(why=STOPPED)}\n" in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
     await core.drain()
     stored = await core.state.turns_of(ME.scope)  # kept, and marked: no reply came
     assert [(t.content, t.status) for t in stored if t.role == "user"] == [("er du der?", "failed")]
@@ -216,6 +242,37 @@ async def test_a_reply_that_fails_in_an_unforeseen_way_ends_the_reply_not_the_se
     assert "I feel" in out  # the session went on
 
 
+async def test_a_real_ctrl_c_while_no_reply_runs_and_no_prompt_waits_changes_nothing(
+    core: Consciousness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After prompt_toolkit's prompt (which takes SIGINT while it reads) AIKI hears Ctrl-C again; with nothing to cut
+    off (a command runs, or the reply just ended) it neither leaves nor stops what is being done."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    heard = asyncio.Event()
+    with create_pipe_input() as keys:
+        out = io.StringIO()
+        terminal = Terminal(core, ME, PromptReader(input=keys, output=DummyOutput()), out)
+        handler = terminal.interrupt
+
+        def interrupt() -> None:  # the handler AIKI installs, observed
+            handler()
+            heard.set()
+
+        async def recall(person: Person, query: str) -> list[object]:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the command runs
+            await asyncio.wait_for(heard.wait(), timeout=60)  # never heard: the handler is gone
+            keys.send_text("/quit\r")
+            return []
+
+        monkeypatch.setattr(terminal, "interrupt", interrupt)
+        monkeypatch.setattr(core, "recall", recall)
+        keys.send_text("/recall sykkel\r")
+        await terminal.run()
+    assert "Nothing comes to mind." in out.getvalue() and out.getvalue().rstrip().endswith("Ha det!")
+
+
 async def test_the_line_editor_handles_arrows_pastes_and_ctrl_d() -> None:
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
@@ -231,3 +288,91 @@ async def test_the_line_editor_handles_arrows_pastes_and_ctrl_d() -> None:
         assert await reader.read("you> ") == pasted
         keys.send_text("\x04")  # Ctrl-D
         assert await reader.read("you> ") is None
+
+
+# -- a real terminal: keys go through a pseudo-terminal, Ctrl-C is the tty's interrupt character ----------------------
+
+SLOW_WORDS = [f"ord{i} " for i in range(300)]  # 30 s at 0.1 s a word: Ctrl-C lands long before the end
+SLOW_REPLY = "".join(SLOW_WORDS).strip()
+LENGTH_CUT = ("Dette er et langt svar som ",)
+CUT_OFF_LINE = r"\r\n\(cut off: [^\r\n]+\)\r\n"  # the note, alone on its line
+PROMPT = "you>"  # prompt_toolkit draws the prompt's trailing space as a cursor move
+
+
+def stream_in_turn(*replies: Reply) -> Callable[[dict[str, Any]], Reply]:
+    """The stand-in answers each streamed chat request with the next of `replies`, learning requests as usual."""
+    queue, learning = list(replies), Replies(default="Hei igjen!")
+
+    def answer(body: dict[str, Any]) -> Reply:
+        return queue.pop(0) if body.get("stream") and queue else learning(body)
+
+    return answer
+
+
+def spawn_chat(tmp_path: Path, env: dict[str, str]) -> pexpect.spawn:
+    """`python -m bot chat` on a pseudo-terminal, the way a person starts it (prompt_toolkit reads the keys)."""
+    # A real terminal answers prompt_toolkit's cursor-position query; pexpect does not, so it is not asked.
+    env = {**env, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "bot", "chat"], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60
+    )
+    child.setwinsize(40, 200)
+    child.logfile_read = io.StringIO()  # the whole screen, for the no-traceback check
+    child.expect_exact(PROMPT)
+    return child
+
+
+def stored_turns(data: Path, scope: str) -> list[tuple[str, str, str]]:
+    async def read() -> list[tuple[str, str, str]]:
+        state = StateStore(data / "aiki.db")
+        await state.open()
+        try:
+            return [(t.role, t.status, t.content) for t in await state.turns_of(scope)]
+        finally:
+            await state.close()
+
+    return asyncio.run(read())
+
+
+def test_ctrl_c_on_a_real_terminal_cuts_off_the_first_and_the_second_reply(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    slow = Chunked(SLOW_WORDS, pause=0.1)
+    server.responder = stream_in_turn(slow, slow, LengthCut(LENGTH_CUT))
+    child = spawn_chat(tmp_path, chat_env(tmp_path, model_cache, server))
+    for message in ("fortell en lang historie", "en til, takk"):  # the second: after prompt_toolkit's second prompt
+        child.send(message + "\r")
+        child.expect_exact("aiki> ord0 ")  # the reply is streaming
+        child.sendintr()  # the person presses Ctrl-C
+        assert child.expect([CUT_OFF_LINE, PROMPT]) == 0, f"the reply was not cut off: {child.before!r}"
+        child.expect_exact(PROMPT)  # the session goes on
+    child.send("og en kort en\r")
+    child.expect(re.escape(LENGTH_CUT[0]) + CUT_OFF_LINE)  # the length-limit note, on its own line too
+    assert "AIKI_LLM_MAX_REPLY_TOKENS" in child.after
+    child.expect_exact(PROMPT)
+    child.send("/quit\r")
+    child.expect_exact("Ha det!")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "Traceback" not in child.logfile_read.getvalue()
+
+    turns = stored_turns(tmp_path / "data", "4242")
+    users = [(status, text) for role, status, text in turns if role == "user"]
+    assert users == [("ok", "fortell en lang historie"), ("ok", "en til, takk"), ("ok", "og en kort en")]
+    replies = [(status, text) for role, status, text in turns if role == "assistant"]
+    assert [status for status, _ in replies] == ["partial"] * 3
+    for _, text in replies[:2]:  # what was shown before Ctrl-C, and no more
+        assert text.startswith("ord0") and len(text) < len(SLOW_REPLY)
+
+
+def test_ctrl_c_at_the_prompt_of_a_real_terminal_leaves(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    server.reset()
+    child = spawn_chat(tmp_path, chat_env(tmp_path, model_cache, server))
+    child.sendintr()
+    child.expect_exact("Ha det!")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "Traceback" not in child.logfile_read.getvalue()

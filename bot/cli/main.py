@@ -16,7 +16,7 @@ from bot.cli import mood as mood_cli
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
-from bot.logs import setup_logging, traceback_without_messages
+from bot.logs import content_warning, setup_logging, traceback_without_messages
 from bot.settings import MemoryBackend, Settings, load_settings
 from bot.training import parsers as training_parsers
 
@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        # `aiki chat`'s screen is the conversation: its logs go to the file only (README: logs).
-        setup_logging(settings, to_stderr=args.command != "chat")
+        # `aiki chat`'s screen is the conversation: its logs go to the file only (README: logs), except the warning
+        # that they may hold what people wrote, which the person must see.
+        chatting = args.command == "chat"
+        setup_logging(settings, to_stderr=not chatting)
+        if chatting and settings.log_content:
+            print(f"aiki: {content_warning(settings)}", file=sys.stderr)
         if settings.memory_backend is MemoryBackend.EDGE:
             from bot.memory import maintenance
 
