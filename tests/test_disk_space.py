@@ -21,6 +21,7 @@ from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
 from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Person
+from bot.state.journal import ForgetJournal
 from scripts.test_model import TEST_MODEL
 from tests.core_fixtures import Clock, build_core, close_core, open_core
 from tests.llm_server import FakeLLMServer
@@ -44,6 +45,7 @@ def data(tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.chdir(tmp_path)
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    root.handlers[:] = []  # none left by an earlier test, writing to a stream that is gone
     yield folder
     for handler in root.handlers:
         handler.close()
@@ -56,7 +58,7 @@ def nearly_full(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def reading(path: str | Path) -> object:
         total, used, _ = real(path)
-        return shutil._ntuple_diskusage(total, used, NEARLY_FULL)  # type: ignore[attr-defined]
+        return shutil._ntuple_diskusage(total, used, NEARLY_FULL)
 
     monkeypatch.setattr(shutil, "disk_usage", reading)
 
@@ -130,3 +132,22 @@ async def test_a_forget_refused_for_room_is_finished_at_the_next_start_with_room
         assert await again.take_late_forget_notice(person) is None
     finally:
         await close_core(again)
+
+
+async def test_a_forget_that_failed_is_crossed_out_by_a_later_one_that_succeeds(
+    data: Path, embedder: FastEmbedder, server: FakeLLMServer
+) -> None:
+    core = await open_core(build_core(data, embedder, server, Clock()))
+    person = Person("111")
+    try:
+        await core.remember(person, f"My code word is {CANARY}", Origin(OriginSource.DM))
+        with pytest.MonkeyPatch.context() as disk:
+            nearly_full(disk)
+            with pytest.raises(DiskFullError):
+                await core.forget_everything(person)
+        assert [r.scope for r in ForgetJournal(data / "forget-journal").interrupted()] == ["111"]
+        await core.forget_everything(person)  # room again: this one covers the first
+        assert ForgetJournal(data / "forget-journal").interrupted() == []
+        assert files_holding(data, CANARY) == []
+    finally:
+        await close_core(core)

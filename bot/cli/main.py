@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
 async def _after_start_up(settings: Settings, args: argparse.Namespace) -> int:
     """Every command starts by finishing the forgets a stop cut short, before anything reads what they erase."""
     journal = ForgetJournal(settings.forget_journal_path)
-    if await asyncio.to_thread(journal.pending):
+    if await asyncio.to_thread(journal.interrupted):
         from bot.app import finish_interrupted_forgets  # the stores load only when there is something to finish
 
         await finish_interrupted_forgets(settings, journal, args.clock)

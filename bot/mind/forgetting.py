@@ -36,12 +36,19 @@ class Forgetting:
 
     @asynccontextmanager
     async def _journalled(self, request: ForgetRequest) -> AsyncIterator[None]:
-        """The entry is on disk before the body starts; a body that fails leaves it for the next start."""
-        if self.journal is not None:
-            await asyncio.to_thread(self.journal.begin, request)
-        yield
-        if self.journal is not None:
-            await asyncio.to_thread(self.journal.done, request)
+        """The entry is on disk before the body starts; a body that fails leaves it for the next start (or for a
+        later forget that covers it); one that succeeds crosses out every entry it covers."""
+        journal = self.journal
+        if journal is None:
+            yield
+            return
+        await asyncio.to_thread(journal.begin, request)
+        try:
+            yield
+        except BaseException:
+            await asyncio.to_thread(journal.release, request)
+            raise
+        await asyncio.to_thread(_cross_out, journal, request)
 
     async def memory(self, scope: str, memory_id: str) -> bool:
         """Delete one memory and erase it from disk; False if the person has no memory with that id."""
@@ -57,6 +64,23 @@ class Forgetting:
             report = await delete_everything(self.store, self.state, scope)
             await erase(self.store, self.state)
         return report
+
+
+def _cross_out(journal: ForgetJournal, done: ForgetRequest) -> None:
+    """`done` and the earlier, failed forgets it covers: left in the journal, the next start would run them again over
+    what the person said since."""
+    journal.done(done)
+    for earlier in journal.interrupted():
+        if _covers(done, earlier):
+            journal.done(earlier)
+
+
+def _covers(done: ForgetRequest, earlier: ForgetRequest) -> bool:
+    if done.scope != earlier.scope:
+        return False
+    return done.kind is ForgetKind.EVERYTHING or (
+        earlier.kind is ForgetKind.MEMORY and earlier.memory_id == done.memory_id
+    )
 
 
 async def delete_everything(store: MemoryStore | None, state: StateStore, scope: str) -> ForgetReport:
@@ -83,7 +107,7 @@ async def finish_interrupted_forgets(
 
     `store` is the opened memory store (None when there is none); the person is told later (`late_notice`).
     """
-    pending = await asyncio.to_thread(journal.pending)
+    pending = await asyncio.to_thread(journal.interrupted)
     if not pending:
         return []
     for request in pending:
