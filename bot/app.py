@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock
 from bot.memory.bank import MemoryBank
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
 from bot.memory.port import MemoryStore
 from bot.settings import MemoryBackend, Settings
+from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore
 
 # The LLM client (openai), the Qdrant server client and the core load only when a command needs them, so
@@ -100,10 +102,31 @@ async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -
     async with open_memory(settings) as bank, open_state(settings) as state:
         llm = build_llm(settings)
         budgets = Budgets(context_tokens=settings.prompt_tokens)
-        core = Consciousness(bank, state, llm, persona, settings.zone, budgets=budgets, schedule=schedule)
+        journal = ForgetJournal(settings.forget_journal_path)
+        core = Consciousness(
+            bank, state, llm, persona, settings.zone, budgets=budgets, schedule=schedule, journal=journal
+        )
         try:
             await core.start()
             yield core
         finally:
             await core.drain()
             await llm.close()
+
+
+async def finish_interrupted_forgets(settings: Settings, journal: ForgetJournal, clock: Clock) -> None:
+    """Start-up, before any command opens the memory store: finish the forgets a stop cut short (ids in the journal).
+
+    The memory store is opened without the embedding model: deleting and rewriting need none.
+    """
+    from bot.mind.forgetting import finish_interrupted_forgets as finish
+
+    store = build_memory_store(settings)
+    info = await store.info()
+    try:
+        if info is not None:
+            await store.open(info)
+        async with open_state(settings) as state:
+            await finish(journal, store if info is not None else None, state, clock)
+    finally:
+        await store.close()

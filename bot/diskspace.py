@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.errors import AikiError, DiskFullError
 
-__all__ = ["DiskFullError", "ensure_free_space", "existing_parent", "writable_file"]
+__all__ = ["DiskFullError", "allocated_bytes", "ensure_free_space", "existing_parent", "writable_file"]
 
 MARGIN = 64 * 1024 * 1024  # left free for SQLite's journal, the log and the rest of the machine
 
@@ -21,14 +21,27 @@ def existing_parent(path: Path) -> Path:
 
 
 def ensure_free_space(path: Path, needed: int) -> None:
-    """Refuse before writing when the disk holding `path` has less than `needed` bytes (plus a margin) free."""
-    where = existing_parent(path)
-    free = shutil.disk_usage(where).free
+    """Refuse before writing when the disk holding `path` has less than `needed` bytes (plus a margin) free.
+
+    The message names `path` (the folder or file about to be written), even when it does not exist yet.
+    """
+    free = shutil.disk_usage(existing_parent(path)).free
     if free < needed + MARGIN:
         raise DiskFullError(
-            f"Not enough free space at {where}: {free / 2**20:,.0f} MB free, about "
+            f"Not enough free space at {path}: {free / 2**20:,.0f} MB free, about "
             f"{(needed + MARGIN) / 2**20:,.0f} MB needed. Free some space (or move AIKI_DATA_DIR) and run it again."
         )
+
+
+def allocated_bytes(folder: Path) -> int:
+    """What the files under `folder` take on the disk (blocks, not apparent size: Qdrant's files are sparse)."""
+    total = 0
+    for item in folder.rglob("*"):
+        try:
+            total += item.lstat().st_blocks * 512 if item.is_file() else 0
+        except OSError:  # removed while counted
+            continue
+    return total
 
 
 def writable_file(path: Path) -> Path:

@@ -151,6 +151,11 @@ class Settings(BaseSettings):
         return self.data_dir / "memory"
 
     @property
+    def forget_journal_path(self) -> Path:
+        """Forgets that started and have not finished (ids only): the next start finishes them."""
+        return self.data_dir / "forget-journal"
+
+    @property
     def database_path(self) -> Path:
         return self.sqlite_path or self.data_dir / "aiki.db"
 

@@ -188,6 +188,9 @@ class Terminal:
 
     async def run(self) -> None:
         self.say(f"AIKI is listening (as {self.person.name or self.person.scope}). /help for commands.")
+        notice = await self.core.take_late_forget_notice(self.person)
+        if notice is not None:  # a forget of theirs that a stop cut short was finished at this start
+            self.say(notice)
         with self._ctrl_c():
             while True:
                 line = await self._next_line()

@@ -18,7 +18,7 @@ from qdrant_client import AsyncQdrantClient
 
 from bot.cli.main import EXIT_LOCKED, main
 from bot.memory import edge as edge_module
-from bot.memory import maintenance
+from bot.memory import maintenance, swap
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
@@ -310,11 +310,29 @@ async def test_a_reindex_cut_short_during_the_swap_is_completed_at_next_start(
     # Simulate a crash right after the live directory was moved aside and before staging was moved in.
     staging = tmp_path / "memory.reindex"
     (tmp_path / "memory").rename(staging)
-    (staging / maintenance.COMPLETE_MARKER).write_text("ok")
+    (staging / swap.COMPLETE_MARKER).write_text("ok")
 
-    maintenance.finish_interrupted_reindex(tmp_path / "memory")
+    swap.finish_interrupted_swap(tmp_path / "memory")
 
     reopened = MemoryBank(EdgeMemoryStore(tmp_path / "memory"), embedder)
     await reopened.open()
     assert await reopened.store.count("1") == 12
     await reopened.close()
+
+
+async def test_a_store_moved_aside_with_no_copy_to_replace_it_is_put_back(
+    tmp_path: Path, embedder: FastEmbedder
+) -> None:
+    bank = MemoryBank(EdgeMemoryStore(tmp_path / "memory"), embedder)
+    await bank.open()
+    await bank.add([NewMemory("1", f"note {i}") for i in range(3)])
+    await bank.close()
+    (tmp_path / "memory").rename(tmp_path / "memory.old")  # not a state a swap leaves, but nothing may be lost
+
+    swap.finish_interrupted_swap(tmp_path / "memory")
+
+    reopened = MemoryBank(EdgeMemoryStore(tmp_path / "memory"), embedder)
+    await reopened.open()
+    assert await reopened.store.count("1") == 3
+    await reopened.close()
+    assert not (tmp_path / "memory.old").exists()

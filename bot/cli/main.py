@@ -18,6 +18,7 @@ from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
 from bot.logs import content_warning, setup_logging, traceback_without_messages
 from bot.settings import MemoryBackend, Settings, load_settings
+from bot.state.journal import ForgetJournal
 from bot.training import parsers as training_parsers
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,10 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         if chatting and settings.log_content:
             print(f"aiki: {content_warning(settings)}", file=sys.stderr)
         if settings.memory_backend is MemoryBackend.EDGE:
-            from bot.memory import maintenance
+            from bot.memory.swap import finish_interrupted_swap
 
-            maintenance.finish_interrupted_reindex(settings.edge_path)
-        return asyncio.run(args.run(settings, args))
+            finish_interrupted_swap(settings.edge_path)
+        return asyncio.run(_after_start_up(settings, args))
     except KeyboardInterrupt:
         print("aiki: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -116,6 +117,17 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+
+
+async def _after_start_up(settings: Settings, args: argparse.Namespace) -> int:
+    """Every command starts by finishing the forgets a stop cut short, before anything reads what they erase."""
+    journal = ForgetJournal(settings.forget_journal_path)
+    if await asyncio.to_thread(journal.interrupted):
+        from bot.app import finish_interrupted_forgets  # the stores load only when there is something to finish
+
+        await finish_interrupted_forgets(settings, journal, args.clock)
+    result: int = await args.run(settings, args)
+    return result
 
 
 _DISK_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only", errno.EDQUOT: "over quota"}

@@ -49,6 +49,7 @@ from qdrant_edge import (
 )
 
 from bot.clock import to_iso
+from bot.diskspace import allocated_bytes, ensure_free_space
 from bot.errors import StoreLockedError, StoreMismatchError
 from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
@@ -56,6 +57,7 @@ from bot.memory.lexical import Lexicon, language_of
 from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
+from bot.memory.swap import remove_leftovers, staging_of, swap_in
 from bot.memory.visibility import PRIVATE_SOURCES, Audience
 
 log = logging.getLogger(__name__)
@@ -65,10 +67,9 @@ META_FILE = "aiki_store.json"
 # Unindexed memories above this are indexed when the store opens (measured: 20k memories take ~10 s,
 # and then a search in one person's 20k memories drops from ~9 ms to ~1 ms).
 OPTIMIZE_AT_START = 2_000
-# A rewritten shard is built beside the live one under this name and marked complete before the swap: the same
-# convention as `aiki memory reindex` (bot/memory/maintenance.py), whose start-up check finishes a cut-short swap.
-STAGING_SUFFIX = ".reindex"
-STAGING_COMPLETE = "REINDEX_COMPLETE"
+# Disk Qdrant Edge takes when it opens a shard, through memory maps: on a disk with less free, writing a mapped page
+# is a SIGBUS (a `Bus error`, nothing printed), not an error (measured on tmpfs: ~100 MB; its WAL is 32 MB files).
+OPEN_SPACE = 100 * 2**20
 COPY_PAGE = 512
 _LOCK_SIGNS = ("WouldBlock", "already accessed", "Resource temporarily unavailable")
 
@@ -239,8 +240,13 @@ class EdgeMemoryStore:
             shard.optimize()
             log.info("memory index built in %.1f s", time.monotonic() - started)
 
+    def _open_checked(self, expected: StoreInfo) -> None:
+        ensure_free_space(self._path, OPEN_SPACE)  # before anything is created or mapped
+        self._open_sync(expected)
+        remove_leftovers(self._path)  # with the store's lock held: no other process is building a copy now
+
     async def open(self, expected: StoreInfo) -> None:
-        await self._run(self._open_sync, expected)
+        await self._run(self._open_checked, expected)
 
     async def close(self) -> None:
         if self._shard is not None:
@@ -302,7 +308,8 @@ class EdgeMemoryStore:
         write-ahead log keeps every upsert in 32 MB files it does not rewrite. A vacuum cleans the pages, but the
         WAL cannot be emptied from outside without breaking the shard's operation numbers (measured: later updates
         to old points were silently ignored). So a forget copies what remains into a fresh shard beside this one,
-        as `aiki memory reindex` does, and swaps it in; `finish_interrupted_reindex` completes a swap cut short.
+        as `aiki memory reindex` does, and swaps it in (bot/memory/swap.py finishes or clears a swap cut short; the
+        forget's journal, bot/mind/forgetting.py, runs the whole erase again at the next start).
         Cost (bench/erase.py, 2 busy cores): 2-4 s at 1k-5k memories, ~10 s at 20k; every memory call waits
         meanwhile. The new shard's vector index is built at the next start (searches scan until then).
         """
@@ -310,8 +317,10 @@ class EdgeMemoryStore:
         if info is None:
             return
         started = time.monotonic()
-        staging_path = self._path.with_name(self._path.name + STAGING_SUFFIX)
+        staging_path = staging_of(self._path)
         shutil.rmtree(staging_path, ignore_errors=True)
+        # The copy takes about what the live shard takes; refused here, the forget's journal finishes it later.
+        ensure_free_space(staging_path, OPEN_SPACE + allocated_bytes(self._path))
         staging = EdgeMemoryStore(staging_path)
         try:
             staging._open_sync(info, build_index=False)
@@ -326,13 +335,7 @@ class EdgeMemoryStore:
                 staging._shard.close()
         self.shard.close()
         self._shard = None
-        (staging_path / STAGING_COMPLETE).write_text("ok", encoding="utf-8")
-        retired = self._path.with_name(self._path.name + ".old")
-        shutil.rmtree(retired, ignore_errors=True)
-        self._path.rename(retired)
-        staging_path.rename(self._path)
-        (self._path / STAGING_COMPLETE).unlink()
-        shutil.rmtree(retired)
+        swap_in(self._path, staging_path)
         # No index build now (tens of seconds at 20k memories, with every memory call waiting): searches scan until
         # the next start builds it, ~9 ms instead of ~1 ms at 20k memories of one person.
         copy_s = time.monotonic() - started

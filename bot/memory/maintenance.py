@@ -20,13 +20,12 @@ from bot.memory.embedder import Embedder
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
 from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
 from bot.memory.port import MemoryStore
+from bot.memory.swap import finish_interrupted_swap, staging_of, swap_in
 
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 256
 COPY_PAGE = 512
-# Marks a staging store whose copy finished and was counted, so a swap cut short can be completed.
-COMPLETE_MARKER = "REINDEX_COMPLETE"
 
 Reembed = Callable[[list[Memory]], Awaitable[list[ChunkVectors]]]
 
@@ -184,10 +183,10 @@ async def reindex_edge(
     """Rebuild into a staging shard beside the live one (new model, word index), then swap the directories.
 
     Interrupted before the swap, the live store is untouched and the next run starts the staging
-    copy again; interrupted during the swap, `finish_interrupted_reindex` completes it at next open.
+    copy again; interrupted during the swap, `finish_interrupted_swap` completes it at the next start.
     """
-    staging_path = path.with_name(path.name + ".reindex")
-    finish_interrupted_reindex(path)
+    staging_path = staging_of(path)
+    finish_interrupted_swap(path)
     shutil.rmtree(staging_path, ignore_errors=True)
     source = EdgeMemoryStore(path)
     info = await source.info()
@@ -203,31 +202,9 @@ async def reindex_edge(
     finally:
         await source.close()
         await staging.close()
-    (staging_path / COMPLETE_MARKER).write_text("ok")
-    _swap(path, staging_path)
-    return counts
-
-
-def _swap(path: Path, staging_path: Path) -> None:
-    retired = path.with_name(path.name + ".old")
-    shutil.rmtree(retired, ignore_errors=True)
-    path.rename(retired)
-    staging_path.rename(path)
-    (path / COMPLETE_MARKER).unlink(missing_ok=True)
-    shutil.rmtree(retired, ignore_errors=True)
+    swap_in(path, staging_path)
     log.info("memory store at %s re-indexed", path)
-
-
-def finish_interrupted_reindex(path: Path) -> None:
-    """Complete a swap that a crash cut short; a staging copy that never finished is ignored."""
-    staging_path = path.with_name(path.name + ".reindex")
-    if (staging_path / COMPLETE_MARKER).exists():
-        if path.exists():
-            _swap(path, staging_path)
-        else:
-            staging_path.rename(path)
-            (path / COMPLETE_MARKER).unlink(missing_ok=True)
-        log.warning("completed an interrupted re-index of %s", path)
+    return counts
 
 
 async def reindex_server(

@@ -26,6 +26,7 @@ from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFi
 from bot.memory.visibility import Audience, guild_of, is_private
 from bot.mind.appraisal import appraise
 from bot.mind.cues import named_project
+from bot.mind.forgetting import Forgetting, late_notice
 from bot.mind.importance import score_importance
 from bot.mind.intention import Situation, attune, check_in, choose
 from bot.mind.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
@@ -48,6 +49,7 @@ from bot.mind.turn import (
 )
 from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, felt
 from bot.state.checkins import Topic
+from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore, Turn
 from bot.tokens import estimate_tokens
 
@@ -98,6 +100,7 @@ class Consciousness:
         budgets: Budgets | None = None,
         learn_facts: bool = True,
         schedule: TopicSchedule | None = None,  # None: no check-ins wake up (the terminal, tests)
+        journal: ForgetJournal | None = None,  # None: forgets are not journalled, so not finished after a crash
     ) -> None:
         self.bank = bank
         self.state = state
@@ -116,6 +119,7 @@ class Consciousness:
         self._proposals: dict[str, Proposal] = {}
         self._order = PersonQueue()
         self.schedule = schedule
+        self._forgetting = Forgetting(bank.store, state, journal, clock)
 
     async def start(self) -> None:
         """Seed AIKI's identity from the persona file (again, if it changed), then load it from memory once."""
@@ -486,28 +490,24 @@ class Consciousness:
         return rank(hits, budget_tokens=100_000, limit=limit)
 
     async def forget(self, person: Person, memory_id: str) -> bool:
-        """Delete one memory and erase it from disk before returning."""
+        """Delete one memory and erase it from disk before returning (journalled: a crash midway is finished later)."""
         async with self._order.turn(person.scope):
             await self.drain()  # learning still running could write it back (a recall refreshes it)
-            deleted = await self.bank.delete(person.scope, [memory_id]) == 1
-            if deleted:
-                await self.bank.erase_deleted()
-        return deleted
+            return await self._forgetting.memory(person.scope, memory_id)
 
     async def forget_everything(self, person: Person) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns (README: forgetting)."""
         async with self._order.turn(person.scope):  # no turn of theirs is half-way while we erase
             await self.drain()  # learning still running would write memories back
-            memories = await self.bank.delete_scope(person.scope)
-            turns = await self.state.delete_turns(person.scope)
-            mood_events = await self.state.delete_mood(person.scope)
-            await self.state.checkins.delete_scope(person.scope)
-            await self.state.delete_person(person.scope)
             self._proposals.pop(person.scope, None)
-            await self.bank.erase_deleted()
-            await self.state.erase_freed()
-        log.info("forgot everything about %s: %d memories, %d turns", person.scope, memories, turns)
-        return ForgetReport(memories, turns, mood_events)
+            report = await self._forgetting.everything(person.scope)
+        log.info("forgot everything about %s: %d memories, %d turns", person.scope, report.memories, report.turns)
+        return report
+
+    async def take_late_forget_notice(self, person: Person) -> str | None:
+        """A sentence telling the person that a forget of theirs, cut short when AIKI stopped, was finished at the
+        next start; given once (then None). Show it before answering them (the terminal does at start)."""
+        return late_notice(await self.state.take_late_forgets(person.scope), self.zone)
 
     async def shares_dm_memories_in_servers(self, person: Person) -> bool:
         return await self.state.shares_dm_memories_in_servers(person.scope)

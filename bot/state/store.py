@@ -349,6 +349,27 @@ class StateStore:
         if row is not None and row[0]:
             log.warning("the database WAL could not be emptied after a forget (a reader was busy); it is at next close")
 
+    # -- forgets finished late ----------------------------------------------
+
+    async def add_late_forget(self, scope: str, kind: str, requested_at: datetime, completed_at: datetime) -> None:
+        """A forget a stop cut short was finished now; the person is told once (`take_late_forgets`)."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO late_forgets (scope, kind, requested_at, completed_at) VALUES (?, ?, ?, ?)",
+            (scope, kind, to_iso(requested_at), to_iso(completed_at)),
+        )
+        await self.db.commit()
+
+    async def take_late_forgets(self, scope: str) -> list[tuple[str, datetime]]:
+        """The person's forgets that were finished late, as (kind, asked at), oldest first; each is handed out once."""
+        async with self.db.execute(
+            "SELECT kind, requested_at FROM late_forgets WHERE scope = ? ORDER BY requested_at", (scope,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        if rows:
+            await self.db.execute("DELETE FROM late_forgets WHERE scope = ?", (scope,))
+            await self.db.commit()
+        return [(str(row["kind"]), from_iso(row["requested_at"]) or utcnow()) for row in rows]
+
     # -- meta --------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
