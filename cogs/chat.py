@@ -201,6 +201,7 @@ class ChatCog(commands.Cog):
     async def _answer(self, batch: Sequence[Waiting]) -> None:
         """One reply to the last message of the batch, taking all of them into account."""
         message = batch[-1].message
+        await self._tell_late_forget(message)
         reply = StreamedReply(message)
         stream = self.core.answer(Burst(tuple(w.received for w in batch), away=any(w.away for w in batch)))
         try:
@@ -231,6 +232,19 @@ class ChatCog(commands.Cog):
             await self._failed(message, reply, SOMETHING_WENT_WRONG)
         finally:
             await stream.aclose()  # a reply Discord would not take: stop generating it
+
+    async def _tell_late_forget(self, message: discord.Message) -> None:
+        """A forget of theirs that a crash cut short was finished at start: say so once, in their DM only (in a
+        server others would read that they asked AIKI to forget)."""
+        notice = await self.core.take_late_forget_notice(Person(str(message.author.id)))
+        if notice is None:
+            return
+        try:
+            await message.author.send(notice, allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, *CONNECTION_LOST) as exc:
+            log.warning(
+                "could not tell %s that a forget was completed late (%s)", message.author.id, type(exc).__name__
+            )
 
     async def _offer_checkins(self, message: discord.Message) -> None:
         """The core noticed a project: ask once, with buttons, where it was said; nothing is scheduled without a yes."""

@@ -276,3 +276,19 @@ def test_a_reconnect_attempt_is_one_warning_line_in_the_log(tmp_path: Path) -> N
     assert (
         "WARNING discord.client: connection to Discord lost (ClientConnectorError); reconnecting in 2.5 s" in lines[0]
     )
+
+
+# -- a forget a crash cut short -----------------------------------------------------------------------------
+
+
+async def test_a_forget_completed_late_is_told_once_in_the_dm_never_in_the_server(
+    world: World, server: FakeLLMServer
+) -> None:
+    asked = world.core.clock() - timedelta(hours=1)
+    await world.core.state.add_late_forget(str(world.owner.id), "everything", asked, world.core.clock())
+    await dpytest.message(f"{mention(world)} hei", channel=world.channel, member=world.owner)
+    await dpytest.message(f"{mention(world)} hei igjen", channel=world.channel, member=world.owner)
+    await settle(world)
+    assert not any("forget" in text for text in world.bot_texts(world.channel))
+    told = world.bot_texts(await world.owner.create_dm())
+    assert len(told) == 1 and "interrupted when AIKI stopped; it has now been completed" in told[0]
