@@ -212,7 +212,6 @@ class ChatCog(commands.Cog):
                 async for chunk in stream:
                     await reply.update(reply.text + chunk)
             await reply.update(reply.text, final=True)
-            await self._offer_checkins(message)
         except AikiError as exc:
             await self._failed(message, reply, str(exc))
         except discord.Forbidden as exc:
@@ -230,6 +229,8 @@ class ChatCog(commands.Cog):
         except Exception:
             log.exception("answering message %s from %s failed", message.id, message.author.id)
             await self._failed(message, reply, SOMETHING_WENT_WRONG)
+        else:
+            await self._offer_checkins(message)
         finally:
             await stream.aclose()  # a reply Discord would not take: stop generating it
 
@@ -251,11 +252,14 @@ class ChatCog(commands.Cog):
         topic = self.core.take_proposal(Person(str(message.author.id)), origin_of(message))
         if topic is None or self.planner is None:
             return
-        await message.channel.send(
-            f"Should I check in with you about **{topic}** now and then?",
-            view=CheckinOffer(self.planner, str(message.author.id), topic),
-            allowed_mentions=NO_MENTIONS,
-        )
+        try:
+            await message.channel.send(
+                f"Should I check in with you about **{topic}** now and then?",
+                view=CheckinOffer(self.planner, str(message.author.id), topic),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except (discord.HTTPException, *CONNECTION_LOST) as exc:  # the reply itself is whole; the offer can wait
+            log.warning("could not offer a check-in in channel %s (%s)", message.channel.id, type(exc).__name__)
 
     async def _failed(self, message: discord.Message, reply: StreamedReply, why: str) -> None:
         """Never leave a half reply looking finished: mark it as cut off, or answer with the reason."""
@@ -280,6 +284,8 @@ class ChatCog(commands.Cog):
                 log.warning("Discord refused a message in channel %s (code %s)", message.channel.id, exc.code)
         except discord.HTTPException as exc:
             log.warning("Discord error in channel %s: HTTP %s", message.channel.id, exc.status)
+        except CONNECTION_LOST as exc:
+            log.warning("could not answer in channel %s: connection lost (%s)", message.channel.id, type(exc).__name__)
 
     # -- after a break -------------------------------------------------------
 
