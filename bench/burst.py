@@ -44,28 +44,13 @@ from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core  # noqa: E402
+from tests.discord_world import PeopleLater  # noqa: E402
 from tests.llm_server import Delay, FakeLLMServer  # noqa: E402
 
 
 def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-class KnownLater:
-    """dpytest makes its members once the bot exists; the access rule reads the owner from here."""
-
-    def __init__(self) -> None:
-        self.known = Access(frozenset(), frozenset())
-
-    def allows(self, user_id: int) -> bool:
-        return self.known.allows(user_id)
-
-    def is_owner(self, user_id: int) -> bool:
-        return self.known.is_owner(user_id)
-
-    def people(self) -> frozenset[int]:
-        return self.known.people()
 
 
 class SentLog:
@@ -102,7 +87,7 @@ async def run(args: argparse.Namespace) -> None:
         intents.members = True  # dpytest makes its members through the member cache
         scheduler = CheckinScheduler(core.clock)
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
-        access = KnownLater()
+        access = PeopleLater()
         bot, _ = build_bot(core, settings, scheduler, access, core.clock, False, intents)  # type: ignore[arg-type]
         await bot._async_setup_hook()
         dpytest.configure(bot, members=1)

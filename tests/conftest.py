@@ -19,8 +19,9 @@ from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.port import MemoryStore  # noqa: E402
 from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
+from bot.mind.core import Consciousness  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
-from tests.core_fixtures import Replies  # noqa: E402
+from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core  # noqa: E402
 from tests.discord_world import world  # noqa: E402,F401  (the fixture of the Discord tests)
 from tests.llm_server import FakeLLMServer  # noqa: E402
 
@@ -71,6 +72,16 @@ def replies(server: FakeLLMServer) -> Replies:
     answers = Replies()
     server.responder = answers
     return answers
+
+
+@pytest.fixture
+async def core(
+    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies
+) -> AsyncIterator[Consciousness]:
+    """A real core (Edge memory, SQLite, the stand-in LLM) at a set clock; a module needing another defines its own."""
+    made = await open_core(build_core(tmp_path, embedder, server, Clock()))
+    yield made
+    await close_core(made)
 
 
 def make_store(backend: str, tmp_path: Path) -> MemoryStore:

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.memory.embedder import FastEmbedder
 from bot.memory.models import Memory, MemoryKind, SearchFilter
 from bot.mind.core import Consciousness, Person
 from bot.mind.facts import EXTRACTION_PROMPT
-from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
+from tests.core_fixtures import Replies, say
 from tests.llm_server import FakeLLMServer
 
 JOVNNA = Person("111", "Jovnna")
-
-
-@pytest.fixture
-async def core(
-    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies
-) -> AsyncIterator[Consciousness]:
-    made = await open_core(build_core(tmp_path, embedder, server, Clock()))
-    yield made
-    await close_core(made)
 
 
 async def facts_of(core: Consciousness, superseded: bool = False) -> list[Memory]:

@@ -7,7 +7,6 @@ stand-in LLM, and reads the log file the app writes: the one that stays in `data
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,9 @@ import pytest
 
 from bot.llm import LLMRejectedError
 from bot.logs import log_file, setup_logging
-from bot.memory.embedder import FastEmbedder
 from bot.mind.core import Consciousness, Person
 from bot.settings import Settings
-from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
+from tests.core_fixtures import Replies, say
 from tests.llm_server import FakeLLMServer, HttpError
 
 KARI = Person("111", "Kari")
@@ -27,15 +25,6 @@ KEY_CANARY = "project_logkeycanary"
 INVENTED_KEY_CANARY = "yacht_logkeycanary"
 WORD_CANARY = "Zorblaxlogcanary"
 ECHO_CANARY = "ECHOCANARY kestrel-9031"
-
-
-@pytest.fixture
-async def core(
-    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies
-) -> AsyncIterator[Consciousness]:
-    made = await open_core(build_core(tmp_path, embedder, server, Clock()))
-    yield made
-    await close_core(made)
 
 
 @pytest.fixture

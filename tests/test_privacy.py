@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 
 from bot.logs import log_file, setup_logging
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind, Origin, OriginSource, SearchFilter
 from bot.memory.visibility import Audience, visible
 from bot.mind.core import Consciousness, Incoming, Person
@@ -24,7 +22,7 @@ from bot.mind.turn import Quoted
 from bot.settings import Settings
 from bot.state.store import Turn
 from bot.state.training import ImportedConversation, ImportedTurn
-from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
+from tests.core_fixtures import Replies, say
 from tests.llm_server import Delay, FakeLLMServer
 
 OWNER = Person("111", "Kari")
@@ -54,15 +52,6 @@ def _canary_facts(body: dict[str, Any]) -> list[dict[str, Any]]:
         if canary in said:
             return [{"key": "code_word", "text": f"Their code word is {canary}", "importance": 0.8}]
     return []
-
-
-@pytest.fixture
-async def core(
-    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies
-) -> AsyncIterator[Consciousness]:
-    made = await open_core(build_core(tmp_path, embedder, server, Clock()))
-    yield made
-    await close_core(made)
 
 
 def last_chat(server: FakeLLMServer) -> dict[str, Any]:
