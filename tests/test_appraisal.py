@@ -72,7 +72,7 @@ def test_intensity_follows_intensifiers_and_diminishers() -> None:
 
 def test_reasons_say_what_was_read() -> None:
     (event,) = appraise("My grandmother passed away this morning.", None, NOW)
-    assert event.kind is G and event.reason == 'they lost someone ("passed away")' and event.created_at == NOW
+    assert event.kind is G and event.reason == 'they lost someone (words: "passed away")' and event.created_at == NOW
 
 
 def test_a_long_absence_comes_first_and_needs_no_words() -> None:

@@ -119,7 +119,7 @@ async def test_grief_is_felt_for_the_conversation_and_fades_later(
     assert "Your mood right now: saddened." in last_system_prompt(server)
     report = await core.mood_report(JOVNNA)
     assert [(e.kind, e.reason) for e in report.events] == [
-        (MoodEventKind.PERSON_GRIEVING, 'they lost someone ("døde")')
+        (MoodEventKind.PERSON_GRIEVING, 'they lost someone (words: "døde")')
     ]
 
     clock.advance(hours=7)

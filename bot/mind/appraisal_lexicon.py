@@ -36,12 +36,18 @@ class Cues:
     words: tuple[str, ...]
     negated: MoodEventKind | None = None  # "not happy" is distress; "not sad" is nothing
     needs: Need = Need.NOTHING
+    rules_out: tuple[MoodEventKind, ...] = ()  # idioms: what the meaning reader must not read where they are
 
 
 # Fixed expressions, read over the whole message before anything else; what they match is then hidden from the
 # single-word cues ("can't wait" is not distress, "no thanks" is not thanks, "passed away" is not a pass).
 IDIOMS: tuple[Cues, ...] = (
-    Cues(CRITICISED, "they were sarcastic about my help", (r"thanks? for nothing", r"takk for ingenting")),
+    Cues(
+        CRITICISED,
+        "they were sarcastic about my help",
+        (r"thanks? for nothing", r"takk for ingenting"),
+        rules_out=(THANKED,),
+    ),
     Cues(
         None,
         "a polite refusal, not thanks",
@@ -54,6 +60,13 @@ IDIOMS: tuple[Cues, ...] = (
             r"ellers takk",
             r"takk for sist",
         ),
+        rules_out=(THANKED,),
+    ),
+    Cues(
+        None,
+        "relief, not thanks",
+        (r"thank (?:god|goodness|heavens)", r"takk og (?:lov|pris)", r"gudskjelov"),
+        rules_out=(THANKED,),
     ),
     Cues(
         None,
