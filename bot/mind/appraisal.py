@@ -86,9 +86,8 @@ def read(text: str, sense: Sense | None = None) -> list[Reading]:
     With a sense of its meaning (bot/mind/appraisal_meaning.py) the meaning reader speaks where the rules are silent.
     """
     words = read_words(text)
-    if sense is None:
-        return _strongest_per_kind(words.readings)
-    return _strongest_per_kind(words.readings + _by_meaning(words, sense))
+    found = words.readings + (_by_meaning(words, sense) if sense is not None else [])
+    return _strongest_per_kind([r for r in found if r.kind not in words.ruled_out])
 
 
 def appraise(text: str, last_seen: datetime | None, now: datetime, sense: Sense | None = None) -> list[MoodEvent]:
@@ -177,18 +176,24 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool]:
         for match in compiled.pattern.finditer(clause):
             before = _TOKEN.findall(clause[: match.start()])
             after = _TOKEN.findall(clause[match.end() :])
-            if not _about(cues.needs, clause, tokens, before, after):
-                lifeless = lifeless or cues.needs is Need.BEING
-                continue
-            if _negated(before, after):
-                lifeless = lifeless or cues.needs is Need.BEING
-                if cues.negated is not None:
-                    weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
-                    found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
-                continue
-            if cues.kind is not None:
+            about = _about(cues.needs, clause, tokens, before, after)
+            negated = about and _negated(before, after)
+            lifeless = lifeless or (cues.needs is Need.BEING and (negated or not about))
+            if not about:
+                found += _aimed_elsewhere(cues, clause, match.group(0))
+            elif negated and cues.negated is not None:
+                weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
+                found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
+            elif not negated and cues.kind is not None:
                 found.append(_reading(cues.kind, cues.reason, match.group(0), _intensity(before, exclaimed)))
     return found, lifeless
+
+
+def _aimed_elsewhere(cues: Cues, clause: str, cue: str) -> list[Reading]:
+    """Criticism of someone else is no criticism of AIKI, but it says the person is upset: "my boss is an idiot"."""
+    if cues.needs is Need.AIKI and _BEING.search(clause) is not None:
+        return [_reading(MoodEventKind.PERSON_DISTRESSED, "they are upset with someone", cue, MILD)]
+    return []
 
 
 def _about(needs: Need, clause: str, tokens: list[str], before: list[str], after: list[str]) -> bool:

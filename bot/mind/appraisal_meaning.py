@@ -29,10 +29,10 @@ NEAREST = 3
 # How much closer to a kind's examples than to the examples of nothing a message must be before it counts (cosine
 # after centring; tuned on the development half of tests/data/appraisal_everyday.jsonl with the test model).
 LEAD = {
-    MoodEventKind.THANKED: 0.05,
-    MoodEventKind.CRITICISED: 0.05,
+    MoodEventKind.THANKED: 0.10,
+    MoodEventKind.CRITICISED: 0.08,
     MoodEventKind.PERSON_DISTRESSED: 0.05,
-    MoodEventKind.PERSON_GRIEVING: 0.05,
+    MoodEventKind.PERSON_GRIEVING: 0.10,  # grief words are few and the rules know them; meaning must be sure
     MoodEventKind.PERSON_HAPPY: 0.05,
     MoodEventKind.MILESTONE: 0.05,
 }

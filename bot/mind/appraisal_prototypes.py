@@ -170,6 +170,10 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("My sister lives in Bergen.", "Søsteren min bor i Bergen."),
         ("I bought new shoes.", "Jeg kjøpte nye sko."),
         ("It's cold outside.", "Det er kaldt ute."),
+        ("My mother's birthday is in May.", "Mamma har bursdag i mai."),
+        ("Our dog loves the snow.", "Hunden vår elsker snø."),
+        ("The kids are at their grandparents' this weekend.", "Ungene er hos besteforeldrene i helga."),
+        ("Heading out for a run.", "Skal ut og løpe en tur."),
         ("I'm watching a documentary.", "Jeg ser på en dokumentar."),
         ("Just updated my dependencies.", "Oppdaterte nettopp avhengighetene."),
         # chat filler and set phrases
@@ -182,6 +186,7 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("no thanks, I'm fine", "nei takk, det går bra"),
         ("Thank goodness it stopped raining.", "Takk og pris at det sluttet å regne."),
         ("Sorry for the late reply.", "Beklager sent svar."),
+        ("Sorry for asking so many questions.", "Unnskyld at jeg spør så mye."),
         ("Merry Christmas!", "God jul!"),
         # complaints about someone or something else, not AIKI
         ("My neighbour is so noisy.", "Naboen min bråker så mye."),
