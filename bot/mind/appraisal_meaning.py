@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.memory.embedder import Embedder
+from bot.memory.embedder import Embedder, is_blank
 from bot.memory.models import Vector
 from bot.mind.appraisal_prototypes import PROTOTYPES
 from bot.mood import MoodEventKind
@@ -122,7 +122,7 @@ async def prepare_meaning(embedder: Embedder) -> Prototypes | None:
 async def sense_of(embedder: Embedder, text: str) -> Sense | None:
     """What the message is close to in meaning; None when the embedder fails (the rules alone read it then)."""
     prototypes = await prepare_meaning(embedder)
-    if prototypes is None:
+    if prototypes is None or is_blank(text):
         return None
     try:
         vector = await embedder.embed_query(text)

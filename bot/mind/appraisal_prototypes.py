@@ -167,6 +167,10 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("The meeting is at noon.", "Møtet er klokka tolv."),
         ("I'm reading a book about the Vikings.", "Jeg leser en bok om vikingene."),
         ("I'm refactoring the parser today.", "Jeg refaktorerer parseren i dag."),
+        # work in progress is not yet an achievement
+        ("Spent the evening coding on my side project.", "Brukte kvelden på å kode på sideprosjektet."),
+        ("Still working on the report.", "Jobber fortsatt med rapporten."),
+        ("I practised the piano for an hour.", "Øvde på piano i en time."),
         ("My sister lives in Bergen.", "Søsteren min bor i Bergen."),
         ("I bought new shoes.", "Jeg kjøpte nye sko."),
         ("It's cold outside.", "Det er kaldt ute."),
