@@ -240,16 +240,13 @@ def report(name: str, result: Score, groups: bool = False) -> None:
         say(f"  by group: {', '.join(parts)}")
 
 
-def report_wrong(result: Score) -> None:
+def report_wrong(result: Score, senses: Senses) -> None:
     say("\nread wrong by the product:")
     for example, predicted in result.wrong:
         got = ", ".join(sorted(k.value for k in predicted)) or "-"
         want = ", ".join(sorted(k.value for k in example.must)) or "-"
-        reasons = "; ".join(r.reason for r in read(example.text, _senses_for_wrong.get(example.text)))
+        reasons = "; ".join(r.reason for r in read(example.text, senses.of[example.text]))
         say(f"  [{example.lang} {example.group}] {example.text!r}: got {got}; must {want}  <{reasons}>")
-
-
-_senses_for_wrong: dict[str, Sense | None] = {}
 
 
 def load_embedder(args: argparse.Namespace) -> FastEmbedder:
@@ -292,8 +289,7 @@ async def run(args: argparse.Namespace) -> None:
         f"with the embedding computed (recall's); the embedding itself {senses.embed_ms:.1f} ms"
     )
     if args.wrong:
-        _senses_for_wrong.update(senses.of)
-        report_wrong(product)
+        report_wrong(product, senses)
 
 
 def main() -> None:

@@ -128,7 +128,7 @@ def read_words(text: str) -> Words:
 
 
 def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
-    """The meaning reader's closest kind, where the rules are silent on it and their structure allows it."""
+    """The meaning reader's closest kind, where the rules read nothing and as far as what they know allows it."""
     kind = sense.kind()
     if words.readings or kind is None:
         return []
