@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.appraisal import DEFAULT_SET, EVERYDAY_SET, KINDS, Example, load_set, score
 from bot.memory.embedder import FastEmbedder
+from bot.mind import appraisal_meaning
 from bot.mind.appraisal import appraise, read
 from bot.mind.appraisal_meaning import Sense, prototypes_for, sense_of
 from bot.mood import MoodEventKind
@@ -150,6 +153,23 @@ async def test_when_the_embedder_fails_the_rules_read_alone(
     ]
     assert not caplog.records[0].exc_info  # one line, no stack trace
     assert appraise("Grandpa is no longer with us.", None, NOW, None) == []
+
+
+async def test_the_examples_are_embedded_once_and_read_from_the_model_cache_after(
+    embedder: FastEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start of AIKI (or of `aiki mood explain`) reads the example vectors another start saved: no second."""
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})  # a fresh process
+    made = await prototypes_for(embedder, tmp_path)
+    [saved] = tmp_path.glob("appraisal-examples-*.npy")
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})  # the next process, whose model cannot run
+    closed = FastEmbedder(embedder._model, embedder.model_name, embedder.dim)
+    closed.close()
+    again = await prototypes_for(closed, tmp_path)
+    assert np.array_equal(again.vectors, made.vectors) and again.texts == made.texts
+    saved.write_bytes(b"not an array")  # a damaged file is computed again, not trusted
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})
+    assert np.array_equal((await prototypes_for(embedder, tmp_path)).vectors, made.vectors)
 
 
 async def test_the_development_half_meets_the_bar_with_the_real_model(embedder: FastEmbedder) -> None:

@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.common import lazy
@@ -73,7 +74,7 @@ async def _sense(settings: Settings, text: str) -> Sense | None:
     """The message's meaning by the configured model, as a turn reads it; None (rules alone) if it cannot load."""
     from bot.app import load_embedder
     from bot.errors import EmbeddingModelError
-    from bot.mind.appraisal_meaning import sense_of
+    from bot.mind.appraisal_meaning import prepare_meaning, sense_of
 
     try:
         embedder = await load_embedder(settings)
@@ -81,6 +82,7 @@ async def _sense(settings: Settings, text: str) -> Sense | None:
         print(f"aiki: reading by words alone, no embedding model: {exc}", file=sys.stderr)
         return None
     try:
+        await prepare_meaning(embedder, Path(settings.model_cache_dir))
         return await sense_of(embedder, text)
     finally:
         embedder.close()

@@ -8,8 +8,12 @@ is one small matrix product. bot/mind/appraisal.py decides with the rules what t
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -98,22 +102,54 @@ def examples() -> tuple[tuple[Kind, ...], tuple[str, ...]]:
 _BY_MODEL: dict[tuple[str, int], Prototypes] = {}
 
 
-async def prototypes_for(embedder: Embedder) -> Prototypes:
-    """The examples embedded by this model, computed on first use."""
+async def prototypes_for(embedder: Embedder, saved_in: Path | None = None) -> Prototypes:
+    """The examples embedded by this model: kept for the process, and in `saved_in` for the next start if given."""
     key = (embedder.model_name, embedder.dim)
     if key not in _BY_MODEL:
         kinds, texts = examples()
-        # fastembed embeds a query and a passage alike for every model AIKI offers, so these compare with queries.
-        windows = await embedder.embed_passages(texts)
-        raw = np.asarray([chunks[0] for chunks in windows], dtype=np.float32)
+        file = saved_in / _file_name(embedder, texts) if saved_in else None
+        raw = _load(file, (len(texts), embedder.dim)) if file else None
+        if raw is None:
+            # fastembed embeds a query and a passage alike for every model AIKI offers: these compare with queries.
+            windows = await embedder.embed_passages(texts)
+            raw = np.asarray([chunks[0] for chunks in windows], dtype=np.float32)
+            if file:
+                _save(file, raw)
         _BY_MODEL[key] = Prototypes.of(embedder.model_name, kinds, texts, raw)
     return _BY_MODEL[key]
 
 
-async def prepare_meaning(embedder: Embedder) -> Prototypes | None:
+def _file_name(embedder: Embedder, texts: tuple[str, ...]) -> str:
+    """Named by the model and a digest of the examples: an edited example sentence makes a new file."""
+    digest = hashlib.sha256("\n".join((embedder.model_name, str(embedder.dim), *texts)).encode()).hexdigest()[:16]
+    return f"appraisal-examples-{re.sub(r'[^A-Za-z0-9.-]+', '-', embedder.model_name)}-{digest}.npy"
+
+
+def _load(file: Path, shape: tuple[int, int]) -> Matrix | None:
+    try:
+        raw = np.load(file, allow_pickle=False)
+    except (OSError, ValueError):
+        return None  # not there yet, or unreadable: computed again
+    return raw.astype(np.float32) if raw.shape == shape else None
+
+
+def _save(file: Path, raw: Matrix) -> None:
+    """Written whole or not at all (a temporary file renamed); a read-only place only costs the next start a second."""
+    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as out:
+            np.save(out, raw, allow_pickle=False)
+        os.replace(partial, file)
+    except OSError as exc:
+        log.info("appraisal examples not saved in %s (%s)", file.parent, exc.__class__.__name__)
+        partial.unlink(missing_ok=True)
+
+
+async def prepare_meaning(embedder: Embedder, saved_in: Path | None = None) -> Prototypes | None:
     """The examples embedded by this model, at start-up rather than in a first turn; None if the embedder fails."""
     try:
-        return await prototypes_for(embedder)
+        return await prototypes_for(embedder, saved_in)
     except Exception as exc:  # any failure of the model: the word rules read alone
         _failed(exc)
         return None

@@ -25,7 +25,7 @@ from bot.memory.embedder import clean_text, is_blank
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
 from bot.memory.visibility import Audience, guild_of, is_private
 from bot.mind.appraisal import appraise
-from bot.mind.appraisal_meaning import prepare_meaning, sense_of
+from bot.mind.appraisal_meaning import sense_of
 from bot.mind.cues import named_project
 from bot.mind.forgetting import Forgetting, late_notice
 from bot.mind.importance import score_importance
@@ -126,7 +126,6 @@ class Consciousness:
         """Seed AIKI's identity from the persona file (again, if it changed), then load it from memory once."""
         await seed_identity(self.persona, self.bank, self.state)
         self.persona = replace(self.persona, text=await load_identity(self.bank))
-        await prepare_meaning(self.bank.embedder)  # appraisal's examples, embedded once: not in the first turn
 
     # -- mood --------------------------------------------------------------
 
