@@ -94,6 +94,7 @@ def build_llm(settings: Settings) -> OpenAICompatibleLLM:
 @asynccontextmanager
 async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
+    from bot.mind.appraisal_meaning import prepare_meaning
     from bot.mind.core import Consciousness
     from bot.mind.persona import read_persona
     from bot.mind.turn import Budgets
@@ -108,6 +109,8 @@ async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -
         )
         try:
             await core.start()
+            # Appraisal's example sentences, embedded now (or read from the model cache) rather than in a first turn.
+            await prepare_meaning(bank.embedder, Path(settings.model_cache_dir))
             yield core
         finally:
             await core.drain()

@@ -25,6 +25,7 @@ from bot.memory.embedder import clean_text, is_blank
 from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
 from bot.memory.visibility import Audience, guild_of, is_private
 from bot.mind.appraisal import appraise
+from bot.mind.appraisal_meaning import sense_of
 from bot.mind.cues import named_project
 from bot.mind.forgetting import Forgetting, late_notice
 from bot.mind.importance import score_importance
@@ -307,8 +308,11 @@ class Consciousness:
     async def _feel(
         self, scope: str, text: str, last_seen: datetime | None, now: datetime
     ) -> tuple[list[MoodEvent], MoodState]:
-        """What the message does to AIKI's mood towards the person (bot/mind/appraisal.py), stored with its causes."""
-        events = appraise(text, last_seen, now)
+        """What the message does to AIKI's mood towards the person (bot/mind/appraisal.py), stored with its causes.
+
+        Its meaning is read from the vector recall computed for the same text: the embedder keeps it, no second run.
+        """
+        events = appraise(text, last_seen, now, await sense_of(self.bank.embedder, text))
         return events, await self.feel(scope, events)
 
     def _decide(
