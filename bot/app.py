@@ -23,7 +23,8 @@ from bot.state.store import StateStore
 if TYPE_CHECKING:
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
-    from bot.mind.core import Consciousness, TopicSchedule
+    from bot.mind.checkin_hooks import TopicSchedule
+    from bot.mind.core import Consciousness
 
 log = logging.getLogger(__name__)
 
