@@ -47,12 +47,13 @@ from bot.llm import ChatMessage  # noqa: E402
 from bot.memory.bank import MemoryBank  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import ChunkVectors, Embedder, FastEmbedder  # noqa: E402
-from bot.memory.models import Origin, OriginSource, Vector  # noqa: E402
+from bot.memory.models import Vector  # noqa: E402
 from bot.mind.core import Consciousness  # noqa: E402
 from bot.mind.facts import DECISION_PROMPT, EXTRACTION_PROMPT  # noqa: E402
 from bot.mind.persona import read_persona  # noqa: E402
 from bot.mind.prompt import MEMORY_CLOSE, MEMORY_OPEN  # noqa: E402
 from bot.mind.turn import Incoming, Person  # noqa: E402
+from bot.places import Origin, OriginSource  # noqa: E402
 from bot.state.store import StateStore  # noqa: E402
 from bot.tokens import estimate_tokens  # noqa: E402
 

@@ -72,19 +72,12 @@ from bot.llm import OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
-from bot.memory.models import (  # noqa: E402
-    IDENTITY_SCOPE,
-    ChunkVectors,
-    Memory,
-    MemoryKind,
-    Origin,
-    OriginSource,
-    SearchFilter,
-)
+from bot.memory.models import IDENTITY_SCOPE, ChunkVectors, Memory, MemoryKind, SearchFilter  # noqa: E402
 from bot.mind.core import Consciousness, Incoming, Person  # noqa: E402
 from bot.mind.importance import score_importance  # noqa: E402
 from bot.mind.persona import read_persona  # noqa: E402
 from bot.mind.recollection import CANDIDATES  # noqa: E402
+from bot.places import Origin, OriginSource  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import OSLO, Clock, close_core, open_core  # noqa: E402

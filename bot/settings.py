@@ -11,8 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
-from bot.memory.lexical import LANGUAGES
-from bot.memory.models import DEFAULT_LANGUAGE
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 ENV_PREFIX = "AIKI_"
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.errors import AikiError
-from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Consciousness, Incoming, Person
+from bot.places import Origin, OriginSource
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input

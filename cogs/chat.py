@@ -18,11 +18,11 @@ from discord.ext import commands
 from bot.access import REFUSAL, Access
 from bot.checkins.planner import CheckinPlanner
 from bot.clock import Clock, utcnow
-from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG
 from bot.errors import AikiError
-from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Consciousness, Incoming, Person
 from bot.mind.turn import Burst, Quoted, Received
+from bot.places import Origin, OriginSource
+from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG
 from cogs.replies import CheckinOffer, StreamedReply
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access
-from bot.discord_bot.common import NO_MENTIONS
-from bot.memory.models import Memory, Origin, OriginSource
+from bot.memory.models import Memory
 from bot.mind.core import Consciousness, Person
+from bot.places import Origin, OriginSource
+from cogs.common import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import time
 import discord
 
 from bot.checkins.planner import CheckinPlanner
-from bot.discord_bot.common import NO_MENTIONS, split_message
+from cogs.common import NO_MENTIONS, split_message
 
 # Discord allows about five edits per five seconds in a channel; one a second leaves room.
 EDIT_INTERVAL_S = 1.0

@@ -14,11 +14,11 @@ import pytest
 
 from bot.logs import log_file, setup_logging
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import MemoryKind, Origin, OriginSource, SearchFilter
-from bot.memory.visibility import Audience, visible
+from bot.memory.models import MemoryKind, SearchFilter
 from bot.mind.core import Consciousness, Incoming, Person
 from bot.mind.prompt import MEMORY_CLOSE, quote
 from bot.mind.turn import Quoted
+from bot.places import Audience, Origin, OriginSource, visible
 from bot.settings import Settings
 from bot.state.store import Turn
 from bot.state.training import ImportedConversation, ImportedTurn

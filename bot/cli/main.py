@@ -10,7 +10,7 @@ import sqlite3
 import sys
 import traceback
 
-from bot.checkins import cli as checkins_cli
+from bot.cli import checkins as checkins_cli
 from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy

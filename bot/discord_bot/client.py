@@ -17,10 +17,10 @@ from bot.access import REFUSAL, Access
 from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError
 from bot.checkins.scheduler import CheckinScheduler
 from bot.clock import Clock, utcnow
-from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
 from bot.errors import AikiError, ConfigError
 from bot.mind.core import Consciousness
 from bot.settings import Settings
+from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
 
 log = logging.getLogger(__name__)
 

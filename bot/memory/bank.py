@@ -9,14 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
+from bot.languages import DEFAULT_LANGUAGE
 from bot.memory.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
 from bot.memory.lexical import check_language
 from bot.memory.models import (
-    DEFAULT_LANGUAGE,
     Memory,
     MemoryKind,
-    Origin,
     ScoredMemory,
     SearchFilter,
     StoreInfo,
@@ -27,6 +26,7 @@ from bot.memory.models import (
 )
 from bot.memory.port import MemoryStore
 from bot.memory.timeparse import TimeWindow, after_event, parse_time
+from bot.places import Origin
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from bot.memory.server import QdrantServerMemoryStore
 
 from bot.errors import AikiError
+from bot.languages import DEFAULT_LANGUAGE
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import Embedder
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
-from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
+from bot.memory.models import ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
 from bot.memory.port import MemoryStore
 from bot.memory.swap import finish_interrupted_swap, staging_of, swap_in
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from bot.llm import ContextTooLongError
 from bot.memory.models import SearchFilter
-from bot.memory.visibility import Audience
 from bot.mind.afterwards import Afterwards
 from bot.mind.appraisal import appraise
 from bot.mind.appraisal_meaning import sense_of
@@ -31,6 +30,7 @@ from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
 from bot.mind.turn import Burst, Incoming, Prepared, StepTimer, TurnStats
 from bot.mood import MoodEvent, MoodEventKind, MoodState
+from bot.places import Audience
 from bot.state.store import Turn
 from bot.tokens import estimate_tokens, shorten
 

@@ -3,9 +3,8 @@ with the person's own choice to share what they said in DMs in servers."""
 
 from __future__ import annotations
 
-from bot.memory.models import Origin
-from bot.memory.visibility import Audience, guild_of
 from bot.mind.turn import Person
+from bot.places import Audience, Origin, guild_of
 from bot.state.store import StateStore
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.memory.models import Origin, OriginSource, SearchFilter
-from bot.memory.visibility import is_private
+from bot.memory.models import SearchFilter
 from bot.mind.audience import audience_at
 from bot.mind.cues import named_project
 from bot.mind.faculties import Faculties
@@ -18,6 +17,7 @@ from bot.mind.intention import check_in
 from bot.mind.prompt import PromptParts, build_messages, quote, recent
 from bot.mind.recollection import recollect
 from bot.mind.turn import Incoming, Person
+from bot.places import Origin, OriginSource, is_private
 from bot.state.checkins import Topic
 
 log = logging.getLogger(__name__)

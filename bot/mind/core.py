@@ -20,8 +20,7 @@ from bot.errors import InvalidInputError
 from bot.llm import LLM, ChatMessage
 from bot.memory.bank import MemoryBank
 from bot.memory.embedder import is_blank
-from bot.memory.models import Memory, Origin
-from bot.memory.visibility import Audience
+from bot.memory.models import Memory
 from bot.mind.afterwards import Afterwards
 from bot.mind.answering import Answering, stored_turn
 from bot.mind.audience import audience_at
@@ -46,6 +45,7 @@ from bot.mind.turn import (
     TurnStats,
 )
 from bot.mood import MoodEvent, MoodState
+from bot.places import Audience, Origin
 from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore, Turn
 

@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.clock import to_iso
 from bot.llm import LLM, ChatMessage, LLMError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import Memory, MemoryKind, Origin, ScoredMemory, SearchFilter
-from bot.memory.visibility import Audience
+from bot.memory.models import Memory, MemoryKind, ScoredMemory, SearchFilter
+from bot.places import Audience, Origin
 
 log = logging.getLogger(__name__)
 

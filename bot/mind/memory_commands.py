@@ -8,7 +8,7 @@ import re
 from bot.errors import InvalidInputError
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import clean_text
-from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, SearchFilter
+from bot.memory.models import Memory, MemoryKind, SearchFilter
 from bot.mind.afterwards import Afterwards
 from bot.mind.audience import audience_at
 from bot.mind.checkin_hooks import CheckinHooks
@@ -19,6 +19,7 @@ from bot.mind.ordering import PersonQueue
 from bot.mind.recollection import recollect
 from bot.mind.retrieval import Recalled
 from bot.mind.turn import MAX_MESSAGE_CHARS, ForgetReport, Person
+from bot.places import Origin, OriginSource
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import from_iso
 from bot.llm import ChatMessage
-from bot.memory.models import Memory, OriginSource
+from bot.memory.models import Memory
 from bot.mind.intention import Intention
 from bot.mind.persona import Persona
 from bot.mind.retrieval import Recalled, by_aiki, shown_text
 from bot.mood import MoodState
+from bot.places import OriginSource
 from bot.state.store import Turn
 from bot.tokens import estimate_tokens, shorten
 

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.memory.models import Origin, OriginSource
 from bot.mind.intention import Intention
 from bot.mind.retrieval import Recalled
 from bot.mood import MoodEvent, MoodState
+from bot.places import Origin, OriginSource
 from bot.state.store import Turn
 
 # The longest message AIKI reads (a surface splits or refuses longer ones before they reach the core).

@@ -15,8 +15,8 @@ import aiosqlite
 
 from bot.clock import from_iso, to_iso, utcnow
 from bot.errors import StoreLockedError
-from bot.memory.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 from bot.mood import MoodEvent, MoodEventKind, MoodState
+from bot.places import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 from bot.state.checkins import CheckinStore
 from bot.state.training import TrainingStore
 

@@ -1,4 +1,5 @@
-"""The one rule for what may be shown where: said in a DM stays in DMs, said in server X stays in server X.
+"""Places: where something was said (a DM, a server channel, the terminal, an import) and the one rule for
+what may be shown where. The shared vocabulary of every layer, so it sits at the bottom and imports nothing of AIKI.
 
 | said in \\ asked in   | DM / terminal | server X              | server Y |
 |----------------------|---------------|-----------------------|----------|
@@ -14,8 +15,45 @@ facts, reply chains and check-ins, as a SQL condition (bot/state/store.py) and a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
-from bot.memory.models import Origin, OriginSource
+
+class OriginSource(str, Enum):
+    DM = "dm"
+    CHANNEL = "channel"
+    CLI = "cli"
+    IMPORT = "import"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a memory came from, so a recalled memory can say so."""
+
+    source: OriginSource = OriginSource.SYSTEM
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "source": self.source.value,
+            "guild_id": self.guild_id,
+            "channel_id": self.channel_id,
+            "message_id": self.message_id,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any] | None) -> Origin:
+        data = data or {}
+        return cls(
+            source=OriginSource(data.get("source", OriginSource.SYSTEM.value)),
+            guild_id=data.get("guild_id"),
+            channel_id=data.get("channel_id"),
+            message_id=data.get("message_id"),
+        )
+
 
 # Sources that count as private: a DM, the terminal, or an import of the person's own conversations.
 PRIVATE_SOURCES = (OriginSource.DM, OriginSource.CLI, OriginSource.IMPORT)
