@@ -78,7 +78,7 @@ def test_export_leaves_out_replies_by_test_models_and_says_how_many(
     train = tmp_path / "train.jsonl"
     assert run_cli("finetune", "export", str(train), "--validation", "0", "--no-dedupe") == 0
     out = capsys.readouterr().out
-    assert "3 replies by models that are not AIKI" in out
+    assert "3 replies by a test model (smollm2)" in out
     assert "replies by these models are not learned: smollm2" in out
     replies = [m["content"] for e in examples(train) for m in e if m["role"] == "assistant"]
     assert len(replies) == 14

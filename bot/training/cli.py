@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tqdm import tqdm
@@ -134,7 +135,7 @@ async def data_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def export_options(args: argparse.Namespace, exclude_models: frozenset[str] = frozenset()) -> export.ExportOptions:
+def export_options(args: argparse.Namespace, exclude_models: Mapping[str, str] | None = None) -> export.ExportOptions:
     """The export's options from its flags (shared by `finetune export` and `finetune train`)."""
     unknown = set(args.learn_from) - set(ORIGINS)
     if unknown:
@@ -149,7 +150,7 @@ def export_options(args: argparse.Namespace, exclude_models: frozenset[str] = fr
         weights=args.weights,
         learn_from=frozenset(args.learn_from),
         max_tokens=args.max_tokens,
-        exclude_models=exclude_models,
+        exclude_models=exclude_models or {},
     )
 
 
@@ -315,6 +316,12 @@ async def finetune_use(settings: Settings, args: argparse.Namespace) -> int:
             )
     switch = jobs.switch_model(env_file, current, model, args.base_url)
     print(f"{jobs.MODEL_KEY}: {switch.before} -> {switch.after} (written to {switch.env_file})")
+    async with open_state(settings) as state:
+        if await jobs.known_as_fine_tuned(state.training, switch, args.clock()):
+            print(
+                f"{model} is known as a fine-tuned AIKI: the export leaves its replies out, so AIKI learns its own "
+                f"voice, not its copy's (to learn them after all: aiki finetune models --aiki {model})"
+            )
     if args.base_url and args.base_url != current.base_url:
         print(f"{jobs.BASE_URL_KEY}: {current.base_url} -> {args.base_url}")
     print("Memory retrieval stays on: every turn still searches Qdrant and gives the memories to the new model.")

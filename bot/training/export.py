@@ -9,7 +9,7 @@ Quality: a reply is not learned when the owner marked it bad, when it is shorter
 origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`excluded_models`:
 test models, earlier fine-tuned AIKIs, the base model being trained; `aiki finetune models`). Without weights
 such a reply is removed with the message it answered; with `weights` it stays as context with `"weight": 0`
-and the learned replies get `"weight": 1`.
+and the learned replies get `"weight": 1`. The summary counts both by reason, and names the models.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,7 +50,7 @@ class ExportOptions:
     learn_from: frozenset[str] = frozenset(ORIGINS)
     max_tokens: int = 4_096  # per example; long conversations become several examples
     seed: str = "aiki"  # salt of the deterministic train/validation split
-    exclude_models: frozenset[str] = frozenset()  # replies these models wrote are not learned
+    exclude_models: Mapping[str, str] = field(default_factory=dict)  # model -> why its replies are not learned
 
 
 @dataclass
@@ -60,7 +60,7 @@ class ExportReport:
     validation: int = 0
     folded: int = 0  # validation examples moved into training: too few for a validation file
     learned: int = 0
-    context_only: int = 0
+    context_only: Counter[str] = field(default_factory=Counter)  # replies kept at weight 0, by why
     dropped: Counter[str] = field(default_factory=Counter)
     scrubbed: Counter[str] = field(default_factory=Counter)
 
@@ -75,7 +75,8 @@ class ExportReport:
             )
         lines.append(f"from {self.conversations:,} conversations; {self.learned:,} replies to learn")
         if self.context_only:
-            lines.append(f"kept as context with weight 0: {self.context_only:,} replies")
+            why = ", ".join(f"{n:,} {why}" for why, n in self.context_only.most_common())
+            lines.append(f"kept as context with weight 0: {self.context_only.total():,} replies ({why})")
         dropped = ", ".join(f"{n:,} {why}" for why, n in self.dropped.most_common())
         lines.append(f"left out: {dropped or 'nothing'}")
         found = ", ".join(f"{n:,} {what}" for what, n in sorted(self.scrubbed.items()) if n)
@@ -92,6 +93,13 @@ class _Message:
     why_not: str | None = None
     at: datetime | None = None
     scope: str = ""
+
+
+@dataclass
+class Example:
+    messages: list[dict[str, Any]]
+    moment: Moment | None  # what the last reply answers, for a live-style system message
+    not_learned: list[str]  # why, for each reply in it at weight 0
 
 
 SystemFor = Callable[[Moment], Awaitable[str]]  # a live-style system message for a moment (bot.training.hybrid)
@@ -149,9 +157,10 @@ class Exporter:
     async def add(self, key: str, turns: list[HistoryTurn]) -> None:
         self.report.conversations += 1
         to_validation = self.validation is not None and _fraction(self.options.seed + key) < self.options.validation
-        for example, moment in self.examples(turns):
-            if self.system_for is not None and moment is not None:
-                example[0]["content"] = await self.system_for(moment)
+        for built in self.examples(turns):
+            example = built.messages
+            if self.system_for is not None and built.moment is not None:
+                example[0]["content"] = await self.system_for(built.moment)
             digest = _digest(example)
             if self.options.dedupe and digest in self._seen:
                 self.report.dropped["duplicate examples"] += 1
@@ -163,15 +172,11 @@ class Exporter:
                 self.report.train += 1
             else:
                 self.report.validation += 1
-            for message in example:
-                if message["role"] == "assistant":
-                    if message.get("weight", 1):
-                        self.report.learned += 1
-                    else:
-                        self.report.context_only += 1
+            self.report.learned += sum(1 for m in example if m["role"] == "assistant" and m.get("weight", 1))
+            self.report.context_only.update(built.not_learned)
         self.report.scrubbed = Counter(self._scrub.found)
 
-    def examples(self, turns: list[HistoryTurn]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
+    def examples(self, turns: list[HistoryTurn]) -> Iterator[Example]:
         """Windows of one conversation that fit the budget, each starting with the persona."""
         exchanges = self._exchanges(self._messages(turns))
         window: list[list[_Message]] = []
@@ -211,8 +216,9 @@ class Exporter:
                     message.learn, message.why_not = False, f"replies under {self.options.min_words} words"
                 elif origin not in self.options.learn_from:
                     message.learn, message.why_not = False, f"{origin} replies (not in --learn-from)"
-                elif any(t.model in self.options.exclude_models for t in group):
-                    message.learn, message.why_not = False, "replies by models that are not AIKI (finetune models)"
+                elif excluded := [t.model for t in group if t.model in self.options.exclude_models]:
+                    why = self.options.exclude_models[excluded[0] or ""]
+                    message.learn, message.why_not = False, f"replies by {why} ({excluded[0]})"
             messages.append(message)
         return messages
 
@@ -234,7 +240,7 @@ class Exporter:
             self.report.dropped["messages with no reply after them"] += len(pending)
         return exchanges
 
-    def _finish(self, window: list[list[_Message]]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
+    def _finish(self, window: list[list[_Message]]) -> Iterator[Example]:
         # Replies at weight 0 after the last learned one teach nothing and only cost tokens.
         while window and not window[-1][-1].learn:
             self.report.dropped[window[-1][-1].why_not or "replies not learned"] += 1
@@ -248,7 +254,9 @@ class Exporter:
                 if self.options.weights and message.role == "assistant":
                     item["weight"] = 1 if message.learn else 0
                 example.append(item)
-        yield example, _moment([m for exchange in window for m in exchange])
+        messages = [m for exchange in window for m in exchange]
+        not_learned = [m.why_not or "replies not learned" for m in messages if m.role == "assistant" and not m.learn]
+        yield Example(example, _moment(messages), not_learned)
 
 
 async def export(
@@ -317,11 +325,15 @@ def excluded_models(
     fine_tuned: Collection[str],
     base_model: str | None,
     also: Collection[str] = (),
-) -> frozenset[str]:
-    """The models whose replies an export leaves out: the owner's marks first, then the defaults."""
-    out = {m for m, learn in marks.items() if not learn} | set(also)
-    out |= {m for m in seen if m not in marks and not_aiki_by_default(m, fine_tuned, base_model)}
-    return frozenset(out)
+) -> dict[str, str]:
+    """The models whose replies an export leaves out, each with why: the owner's marks first, then the defaults."""
+    out = {m: "a model marked not AIKI" for m, learn in marks.items() if not learn}
+    out |= {m: "a model left out with --exclude-model" for m in also}
+    for model in seen:
+        why = not_aiki_by_default(model, fine_tuned, base_model)
+        if model not in marks and model not in out and why:
+            out[model] = why
+    return out
 
 
 def _fold(validation: Path, train: Path, report: ExportReport) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import shlex
 import sys
+import threading
 from pathlib import Path
 
 from tqdm import tqdm
@@ -13,13 +15,14 @@ from tqdm import tqdm
 from bot.app import open_state
 from bot.cli.common import EXIT_FAILED
 from bot.cli.common import progress_wanted as _progress
-from bot.errors import ConfigError, InvalidInputError
+from bot.errors import ConfigError, InvalidInputError, StoppedError
 from bot.settings import Settings
-from bot.training import export, validate
+from bot.training import export, runs, validate
 from bot.training.cli import export_scopes, run_export
 from bot.training.recipe import Recipe
 
 EXTRA = "pip install 'aiki[train]'"
+BASE_FORMS = "a Hugging Face id such as HuggingFaceTB/SmolLM2-135M-Instruct, a model folder, or a .gguf file"
 CPU_HINT = "CPU only: pip install torch --index-url https://download.pytorch.org/whl/cpu first, then " + EXTRA
 
 
@@ -64,21 +67,47 @@ async def _data(settings: Settings, args: argparse.Namespace, out: Path) -> tupl
     return out / "data" / "train.jsonl", valid
 
 
-def _checked(path: Path, max_tokens: int) -> None:
-    result = validate.validate_file(path, max_tokens)
+def check_base(name: str) -> None:
+    """Refuse a base model that is plainly not there before the export runs (it takes a while and writes OUT/data):
+    a .gguf path or a folder path that does not exist, or a folder that holds no model."""
+    path = Path(name).expanduser()
+    if path.suffix.lower() == ".gguf":
+        if not path.is_file():
+            raise InvalidInputError(f"No such file: {name} (the base model; {BASE_FORMS})")
+        return
+    if path.is_file():
+        raise InvalidInputError(f"{name} is a file but not a .gguf: give the model's folder ({BASE_FORMS})")
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise InvalidInputError(f"{name} is a folder without config.json, so not a model folder ({BASE_FORMS})")
+        return
+    # "owner/name" is a Hugging Face id; anything else path-like that is not there is a folder that is missing.
+    if name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name:
+        raise InvalidInputError(f"No such folder: {name} (the base model; {BASE_FORMS})")
+
+
+def _checked(path: Path, max_tokens: int, epochs: float) -> None:
+    result = validate.validate_file(path, max_tokens, epochs)
     print(result.report())
     if not result.ok:
         raise InvalidInputError(f"{path} did not pass validation; nothing was trained.")
 
 
 async def finetune_train(settings: Settings, args: argparse.Namespace) -> int:
+    check_base(args.base_model)
     _check_extra()
     recipe = recipe_from(args)
     train_file, valid_file = await _data(settings, args, recipe.out)
     for path in (train_file, valid_file):
         if path is not None:
-            await asyncio.to_thread(_checked, path, max(args.max_tokens, args.max_length))
-    await asyncio.to_thread(_train, recipe, train_file, valid_file, _progress(args))
+            await asyncio.to_thread(_checked, path, max(args.max_tokens, args.max_length), recipe.epochs)
+    progress = _progress(args)
+    try:
+        await runs.until_stopped(lambda stop: _train(recipe, train_file, valid_file, progress, stop), _stopping)
+    except runs.Stopped as stopped:
+        raise StoppedError(_stopped_line(stopped, recipe, args.command_line)) from None
+    async with open_state(settings) as state:  # its replies are not AIKI's own voice (aiki finetune models)
+        await state.training.add_fine_tuned_model(args.name, "aiki finetune train", args.clock())
     if not args.no_gguf:
         from bot.training import gguf
 
@@ -92,9 +121,29 @@ async def finetune_train(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: bool) -> None:
+def _stopping() -> None:
+    print("aiki: stopping after this step, then saving a checkpoint ...", file=sys.stderr, flush=True)
+
+
+def _stopped_line(stopped: runs.Stopped, recipe: Recipe, command_line: list[str]) -> str:
+    again = shlex.join(["aiki", *command_line])
+    if not stopped.saved:
+        return f"training stopped before its first step ended; nothing to keep. To start it again: {again}"
+    return (
+        f"training stopped after step {stopped.step} of {stopped.total}; the checkpoint is in "
+        f"{recipe.checkpoint_dir}. To go on from there, run the same command again: {again}"
+    )
+
+
+def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: bool, stop: threading.Event) -> None:
     from bot.training import train
 
+    if not progress:
+        train.quiet_libraries()
+    run = runs.Fingerprint.of(recipe, [train_file, valid_file])
+    checked = runs.check_checkpoint(recipe.checkpoint_dir, run)
+    if checked.note:
+        print(checked.note)
     print(f"loading {recipe.base_model} ...")
     model, tokenizer = train.load_base(recipe.base_model, qlora=bool(recipe.qlora))
     train_items = train.tokenise(tokenizer, train.read_examples(train_file), recipe.max_length)
@@ -107,7 +156,8 @@ def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: 
     print(
         f"{len(train_items):,} examples, {sum(i.learned_tokens for i in train_items):,} learned tokens; LoRA r "
         f"{recipe.rank}, alpha {recipe.alpha}, lr {recipe.learning_rate:g}, {recipe.epochs:g} epochs, batch "
-        f"{recipe.batch} ({recipe.micro_batch} x {recipe.accumulation} accumulated)"
+        f"{recipe.batch} ({recipe.micro_batch} x {recipe.accumulation} accumulated)",
+        flush=True,
     )
     model = train.add_lora(model, recipe)
     with tqdm(desc="train", unit=" steps", disable=not progress) as bar:
@@ -117,9 +167,9 @@ def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: 
             bar.n = step
             bar.set_postfix_str(f"loss {loss:.4f}")
             if not progress:
-                print(f"step {step}/{total}: loss {loss:.4f}")
+                print(f"step {step}/{total}: loss {loss:.4f}", flush=True)
 
-        result = train.train(recipe, model, train_items, eval_items, show)
+        result = train.train(recipe, model, train_items, eval_items, run, checked.resume, stop, show)
     if result.resumed_from:
         print(f"resumed at step {result.resumed_from} from {recipe.checkpoint_dir}")
     before = "-" if result.eval_before is None else f"{result.eval_before:.4f}"
@@ -127,6 +177,10 @@ def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: 
     print(f"trained {result.steps} steps; eval loss {before} -> {after}")
     train.save(recipe, model, tokenizer, recipe.base_model)
     print(f"adapter: {recipe.adapter_dir}\nmerged model: {recipe.merged_dir}")
+    if result.finished:
+        train.finish(recipe)
+    else:
+        print(f"stopped at --max-steps; a larger --max-steps goes on from the checkpoint in {recipe.checkpoint_dir}")
 
 
 async def finetune_models(settings: Settings, args: argparse.Namespace) -> int:
