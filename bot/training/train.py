@@ -62,7 +62,7 @@ Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
 
 def quiet_libraries() -> None:
     """No progress bars from transformers and the hub (loading, writing shards) under `-q` or without a terminal."""
-    from huggingface_hub.utils import disable_progress_bars
+    from huggingface_hub import disable_progress_bars
     from transformers.utils import logging as transformers_logging
 
     disable_progress_bars()
