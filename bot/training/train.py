@@ -61,11 +61,9 @@ Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
 
 
 def quiet_libraries() -> None:
-    """No progress bars from transformers and the hub (loading, writing shards) under `-q` or without a terminal."""
-    from huggingface_hub import disable_progress_bars
+    """No progress bars from transformers (loading, writing shards) under `-q` or without a terminal."""
     from transformers.utils import logging as transformers_logging
 
-    disable_progress_bars()
     transformers_logging.disable_progress_bar()
 
 
