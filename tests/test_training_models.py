@@ -50,6 +50,23 @@ def add_days(data: Path, days: int, model: str | None, first: int = 0, question:
     asyncio.run(write())
 
 
+def add_conversation(data: Path, replies: list[tuple[str, str]]) -> None:
+    """One conversation, a message before each reply, each reply by its model."""
+
+    async def write() -> None:
+        state = StateStore(data / "aiki.db")
+        await state.open()
+        try:
+            for i, (model, reply) in enumerate(replies):
+                at = LIVE + timedelta(days=60, minutes=i)
+                await state.add_turn(Turn(OWNER, "user", f"melding {i}", at, source="dm"))
+                await state.add_turn(Turn(OWNER, "assistant", reply, at + timedelta(seconds=9), model=model))
+        finally:
+            await state.close()
+
+    asyncio.run(write())
+
+
 def examples(path: Path) -> list[list[dict[str, Any]]]:
     return [json.loads(line)["messages"] for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -169,3 +186,39 @@ def test_hybrid_export_gives_each_example_the_live_prompt_with_the_memories_know
         assert "What you have decided to do in this reply:" in system
         assert "blocks social media" in system  # known at the time of the conversation
         assert "Rust" not in system  # learned ten months later: not in a prompt of February
+
+
+def test_a_model_finetune_use_switched_to_is_fine_tuned_and_its_replies_are_not_learned_until_marked(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_days(env, 12, "gpt-4o")
+    settings = tmp_path / "home.env"
+    with FakeLLMServer(model="aiki") as local:
+        settings.write_text(f"AIKI_LLM_MODEL=gpt-4o\nAIKI_LLM_BASE_URL={local.base_url}\n")
+        assert run_cli("finetune", "use", "aiki", "--env-file", str(settings)) == 0
+    assert "aiki is known as a fine-tuned AIKI: the export leaves its replies out" in capsys.readouterr().out
+    add_days(env, 3, "aiki", first=20)  # the fine-tuned model talks as AIKI for three days
+
+    assert run_cli("finetune", "models") == 0
+    listed = capsys.readouterr().out
+    assert "3  aiki  not learned: an earlier fine-tuned AIKI" in listed and "12  gpt-4o  learned" in listed
+    train = tmp_path / "train.jsonl"
+    assert run_cli("finetune", "export", str(train), "--validation", "0", "--weights") == 0
+    out = capsys.readouterr().out
+    assert "12 replies to learn" in out and "left out: 3 replies by an earlier fine-tuned AIKI (aiki)" in out
+    assert len(examples(train)) == 12
+    add_conversation(env, [("aiki", "Jeg heter AIKI og svarer slik."), ("gpt-4o", "Og slik svarer jeg, sammen.")])
+    assert run_cli("finetune", "export", str(train), "--validation", "0", "--weights") == 0
+    out = capsys.readouterr().out
+    assert "kept as context with weight 0: 1 replies (1 replies by an earlier fine-tuned AIKI (aiki))" in out
+
+    # Going back to the model AIKI ran on before does not make that one a fine-tuned model.
+    assert run_cli("finetune", "use", "gpt-4o", "--env-file", str(settings), "--no-check") == 0
+    assert "known as a fine-tuned" not in capsys.readouterr().out
+    assert run_cli("finetune", "models") == 0
+    assert "13  gpt-4o  learned" in capsys.readouterr().out
+
+    assert run_cli("finetune", "models", "--aiki", "aiki") == 0  # the owner opts in, for this model
+    assert "4  aiki  learned (marked)" in capsys.readouterr().out
+    assert run_cli("finetune", "export", str(train), "--validation", "0") == 0
+    assert "17 replies to learn" in capsys.readouterr().out
