@@ -208,14 +208,16 @@ def test_ctrl_c_on_a_real_terminal_stops_at_the_next_step_keeps_a_checkpoint_and
     env = {**os.environ, "AIKI_DATA_DIR": str(tmp_path / "data")}
     child = pexpect.spawn(sys.executable, ["-m", "bot", *command], cwd=str(ROOT), env=env, encoding="utf-8")
     child.logfile_read = io.StringIO()
-    child.expect(r"step 2/6000: loss", timeout=120)
-    child.sendintr()  # the person presses Ctrl-C
-    child.expect_exact("stopping after this step", timeout=60)
-    child.expect(r"training stopped after step (\d+) of 6000; the checkpoint is in (\S+)\. To go on", timeout=60)
-    step = int(child.match.group(1))
-    child.expect_exact("run the same command again: aiki -q finetune train")
-    child.expect(pexpect.EOF, timeout=60)
-    child.close()
+    try:
+        child.expect(r"step 2/6000: loss", timeout=120)
+        child.sendintr()  # the person presses Ctrl-C
+        child.expect_exact("stopping after this step", timeout=60)
+        child.expect(r"training stopped after step (\d+) of 6000; the checkpoint is in (\S+)\. To go on", timeout=60)
+        step = int(child.match.group(1))
+        child.expect_exact("run the same command again: aiki -q finetune train")
+        child.expect(pexpect.EOF, timeout=60)
+    finally:
+        child.close(force=True)  # a training that did not stop must not outlive the test
     assert child.exitstatus == EXIT_INTERRUPTED
     assert "Traceback" not in child.logfile_read.getvalue()
     record = json.loads((out / "checkpoint" / "run.json").read_text())

@@ -54,6 +54,9 @@ class HistoryTurn:
     marked_bad: bool
     title: str | None = None
     model: str | None = None  # the model that wrote an assistant reply (AIKI's own turns since migration 007)
+    source: str = "import"  # where it was said: dm, channel, cli, import (bot.memory.models.OriginSource)
+    guild_id: int | None = None
+    channel_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -332,4 +335,7 @@ def _history(row: Any) -> HistoryTurn:
         marked_bad=bool(row["marked_bad"]),
         title=row["title"],
         model=row["model"],
+        source=row["source"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
     )

@@ -9,11 +9,12 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.app import open_memory, open_state
+from bot.app import open_memory, open_state, turn_budgets
 from bot.cli.common import EXIT_FAILED
 from bot.cli.common import progress_wanted as _progress
 from bot.diskspace import ensure_free_space, writable_file
@@ -182,15 +183,24 @@ async def run_export(
         async with contextlib.AsyncExitStack() as stack:
             system_for = None
             if args.hybrid:
+                from bot.mind.persona import load_identity
                 from bot.training.hybrid import HybridSystem
 
                 bank = await stack.enter_async_context(open_memory(settings))
-                system_for = HybridSystem(bank, persona, settings.zone)
+                # The persona as a live turn has it: the identity memories it was seeded into (bot/mind/persona.py).
+                live = replace(persona, text=await load_identity(bank) or persona.text)
+                system_for = HybridSystem(bank, state, live, settings.zone, turn_budgets(settings))
             report = await export.export(
                 state, scopes, persona.text, options, train, validation, _progress(args), system_for
             )
         if system_for is not None:
             print(f"system messages as in live turns, with {system_for.memories_used:,} retrieved memories in all")
+            if system_for.before_any_memory:
+                print(
+                    f"{system_for.before_any_memory:,} examples have no <memories> block because every memory is "
+                    "newer than their conversation (history imported from before AIKI remembered anything): they "
+                    "teach the voice, not the use of memories"
+                )
     if validation is not None and not validation.exists():
         validation = None
     print(report.summary(train, validation))

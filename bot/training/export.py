@@ -20,8 +20,8 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,9 +29,9 @@ from tqdm import tqdm
 
 from bot import tokens
 from bot.llm import SAME_ROLE_JOIN
-from bot.state.store import StateStore
+from bot.state.store import StateStore, Turn
 from bot.state.training import HistoryTurn
-from bot.training.hybrid import Moment
+from bot.training.hybrid import LiveContext, Moment
 from bot.training.origins import AIKI, ORIGINS
 from bot.training.scrub import Scrubber
 from bot.training.validate import MIN_EXAMPLES
@@ -61,6 +61,7 @@ class ExportReport:
     folded: int = 0  # validation examples moved into training: too few for a validation file
     learned: int = 0
     context_only: Counter[str] = field(default_factory=Counter)  # replies kept at weight 0, by why
+    history_turns: int = 0  # turns of the live history put before examples as context (the hybrid)
     dropped: Counter[str] = field(default_factory=Counter)
     scrubbed: Counter[str] = field(default_factory=Counter)
 
@@ -77,6 +78,8 @@ class ExportReport:
         if self.context_only:
             why = ", ".join(f"{n:,} {why}" for why, n in self.context_only.most_common())
             lines.append(f"kept as context with weight 0: {self.context_only.total():,} replies ({why})")
+        if self.history_turns:
+            lines.append(f"the live history before a conversation, as context: {self.history_turns:,} turns (weight 0)")
         dropped = ", ".join(f"{n:,} {why}" for why, n in self.dropped.most_common())
         lines.append(f"left out: {dropped or 'nothing'}")
         found = ", ".join(f"{n:,} {what}" for what, n in sorted(self.scrubbed.items()) if n)
@@ -89,10 +92,9 @@ class ExportReport:
 class _Message:
     role: str
     content: str
+    turns: list[HistoryTurn]  # as stored: one message of the example may join several in a row
     learn: bool = True
     why_not: str | None = None
-    at: datetime | None = None
-    scope: str = ""
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Example:
     not_learned: list[str]  # why, for each reply in it at weight 0
 
 
-SystemFor = Callable[[Moment], Awaitable[str]]  # a live-style system message for a moment (bot.training.hybrid)
+SystemFor = Callable[[Moment], Awaitable[LiveContext]]  # the live context of a moment (bot.training.hybrid)
 HYBRID_EXTRA_TOKENS = 1_500  # room a live-style system message takes beyond the persona: memories, mood, intention
 
 
@@ -160,7 +162,7 @@ class Exporter:
         for built in self.examples(turns):
             example = built.messages
             if self.system_for is not None and built.moment is not None:
-                example[0]["content"] = await self.system_for(built.moment)
+                example = await self._live(self.system_for, example, built.moment)
             digest = _digest(example)
             if self.options.dedupe and digest in self._seen:
                 self.report.dropped["duplicate examples"] += 1
@@ -175,6 +177,32 @@ class Exporter:
             self.report.learned += sum(1 for m in example if m["role"] == "assistant" and m.get("weight", 1))
             self.report.context_only.update(built.not_learned)
         self.report.scrubbed = Counter(self._scrub.found)
+
+    async def _live(self, system_for: SystemFor, example: list[dict[str, Any]], moment: Moment) -> list[dict[str, Any]]:
+        """The example as the live turn saw its last message: its system message, and (with weights, so they are
+        not learned twice) the live history from before the example's own turns as context at weight 0."""
+        used = self._system_tokens + sum(tokens.message_tokens(m) for m in example[1:])
+        room = self.options.max_tokens - used if self.options.weights else 0
+        live = await system_for(replace(moment, room=room))
+        system = self._scrub(live.system) if self.options.scrub else live.system  # it quotes memories
+        earlier = [self._context(role, group) for role, group in _runs(live.earlier)]
+        if earlier and earlier[-1]["role"] == example[1]["role"]:
+            if example[1]["role"] == "assistant":
+                earlier.pop()  # never join context into a reply that is learned
+            else:
+                example[1] = {
+                    **example[1],
+                    "content": earlier.pop()["content"] + SAME_ROLE_JOIN + example[1]["content"],
+                }
+        self.report.history_turns += len(live.earlier)
+        return [{"role": "system", "content": system}, *earlier, *example[1:]]
+
+    def _context(self, role: str, turns: list[Turn]) -> dict[str, Any]:
+        text = SAME_ROLE_JOIN.join(t.content.strip() for t in turns)
+        item: dict[str, Any] = {"role": role, "content": self._scrub(text) if self.options.scrub else text}
+        if role == "assistant":
+            item["weight"] = 0
+        return item
 
     def examples(self, turns: list[HistoryTurn]) -> Iterator[Example]:
         """Windows of one conversation that fit the budget, each starting with the persona."""
@@ -207,7 +235,7 @@ class Exporter:
             text = SAME_ROLE_JOIN.join(t.content.strip() for t in group)
             if self.options.scrub:
                 text = self._scrub(text)
-            message = _Message(role, text, at=group[-1].created_at, scope=group[-1].scope)
+            message = _Message(role, text, group)
             if role == "assistant":
                 origin = group[0].origin or AIKI
                 if any(t.marked_bad for t in group):
@@ -256,7 +284,7 @@ class Exporter:
                 example.append(item)
         messages = [m for exchange in window for m in exchange]
         not_learned = [m.why_not or "replies not learned" for m in messages if m.role == "assistant" and not m.learn]
-        yield Example(example, _moment(messages), not_learned)
+        yield Example(example, _moment(window), not_learned)
 
 
 async def export(
@@ -297,14 +325,40 @@ async def export(
     return exporter.report
 
 
-def _moment(messages: list[_Message]) -> Moment | None:
-    """The moment the example's last reply answers: its user message, with the ones before it."""
-    users = [m for m in messages if m.role == "user" and m.at is not None]
+def _moment(window: list[list[_Message]]) -> Moment | None:
+    """The moment the example's last reply answers: the person's message(s) before it, the example's turns before
+    those as its history, and what was known then: what came before the first message it learns a reply to."""
+    messages = [m for exchange in window for m in exchange]
+    users = [index for index, m in enumerate(messages) if m.role == "user"]
     if not users:
         return None
-    last = users[-1]
-    before = users[-2].at if len(users) > 1 else None
-    return Moment(last.scope, last.content, last.at or datetime.min, before, [m.content for m in users[-4:-1]])
+    first_learned = next(exchange for exchange in window if exchange[-1].learn)  # `_finish` keeps one at least
+    return Moment(
+        scope=messages[-1].turns[-1].scope,
+        message=[_as_turn(t) for t in messages[users[-1]].turns],
+        history=[_as_turn(t) for m in messages[: users[-1]] for t in m.turns],
+        known_before=first_learned[0].turns[0].created_at,
+        imported=messages[-1].turns[-1].origin is not None,
+    )
+
+
+def _runs(turns: list[Turn]) -> Iterator[tuple[str, list[Turn]]]:
+    """Turns in a row by one side, together (one message a side, as live prompts send them)."""
+    run: list[Turn] = []
+    for turn in turns:
+        if not turn.content.strip():
+            continue
+        if run and run[-1].role != turn.role:
+            yield run[0].role, run
+            run = []
+        run.append(turn)
+    if run:
+        yield run[0].role, run
+
+
+def _as_turn(turn: HistoryTurn) -> Turn:
+    return Turn(turn.scope, turn.role, turn.content, turn.created_at, turn.source, turn.guild_id, turn.channel_id,
+                id=turn.id, model=turn.model)  # fmt: skip
 
 
 def not_aiki_by_default(model: str, fine_tuned: Collection[str], base_model: str | None) -> str | None:

@@ -1,28 +1,40 @@
-"""System messages for training that look like the live prompt (issue 16, the hybrid): for each example, the
-persona, the time, a mood, the intention the core's own rules pick and the memories AIKI would have retrieved at
-that moment, laid out by the live prompt builder (`bot.mind.prompt.system_prompt`).
+"""Contexts for training that are the live prompt's (issue 16, the hybrid; issue 26): for each example, the system
+message the live turn builds at the moment its last reply answers, and the live turn's history before the example's
+own turns (what AIKI still had in the prompt from an earlier conversation), so the example's context before its last
+reply is the live prompt.
 
-A reconstruction, not a recording: memories are searched now with the example's last user message as the query,
-and only those created before that message are kept (what AIKI could have known then); the mood is the persona's
-baseline, since past moods are not replayed. The model then learns to phrase from memories, not to recite them.
+Built from the live turn's own parts, so the two cannot drift: the memory recipe (`recall_at`: filter, recall,
+drop what the history and the message itself hold, rank), `appraise` and `apply` for the mood, `choose` and
+`attune` for the intention, `build_messages` for the layout. Only memories created strictly before the first
+message the example learns a reply to are known: none of its targets (AIKI's reply to a message is stamped with
+the message's time) and nothing learned later can be in its context.
+
+What a reconstruction cannot replay: the search runs on today's store (facts superseded since are left out), the
+mood is replayed from the stored mood events, and what was never stored (the person's display name, the quoted
+reply thread, the "you were offline" note) is not in the prompt.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.memory.bank import MemoryBank
-from bot.memory.models import SearchFilter
-from bot.mind.intention import Situation, choose
+from bot.memory.models import Origin, OriginSource, SearchFilter
+from bot.memory.visibility import Audience
+from bot.mind.appraisal import appraise
+from bot.mind.core import CANDIDATES, _words_of
+from bot.mind.intention import Situation, attune, choose
 from bot.mind.persona import Persona
-from bot.mind.prompt import PromptParts, system_prompt
-from bot.mind.retrieval import rank
+from bot.mind.prompt import PromptParts, build_messages
+from bot.mind.retrieval import Recalled, rank
 from bot.mind.turn import Budgets
-from bot.mood import MoodState
+from bot.mood import FEELING_LASTS, MoodEventKind, MoodState, apply, felt
+from bot.state.store import StateStore, Turn
+from bot.tokens import message_tokens
 
-CANDIDATES = 30  # as many as a live turn asks the store for
+JUST_BEFORE = timedelta(microseconds=1)  # the store's time filter includes its bound: "strictly earlier" is 1 µs less
 
 
 @dataclass(frozen=True)
@@ -30,31 +42,137 @@ class Moment:
     """The point in a conversation a training example's last reply answers."""
 
     scope: str
-    message: str  # the user message just before the reply
-    at: datetime
-    last_seen: datetime | None  # the user message before that one, if any
-    recent_user_texts: list[str]
+    message: list[Turn]  # the person's message(s) the reply answers, as stored (a burst is several)
+    history: list[Turn]  # the example's turns before them
+    known_before: datetime  # memories created at or after this are not known: the first learned reply's message
+    room: int = 0  # tokens the example has left for the live history before its own turns (0: none is added)
+    imported: bool = False  # imported history never was in a live prompt: no live history before it
+
+    @property
+    def text(self) -> str:
+        return "\n".join(turn.content for turn in self.message)  # as a live burst joins its messages
+
+    @property
+    def at(self) -> datetime:
+        return self.message[-1].created_at
+
+    @property
+    def place(self) -> Origin:
+        last = self.message[-1]
+        known = {source.value for source in OriginSource}
+        source = OriginSource(last.source) if last.source in known else OriginSource.CLI
+        return Origin(source, last.guild_id, last.channel_id)
+
+
+async def recall_at(
+    bank: MemoryBank, moment: Moment, audience: Audience, zone: ZoneInfo, budgets: Budgets
+) -> list[Recalled]:
+    """The live turn's memories (Consciousness._recall) at a past moment, from what was known before it.
+
+    The recipe is the live one: the person's memories visible here, recalled for the message, without what the
+    history or the message itself holds, ranked within the memory budget. Kept in one small function so it can
+    become a call to the live turn's own recipe once that is one function.
+    """
+    where = SearchFilter(scopes=(moment.scope,), until=moment.known_before - JUST_BEFORE, audience=audience)
+    hits = await bank.recall(moment.text, where, CANDIDATES, moment.at, zone)
+    ids = {turn.id for turn in moment.message}
+    in_history = {turn.id for turn in moment.history} | ids
+    said = {turn.content.strip() for turn in moment.history} | {turn.content for turn in moment.message}
+    said.add(moment.text)
+    hits = [
+        hit
+        for hit in hits
+        if hit.memory.created_at < moment.known_before
+        and hit.memory.meta.get("turn_id") not in in_history
+        and _words_of(hit.memory.text) not in said
+    ]
+    return rank(hits, budgets.memory_tokens)
+
+
+async def mood_at(state: StateStore, scope: str, baseline: tuple[float, float], at: datetime) -> MoodState:
+    """AIKI's mood towards the person just before `at`, replayed from the stored mood events as the live turn's
+    `current_mood` reads it from the stored state: the last state, decayed to `at`, named by recent feelings."""
+    events = [e for e in await state.mood_events(scope, limit=10, before=at) if e.created_at < at]
+    if not events:
+        return MoodState(*baseline, at)
+    last = events[0]
+    stored = MoodState(last.valence_after, last.arousal_after, last.created_at)
+    return felt(stored.decayed(baseline, at), [e for e in events if at - e.created_at < FEELING_LASTS])
+
+
+@dataclass(frozen=True)
+class LiveContext:
+    system: str  # the system message the live turn sent
+    earlier: list[Turn]  # the live history before the example's own turns, oldest first (to put before them)
 
 
 class HybridSystem:
-    """Builds the live-style system message for a moment of history from the memory bank."""
+    """Builds the live context of a moment of history, from the memory bank and the state store."""
 
-    def __init__(self, bank: MemoryBank, persona: Persona, zone: ZoneInfo, budgets: Budgets | None = None) -> None:
+    def __init__(
+        self, bank: MemoryBank, state: StateStore, persona: Persona, zone: ZoneInfo, budgets: Budgets | None = None
+    ) -> None:
         self.bank = bank
+        self.state = state
         self.persona = persona
         self.zone = zone
         self.budgets = budgets or Budgets()
         self.memories_used = 0
+        self.without_memories = 0  # examples whose moment no memory is older than
+        self.before_any_memory = 0  # ... because every memory of the person is newer (e.g. imported history)
 
-    async def __call__(self, moment: Moment) -> str:
-        where = SearchFilter(scopes=(moment.scope,))
-        hits = await self.bank.recall(moment.message, where, CANDIDATES, moment.at, self.zone)
-        known = [h for h in hits if h.memory.created_at <= moment.at]
-        recalled = rank(known, self.budgets.memory_tokens)
-        self.memories_used += len(recalled)
-        mood = MoodState(*self.persona.baseline, moment.at)
+    async def __call__(self, moment: Moment) -> LiveContext:
+        """What the live turn would have sent before the reply (perceive, recall, feel, decide: bot/mind/core.py)."""
+        scope, at = moment.scope, moment.at
+        audience = Audience.at(moment.place, await self.state.shares_dm_memories_in_servers(scope))
+        last_seen = await self.state.last_user_turn_before(scope, min(turn.id or 0 for turn in moment.message))
+        earlier = await self._earlier(moment, audience)
+        moment = replace(moment, history=earlier + moment.history)
+        recalled = await recall_at(self.bank, moment, audience, self.zone, self.budgets)
+        events = appraise(moment.text, last_seen, at)
+        mood = await mood_at(self.state, scope, self.persona.baseline, at)
+        if events:
+            mood, _ = apply(mood, events)
         intention = choose(
-            Situation(moment.message, mood, recalled, moment.last_seen, moment.at, moment.recent_user_texts)
+            Situation(
+                message=moment.text,
+                mood=mood,
+                recalled=recalled,
+                last_seen=last_seen,
+                now=at,
+                recent_user_texts=[turn.content for turn in moment.history if turn.role == "user"],
+                milestone=any(e.kind is MoodEventKind.MILESTONE for e in events),
+                appraised=tuple(e.kind for e in events),
+            )
         )
-        parts = PromptParts(self.persona, mood, intention, recalled, [], moment.message, moment.at, self.zone)
-        return system_prompt(parts, recalled)
+        parts = PromptParts(
+            self.persona, attune(mood, intention), intention, recalled, moment.history, moment.text, at, self.zone
+        )
+        await self._count(moment, recalled)
+        return LiveContext(build_messages(parts, self.budgets.context_tokens)[0].content, earlier)
+
+    async def _earlier(self, moment: Moment, audience: Audience) -> list[Turn]:
+        """The live history's turns from before the example's first turn, as many of the newest as fit its room."""
+        if moment.imported or moment.room <= 0:
+            return []
+        ids = {turn.id for turn in moment.message}
+        limit = self.budgets.history_turns
+        recent = await self.state.recent_turns(
+            moment.scope, limit + len(ids), audience, max(i or 0 for i in ids), before=moment.at
+        )
+        history = [turn for turn in recent if turn.id not in ids][-limit:]
+        first = (moment.history or moment.message)[0]
+        earlier = [turn for turn in history if (turn.created_at, turn.id or 0) < (first.created_at, first.id or 0)]
+        room = moment.room
+        while earlier and sum(message_tokens({"content": t.content}) for t in earlier) > room:
+            earlier.pop(0)  # the oldest first, as the live prompt trims its history
+        return earlier
+
+    async def _count(self, moment: Moment, recalled: list[Recalled]) -> None:
+        self.memories_used += len(recalled)
+        if recalled:
+            return
+        self.without_memories += 1
+        where = SearchFilter(scopes=(moment.scope,), until=moment.known_before - JUST_BEFORE)
+        if not await self.bank.recall(moment.text, where, 1, moment.at, self.zone):
+            self.before_any_memory += 1
