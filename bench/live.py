@@ -47,6 +47,7 @@ from bot.tokens import estimate_tokens  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 OWNER = Person("1001", "Jovnna")
+LONG_REPLY = "That is really interesting, and I would love to hear more about how it went and what you think. "
 START = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
 
@@ -117,7 +118,7 @@ class Row:
     ttft_s: float | None
     own_ms: float
     expect: str | None
-    found: bool | None
+    found: str | None  # where the recall question's fact was: memory, history or missing
     reply: str
 
 
@@ -132,13 +133,21 @@ def quoted_text(line: str) -> str:
     return str(json.loads(line[line.index("] ") + 2 :].replace("<\\/", "</")))
 
 
-def measure(call: Call, expect: str | None) -> tuple[int, int, int, bool | None]:
+def measure(call: Call, expect: str | None) -> tuple[int, int, int, str | None]:
     system, history = call.messages[0].content, call.messages[1:-1]
     lines = memory_lines(system)
     said = "\n".join(m.content for m in history)
     repeats = sum(1 for line in lines if quoted_text(line).split(": ", 1)[-1][:60] in said)
-    prompt = "\n".join(m.content for m in call.messages)
-    found = None if expect is None else expect.lower() in prompt.lower()
+    remembered = "\n".join(lines).lower()
+    found = (
+        None
+        if expect is None
+        else "memory"
+        if expect.lower() in remembered
+        else "history"
+        if expect.lower() in said.lower()
+        else "missing"
+    )
     return sum(estimate_tokens(m.content) + 3 for m in call.messages) + 3, len(lines), repeats, found
 
 
@@ -185,13 +194,18 @@ def report(rows: list[Row], current: list[str], superseded: list[str]) -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         ttft = f"{r.ttft_s:.2f}" if r.ttft_s is not None else "-"
-        recall = "" if r.expect is None else f"{r.expect}: {'in prompt' if r.found else 'MISSING'}"
+        recall = (
+            "" if r.expect is None else f"{r.expect}: {'MISSING' if r.found == 'missing' else 'in ' + str(r.found)}"
+        )
         print(f"| {r.turn} | {r.prompt_tokens:,} | {r.memories} | {r.repeats} | {r.calls} | {ttft} | "
               f"{r.own_ms:.0f} | {recall} |")  # fmt: skip
     tokens = [r.prompt_tokens for r in rows]
     asked = [r for r in rows if r.expect]
     print(f"\nprompt tokens: median {statistics.median(tokens):,.0f}, turn 12 {tokens[-1]:,}, max {max(tokens):,}")
-    print(f"recall questions with their fact in the prompt: {sum(bool(r.found) for r in asked)}/{len(asked)}")
+    from_memory = sum(r.found == "memory" for r in asked)
+    from_history = sum(r.found == "history" for r in asked)
+    print(f"recall questions with their fact in the memory block: {from_memory}/{len(asked)} (only in the history: "
+          f"{from_history}, missing: {len(asked) - from_memory - from_history})")  # fmt: skip
     print(f"memories repeating the history: {sum(r.repeats for r in rows)} of {sum(r.memories for r in rows)}")
     print(f"facts stored: {len(current)} current, {len(superseded)} superseded")
     for text in current:
@@ -208,7 +222,9 @@ async def run(args: argparse.Namespace) -> None:
         from tests.llm_server import FakeLLMServer
 
         server = FakeLLMServer().start()
-        server.responder = Replies(default="Det høres fint ut! Fortell meg mer.")
+        # --long-replies: a small model's habit, a reply that runs to the cap (~4 characters a token).
+        default = LONG_REPLY * (args.max_reply * 4 // len(LONG_REPLY)) if args.long_replies else "Det høres fint ut!"
+        server.responder = Replies(default=default)
         base_url = server.base_url
     with tempfile.TemporaryDirectory(prefix="aiki-bench-live-") as directory:
         folder = Path(directory)
@@ -245,6 +261,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--context", type=int, default=8_192, help="the model's window (AIKI_LLM_CONTEXT_TOKENS)")
     parser.add_argument("--max-reply", type=int, default=600, help="AIKI_LLM_MAX_REPLY_TOKENS")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per LLM call (a CPU model is slow)")
+    parser.add_argument(
+        "--long-replies", action="store_true", help="the test server's replies run to the reply cap, as small models do"
+    )
     parser.add_argument("--show-replies", action="store_true", help="print each message and reply")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / ".cache" / "test-model")
     asyncio.run(run(parser.parse_args(argv)))

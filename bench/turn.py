@@ -81,9 +81,10 @@ from bot.memory.models import (  # noqa: E402
     OriginSource,
     SearchFilter,
 )
-from bot.mind.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
+from bot.mind.core import Consciousness, Incoming, Person  # noqa: E402
 from bot.mind.importance import score_importance  # noqa: E402
 from bot.mind.persona import read_persona  # noqa: E402
+from bot.mind.recollection import CANDIDATES  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import OSLO, Clock, close_core, open_core  # noqa: E402

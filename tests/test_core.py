@@ -223,7 +223,8 @@ async def test_connection_refused_is_a_clear_message(
 async def test_a_prompt_too_long_for_the_model_is_trimmed_but_keeps_persona_and_message(
     tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock, overflow: object
 ) -> None:
-    core = await open_core(build_core(tmp_path, embedder, server, clock, budgets=Budgets(context_tokens=20_000)))
+    budgets = Budgets(context_tokens=20_000, history_tokens=20_000)  # a prompt the model then finds too long
+    core = await open_core(build_core(tmp_path, embedder, server, clock, budgets=budgets))
     for i in range(12):
         await say(core, JOVNNA, f"Her er en lang historie nummer {i}: " + "ord " * 400)
     server.reset()

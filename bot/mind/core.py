@@ -29,11 +29,12 @@ from bot.mind.cues import named_project
 from bot.mind.forgetting import Forgetting, late_notice
 from bot.mind.importance import score_importance
 from bot.mind.intention import Situation, attune, check_in, choose
-from bot.mind.learning import AIKI_SPEAKER, Exchange, learn_from_exchange, shorten
+from bot.mind.learning import AIKI_SPEAKER, Exchange, learn_from_exchange
 from bot.mind.ordering import PersonQueue
 from bot.mind.persona import Persona, load_identity, seed_identity
-from bot.mind.prompt import PromptParts, build_messages, quote
-from bot.mind.retrieval import Recalled, rank
+from bot.mind.prompt import PromptParts, build_messages, quote, recent
+from bot.mind.recollection import Held, recollect
+from bot.mind.retrieval import Recalled
 from bot.mind.turn import (
     Budgets,
     Burst,
@@ -51,7 +52,7 @@ from bot.mood import FEELING_LASTS, MoodEvent, MoodEventKind, MoodState, apply, 
 from bot.state.checkins import Topic
 from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore, Turn
-from bot.tokens import estimate_tokens
+from bot.tokens import estimate_tokens, shorten
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,6 @@ MIN_ID_PREFIX = 4
 _ID_PREFIX = re.compile(r"[0-9a-f][0-9a-f-]*")
 # A message within this long after a check-in is the answer to it (and later it counts as ignored).
 CHECKIN_ANSWER_WINDOW = timedelta(hours=24)
-CANDIDATES = 30
 # Check-ins are sent as DMs (bot/checkins/planner.py): a private place, where everything of the person is visible.
 CHECKIN_PLACE = Origin(OriginSource.DM)
 TERMINAL = Origin(OriginSource.CLI)
@@ -290,22 +290,19 @@ class Consciousness:
         # retrieval is for what AIKI knows of this person, from the places visible here.
         where = SearchFilter(scopes=(scope,), audience=audience)
         ids = burst.turn_ids
-        hits, history, last_seen = await asyncio.gather(
-            self.bank.recall(burst.text, where, CANDIDATES, now, self.zone),
+        history, last_seen = await asyncio.gather(
             # Messages stored after this burst wait for the next reply: they are not history yet.
             self.state.recent_turns(scope, self.budgets.history_turns + len(ids), audience, burst.last.turn_id),
             self.state.last_user_turn_before(scope, min(ids)),
         )
-        history = [t for t in history if t.id not in ids][-self.budgets.history_turns :]
+        history = recent(
+            [t for t in history if t.id not in ids][-self.budgets.history_turns :], self.budgets.history_tokens
+        )
         # What the prompt's history already holds is not repeated in the memory block (tokens, and no echo).
-        in_history = {t.id for t in history} | ids
         said = {t.content.strip() for t in history} | {m.text for m in burst.messages} | {burst.text}
-        hits = [
-            hit
-            for hit in hits
-            if hit.memory.meta.get("turn_id") not in in_history and _words_of(hit.memory.text) not in said
-        ]
-        return rank(hits, self.budgets.memory_tokens), history, last_seen
+        held = Held({t.id for t in history if t.id is not None} | set(ids), said)
+        recalled = await recollect(self.bank, burst.text, where, now, self.zone, self.budgets.memory_tokens, held)
+        return recalled, history, last_seen
 
     async def _feel(
         self, scope: str, text: str, last_seen: datetime | None, now: datetime
@@ -486,8 +483,7 @@ class Consciousness:
     async def recall(self, person: Person, query: str, limit: int = 5, place: Origin = TERMINAL) -> list[Recalled]:
         """What the person may see of their memories from where they ask (memory/visibility.py; default: terminal)."""
         where = SearchFilter(scopes=(person.scope,), audience=await self.audience_at(person, place))
-        hits = await self.bank.recall(query, where, CANDIDATES, self.clock(), self.zone)
-        return rank(hits, budget_tokens=100_000, limit=limit)
+        return await recollect(self.bank, query, where, self.clock(), self.zone, budget_tokens=100_000, limit=limit)
 
     async def forget(self, person: Person, memory_id: str) -> bool:
         """Delete one memory and erase it from disk before returning (journalled: a crash midway is finished later)."""
@@ -543,12 +539,14 @@ class Consciousness:
         now = self.clock()
         audience = await self.audience_at(person, place)
         where = SearchFilter(scopes=(person.scope,), audience=audience)
-        hits = await self.bank.recall(topic, where, CANDIDATES, now, self.zone)
-        recalled = rank(hits, self.budgets.memory_tokens)
+        recalled = await recollect(self.bank, topic, where, now, self.zone, self.budgets.memory_tokens)
         topical = [r.hit.memory.text for r in sorted(recalled, key=lambda r: r.hit.memory.created_at, reverse=True)]
         mood = await self.current_mood(person.scope)
         intention = check_in(topic, topical)
-        history = await self.state.recent_turns(person.scope, self.budgets.history_turns, audience)
+        history = recent(
+            await self.state.recent_turns(person.scope, self.budgets.history_turns, audience),
+            self.budgets.history_tokens,
+        )
         parts = PromptParts(
             self.persona,
             mood,
@@ -600,11 +598,6 @@ def _how_long(span: timedelta) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     hours = round(minutes / 60)
     return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
-
-
-def _words_of(memory_text: str) -> str:
-    """A conversation memory's words without its "Name: " (or "(about topic) Name: ") label."""
-    return memory_text.split(": ", 1)[1].strip() if ": " in memory_text[:80] else memory_text.strip()
 
 
 def _log_decision(scope: str, prepared: Prepared) -> None:

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.clock import to_iso
 from bot.llm import LLM, ChatMessage, LLMError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.models import Memory, MemoryKind, Origin, ScoredMemory, SearchFilter
@@ -127,7 +128,9 @@ def parse_facts(answer: str) -> tuple[list[ExtractedFact], list[str]]:
 
 async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]:
     """The durable facts in what the person said; failures are logged and give no facts, never an exception."""
-    messages = [ChatMessage("system", EXTRACTION_PROMPT), ChatMessage("user", json.dumps({person: said}))]
+    # ensure_ascii=False: Norwegian and emoji reach the model as written, not as \u escapes it reads poorly.
+    question = json.dumps({person: said}, ensure_ascii=False)
+    messages = [ChatMessage("system", EXTRACTION_PROMPT), ChatMessage("user", question)]
     try:
         facts, rejected = parse_facts(await llm.complete(messages, temperature=0.0, json_mode=True))
     except LLMError as exc:
@@ -184,12 +187,22 @@ def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> Decisio
 
 
 async def learn_fact(
-    bank: MemoryBank, llm: LLM, scope: str, fact: ExtractedFact, origin: Origin, now: datetime
+    bank: MemoryBank,
+    llm: LLM,
+    scope: str,
+    fact: ExtractedFact,
+    origin: Origin,
+    now: datetime,
+    said_in: str | None = None,
 ) -> tuple[str, Memory | None]:
     """Store one fact so there is only ever one current answer per subject.
 
-    Returns ("merged" | "superseded" | "added" | "ignored", the current memory). Superseded facts stay, hidden
-    from search, as the history of what was believed ("where did you get that?").
+    Returns ("merged" | "superseded" | "added" | "ignored", the current memory). Superseded facts stay as the
+    history of what was believed ("where did you get that?", "where did I live before?"): ordinary recall leaves
+    them out, a question about the past finds them (bot/mind/recollection.py). An update keeps the key of the fact
+    it replaces and names it (`replaces`), the replaced one says when (`superseded_at`): what AIKI shows as
+    "latest" and "replaced" rests on these links, never on a guess from words. `said_in` is the episode memory
+    the fact was learned from (every fact traceable to what was said).
     """
     # Only facts said in the same place merge or get superseded: a DM fact must not replace (and so hide) what a
     # server knows, nor a server's fact carry DM words into that server.
@@ -209,18 +222,17 @@ async def learn_fact(
         )
         await bank.update(scope, old.id, merged)
         return "merged", merged
+    meta: dict[str, object] = {"key": fact.key, "confirmations": 1}
+    replaced = decision.target if decision.action == "update" else None
+    if replaced is not None:
+        meta |= {"key": str(replaced.meta.get("key") or fact.key), "replaces": replaced.id}
+    if said_in is not None:
+        meta["said_in"] = said_in
     new = await bank.add_one(
-        NewMemory(
-            scope,
-            fact.text,
-            MemoryKind.FACT,
-            fact.importance,
-            origin,
-            created_at=now,
-            meta={"key": fact.key, "confirmations": 1},
-        )
+        NewMemory(scope, fact.text, MemoryKind.FACT, fact.importance, origin, created_at=now, meta=meta)
     )
-    if decision.action == "update" and decision.target is not None:
-        await bank.update(scope, decision.target.id, decision.target.with_changes(superseded_by=new.id))
+    if replaced is not None:
+        changed = replaced.with_changes(superseded_by=new.id, meta={**replaced.meta, "superseded_at": to_iso(now)})
+        await bank.update(scope, replaced.id, changed)
         return "superseded", new
     return "added", new

@@ -169,3 +169,5 @@ class Budgets:
     context_tokens: int = 6_000  # what a prompt may use: AIKI_LLM_CONTEXT_TOKENS less AIKI_LLM_MAX_REPLY_TOKENS
     memory_tokens: int = 1_200
     history_turns: int = 12
+    # The recent history's share: a small model's long replies filled ~2,000 tokens of a turn-12 prompt (issue 20).
+    history_tokens: int = 700
