@@ -28,7 +28,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from bot import tokens
-from bot.llm import SAME_ROLE_JOIN
+from bot.llm import SAME_ROLE_JOIN, ChatMessage
 from bot.state.store import StateStore, Turn
 from bot.state.training import HistoryTurn
 from bot.training.hybrid import LiveContext, Moment
@@ -197,7 +197,7 @@ class Exporter:
         self.report.history_turns += len(live.earlier)
         return [{"role": "system", "content": system}, *earlier, *example[1:]]
 
-    def _context(self, role: str, turns: list[Turn]) -> dict[str, Any]:
+    def _context(self, role: str, turns: list[ChatMessage]) -> dict[str, Any]:
         text = SAME_ROLE_JOIN.join(t.content.strip() for t in turns)
         item: dict[str, Any] = {"role": role, "content": self._scrub(text) if self.options.scrub else text}
         if role == "assistant":
@@ -342,9 +342,9 @@ def _moment(window: list[list[_Message]]) -> Moment | None:
     )
 
 
-def _runs(turns: list[Turn]) -> Iterator[tuple[str, list[Turn]]]:
-    """Turns in a row by one side, together (one message a side, as live prompts send them)."""
-    run: list[Turn] = []
+def _runs(turns: list[ChatMessage]) -> Iterator[tuple[str, list[ChatMessage]]]:
+    """Messages in a row by one side, together (one message a side, as live prompts send them)."""
+    run: list[ChatMessage] = []
     for turn in turns:
         if not turn.content.strip():
             continue

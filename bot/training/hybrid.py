@@ -3,15 +3,16 @@ message the live turn builds at the moment its last reply answers, and the live 
 own turns (what AIKI still had in the prompt from an earlier conversation), so the example's context before its last
 reply is the live prompt.
 
-Built from the live turn's own parts, so the two cannot drift: the memory recipe (`recall_at`: filter, recall,
-drop what the history and the message itself hold, rank), `appraise` and `apply` for the mood, `choose` and
-`attune` for the intention, `build_messages` for the layout. Only memories created strictly before the first
-message the example learns a reply to are known: none of its targets (AIKI's reply to a message is stamped with
-the message's time) and nothing learned later can be in its context.
+Built from the live turn's own parts, so the two cannot drift: the one recall recipe (`bot.mind.recollection`), the
+history's turn and token limits (`recent`), `appraise` and `apply` for the mood, `choose` and `attune` for the
+intention, `build_messages` for the layout and for how the history is shown. Only memories created strictly before
+the first message the example learns a reply to are known: none of its targets (AIKI's reply to a message is stamped
+with the message's time) and nothing learned later can be in its context.
 
-What a reconstruction cannot replay: the search runs on today's store (facts superseded since are left out), the
-mood is replayed from the stored mood events, and what was never stored (the person's display name, the quoted
-reply thread, the "you were offline" note) is not in the prompt.
+What a reconstruction cannot replay: the search runs on today's store (facts replaced since are left out, as in any
+recall not about the past), the mood is replayed from the stored mood events, and what was never stored (the
+person's display name, the quoted reply thread, the "you were offline" note) is not in the prompt. The example's own
+earlier replies are shown whole (they are learned), where the live history shortens long ones.
 """
 
 from __future__ import annotations
@@ -20,21 +21,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.llm import ChatMessage
 from bot.memory.bank import MemoryBank
 from bot.memory.models import Origin, OriginSource, SearchFilter
 from bot.memory.visibility import Audience
 from bot.mind.appraisal import appraise
-from bot.mind.core import CANDIDATES, _words_of
 from bot.mind.intention import Situation, attune, choose
 from bot.mind.persona import Persona
-from bot.mind.prompt import PromptParts, build_messages
-from bot.mind.retrieval import Recalled, rank
+from bot.mind.prompt import PromptParts, build_messages, recent
+from bot.mind.recollection import Held, recollect
+from bot.mind.retrieval import Recalled
 from bot.mind.turn import Budgets
 from bot.mood import FEELING_LASTS, MoodEventKind, MoodState, apply, felt
 from bot.state.store import StateStore, Turn
 from bot.tokens import message_tokens
-
-JUST_BEFORE = timedelta(microseconds=1)  # the store's time filter includes its bound: "strictly earlier" is 1 µs less
 
 
 @dataclass(frozen=True)
@@ -63,30 +63,17 @@ class Moment:
         source = OriginSource(last.source) if last.source in known else OriginSource.CLI
         return Origin(source, last.guild_id, last.channel_id)
 
+    def held(self) -> Held:
+        """What the prompt holds already (its history, the message) and when the known memories end."""
+        ids = {turn.id for turn in (*self.history, *self.message) if turn.id is not None}
+        said = {turn.content.strip() for turn in self.history} | {turn.content for turn in self.message} | {self.text}
+        return Held(ids, said, before=self.known_before)
 
-async def recall_at(
-    bank: MemoryBank, moment: Moment, audience: Audience, zone: ZoneInfo, budgets: Budgets
-) -> list[Recalled]:
-    """The live turn's memories (Consciousness._recall) at a past moment, from what was known before it.
 
-    The recipe is the live one: the person's memories visible here, recalled for the message, without what the
-    history or the message itself holds, ranked within the memory budget. Kept in one small function so it can
-    become a call to the live turn's own recipe once that is one function.
-    """
-    where = SearchFilter(scopes=(moment.scope,), until=moment.known_before - JUST_BEFORE, audience=audience)
-    hits = await bank.recall(moment.text, where, CANDIDATES, moment.at, zone)
-    ids = {turn.id for turn in moment.message}
-    in_history = {turn.id for turn in moment.history} | ids
-    said = {turn.content.strip() for turn in moment.history} | {turn.content for turn in moment.message}
-    said.add(moment.text)
-    hits = [
-        hit
-        for hit in hits
-        if hit.memory.created_at < moment.known_before
-        and hit.memory.meta.get("turn_id") not in in_history
-        and _words_of(hit.memory.text) not in said
-    ]
-    return rank(hits, budgets.memory_tokens)
+@dataclass(frozen=True)
+class LiveContext:
+    system: str  # the system message the live turn sent
+    earlier: list[ChatMessage]  # the live history before the example's own turns, as the live prompt shows it
 
 
 async def mood_at(state: StateStore, scope: str, baseline: tuple[float, float], at: datetime) -> MoodState:
@@ -98,12 +85,6 @@ async def mood_at(state: StateStore, scope: str, baseline: tuple[float, float], 
     last = events[0]
     stored = MoodState(last.valence_after, last.arousal_after, last.created_at)
     return felt(stored.decayed(baseline, at), [e for e in events if at - e.created_at < FEELING_LASTS])
-
-
-@dataclass(frozen=True)
-class LiveContext:
-    system: str  # the system message the live turn sent
-    earlier: list[Turn]  # the live history before the example's own turns, oldest first (to put before them)
 
 
 class HybridSystem:
@@ -118,8 +99,7 @@ class HybridSystem:
         self.zone = zone
         self.budgets = budgets or Budgets()
         self.memories_used = 0
-        self.without_memories = 0  # examples whose moment no memory is older than
-        self.before_any_memory = 0  # ... because every memory of the person is newer (e.g. imported history)
+        self.before_any_memory = 0  # examples with no memory because every memory of the person is newer
 
     async def __call__(self, moment: Moment) -> LiveContext:
         """What the live turn would have sent before the reply (perceive, recall, feel, decide: bot/mind/core.py)."""
@@ -128,7 +108,10 @@ class HybridSystem:
         last_seen = await self.state.last_user_turn_before(scope, min(turn.id or 0 for turn in moment.message))
         earlier = await self._earlier(moment, audience)
         moment = replace(moment, history=earlier + moment.history)
-        recalled = await recall_at(self.bank, moment, audience, self.zone, self.budgets)
+        where = SearchFilter(scopes=(scope,), audience=audience)
+        recalled = await recollect(
+            self.bank, moment.text, where, at, self.zone, self.budgets.memory_tokens, moment.held()
+        )
         events = appraise(moment.text, last_seen, at)
         mood = await mood_at(self.state, scope, self.persona.baseline, at)
         if events:
@@ -149,22 +132,25 @@ class HybridSystem:
             self.persona, attune(mood, intention), intention, recalled, moment.history, moment.text, at, self.zone
         )
         await self._count(moment, recalled)
-        return LiveContext(build_messages(parts, self.budgets.context_tokens)[0].content, earlier)
+        messages = build_messages(parts, self.budgets.context_tokens)
+        shown = messages[1:-1]  # the history as the live prompt shows it (long replies cut short)
+        own = len(moment.history) - len(earlier)
+        return LiveContext(messages[0].content, shown[: max(0, len(shown) - own)])
 
     async def _earlier(self, moment: Moment, audience: Audience) -> list[Turn]:
-        """The live history's turns from before the example's first turn, as many of the newest as fit its room."""
+        """The live history's turns from before the example's first turn (within the history's turn and token
+        limits, as a live turn takes them), as many of the newest as fit the example's room."""
         if moment.imported or moment.room <= 0:
             return []
         ids = {turn.id for turn in moment.message}
         limit = self.budgets.history_turns
-        recent = await self.state.recent_turns(
+        stored = await self.state.recent_turns(
             moment.scope, limit + len(ids), audience, max(i or 0 for i in ids), before=moment.at
         )
-        history = [turn for turn in recent if turn.id not in ids][-limit:]
+        history = recent([turn for turn in stored if turn.id not in ids][-limit:], self.budgets.history_tokens)
         first = (moment.history or moment.message)[0]
         earlier = [turn for turn in history if (turn.created_at, turn.id or 0) < (first.created_at, first.id or 0)]
-        room = moment.room
-        while earlier and sum(message_tokens({"content": t.content}) for t in earlier) > room:
+        while earlier and sum(message_tokens({"content": t.content}) for t in earlier) > moment.room:
             earlier.pop(0)  # the oldest first, as the live prompt trims its history
         return earlier
 
@@ -172,7 +158,6 @@ class HybridSystem:
         self.memories_used += len(recalled)
         if recalled:
             return
-        self.without_memories += 1
-        where = SearchFilter(scopes=(moment.scope,), until=moment.known_before - JUST_BEFORE)
+        where = SearchFilter(scopes=(moment.scope,), until=moment.known_before - timedelta(microseconds=1))
         if not await self.bank.recall(moment.text, where, 1, moment.at, self.zone):
             self.before_any_memory += 1
