@@ -15,7 +15,7 @@ from bot.cli.main import main
 from bot.llm import ChatMessage, merge_same_role
 from bot.state.store import StateStore, Turn
 from tests.llm_server import FakeLLMServer
-from tests.training_fixtures import OWNER
+from tests.training_fixtures import OWNER, standard_export
 
 LIVE = datetime(2026, 2, 10, 20, 0, tzinfo=UTC)
 
@@ -177,10 +177,14 @@ def test_hybrid_export_gives_each_example_the_live_prompt_with_the_memories_know
     dump.write_text("\n".join(json.dumps(m) for m in memories) + "\n")
     assert run_cli("data", "memories", "--jsonl", str(dump)) == 0
     add_days(env, 2, "gpt-4o", question="what does the proxy AIKI-HOME block?")
+    run_cli("data", "chatgpt", "--no-memories", str(standard_export(tmp_path / "c.json")))  # May 2024
     train = tmp_path / "train.jsonl"
     assert run_cli("finetune", "export", str(train), "--validation", "0", "--hybrid") == 0
-    assert "retrieved memories in all" in capsys.readouterr().out
-    for example in examples(train):
+    out = capsys.readouterr().out
+    assert "retrieved memories in all" in out
+    # ChatGPT's conversations are older than every memory: they are said to teach the voice alone.
+    assert "3 examples have no <memories> block because every memory is newer than their conversation" in out
+    for example in examples(train)[-2:]:  # AIKI's own conversations come after the imported ones
         system = example[0]["content"]
         assert system.startswith("You are AIKI.") and "Your mood right now:" in system
         assert "What you have decided to do in this reply:" in system

@@ -158,6 +158,7 @@ class HybridSystem:
         self.memories_used += len(recalled)
         if recalled:
             return
+        # By meaning alone, which finds the nearest memory however far: is any memory older than the moment?
         where = SearchFilter(scopes=(moment.scope,), until=moment.known_before - timedelta(microseconds=1))
-        if not await self.bank.recall(moment.text, where, 1, moment.at, self.zone):
+        if not await self.bank.search(moment.text, where, 1):
             self.before_any_memory += 1
