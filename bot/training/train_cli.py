@@ -105,7 +105,8 @@ async def finetune_train(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await runs.until_stopped(lambda stop: _train(recipe, train_file, valid_file, progress, stop), _stopping)
     except runs.Stopped as stopped:
-        raise StoppedError(_stopped_line(stopped, recipe, args.command_line)) from None
+        exported = None if args.data else (train_file, valid_file)
+        raise StoppedError(_stopped_line(stopped, recipe, args.command_line, exported)) from None
     async with open_state(settings) as state:  # its replies are not AIKI's own voice (aiki finetune models)
         await state.training.add_fine_tuned_model(args.name, "aiki finetune train", args.clock())
     if not args.no_gguf:
@@ -125,14 +126,20 @@ def _stopping() -> None:
     print("aiki: stopping after this step, then saving a checkpoint ...", file=sys.stderr, flush=True)
 
 
-def _stopped_line(stopped: runs.Stopped, recipe: Recipe, command_line: list[str]) -> str:
+def _stopped_line(
+    stopped: runs.Stopped, recipe: Recipe, command_line: list[str], exported: tuple[Path, Path | None] | None
+) -> str:
     again = shlex.join(["aiki", *command_line])
     if not stopped.saved:
         return f"training stopped before its first step ended; nothing to keep. To start it again: {again}"
-    return (
+    line = (
         f"training stopped after step {stopped.step} of {stopped.total}; the checkpoint is in "
         f"{recipe.checkpoint_dir}. To go on from there, run the same command again: {again}"
     )
+    if exported is not None:  # the same command exports again: a conversation in between is other data
+        kept = ["--data", str(exported[0]), *(["--validation-data", str(exported[1])] if exported[1] else [])]
+        line += f" (if AIKI talks in between, the history changes and it starts fresh; add {shlex.join(kept)})"
+    return line
 
 
 def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: bool, stop: threading.Event) -> None:
