@@ -21,7 +21,7 @@ from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError, ServerUnreachableError
 from bot.mind.persona import read_persona
 from bot.settings import MemoryBackend, Settings
-from bot.training import export, importer, jobs, memories, sessions, validate
+from bot.training import export, importer, jobs, memories, sessions, validate, voices
 from bot.training.origins import ORIGINS
 from bot.training.provider import FineTuning, FineTuningError, JobView, models_at
 from bot.training.qdrant_source import FieldMap
@@ -172,7 +172,7 @@ async def run_export(
     persona = read_persona(settings.persona_file)
     async with open_state(settings) as state:
         seen = [m.model for m in await state.training.reply_models(scopes)]
-        left_out = export.excluded_models(
+        left_out = voices.excluded_models(
             seen,
             await state.training.model_marks(),
             await state.training.fine_tuned_models(),

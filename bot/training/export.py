@@ -6,7 +6,7 @@ was silent for more than SESSION_GAP. Facts stay out: they live in Qdrant and re
 retrieval (the hybrid mode), so the model learns how AIKI talks, not what it knows.
 
 Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, when its
-origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`excluded_models`:
+origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`bot.training.voices`:
 test models, earlier fine-tuned AIKIs, the base model being trained; `aiki finetune models`). Without weights
 such a reply is removed with the message it answered; with `weights` it stays as context with `"weight": 0`
 and the learned replies get `"weight": 1`. The summary counts both by reason, and names the models.
@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -37,7 +36,6 @@ from bot.training.scrub import Scrubber
 from bot.training.validate import MIN_EXAMPLES
 
 SESSION_GAP = timedelta(hours=6)
-TEST_MODEL_WORDS = {"test", "mock", "fake", "dummy", "echo", "tiny", "smollm", "smollm2"}
 
 
 @dataclass(frozen=True)
@@ -359,35 +357,6 @@ def _runs(turns: list[ChatMessage]) -> Iterator[tuple[str, list[ChatMessage]]]:
 def _as_turn(turn: HistoryTurn) -> Turn:
     return Turn(turn.scope, turn.role, turn.content, turn.created_at, turn.source, turn.guild_id, turn.channel_id,
                 id=turn.id, model=turn.model)  # fmt: skip
-
-
-def not_aiki_by_default(model: str, fine_tuned: Collection[str], base_model: str | None) -> str | None:
-    """Why a model's replies are left out unless the owner marks them as AIKI's, or None when they are learned."""
-    if model in fine_tuned:
-        return "an earlier fine-tuned AIKI"
-    if base_model and model.lower() in {base_model.lower(), base_model.lower().rsplit("/", 1)[-1]}:
-        return "the base model being trained"
-    words = set(re.split(r"[^a-z0-9]+", model.lower()))
-    if words & TEST_MODEL_WORDS or any(model.lower().startswith(w) for w in ("smollm", "tinyllama")):
-        return "a test model"
-    return None
-
-
-def excluded_models(
-    seen: Collection[str],
-    marks: dict[str, bool],
-    fine_tuned: Collection[str],
-    base_model: str | None,
-    also: Collection[str] = (),
-) -> dict[str, str]:
-    """The models whose replies an export leaves out, each with why: the owner's marks first, then the defaults."""
-    out = {m: "a model marked not AIKI" for m, learn in marks.items() if not learn}
-    out |= {m: "a model left out with --exclude-model" for m in also}
-    for model in seen:
-        why = not_aiki_by_default(model, fine_tuned, base_model)
-        if model not in marks and model not in out and why:
-            out[model] = why
-    return out
 
 
 def _fold(validation: Path, train: Path, report: ExportReport) -> None:

@@ -17,7 +17,7 @@ from bot.cli.common import EXIT_FAILED
 from bot.cli.common import progress_wanted as _progress
 from bot.errors import ConfigError, InvalidInputError, StoppedError
 from bot.settings import Settings
-from bot.training import export, runs, validate
+from bot.training import runs, validate, voices
 from bot.training.cli import export_scopes, run_export
 from bot.training.recipe import Recipe
 
@@ -202,7 +202,7 @@ async def finetune_models(settings: Settings, args: argparse.Namespace) -> int:
     if not seen:
         print("no replies with a recorded model yet (models are recorded from this version on)")
     for row in seen:
-        reason = export.not_aiki_by_default(row.model, fine_tuned, None)
+        reason = voices.not_aiki_by_default(row.model, fine_tuned, None)
         if row.learn is None:
             verdict = f"not learned: {reason}" if reason else "learned"
         else:
