@@ -115,6 +115,19 @@ def test_a_template_that_rewrites_earlier_messages_is_refused_with_the_reason() 
         masking.encode(tokenizer, messages)
 
 
+def test_an_example_longer_than_max_length_loses_its_oldest_exchange_not_its_last_reply() -> None:
+    from bot.training.train import tokenise
+
+    tokenizer = tiny_tokenizer()
+    whole = masking.encode(tokenizer, example())
+    done = tokenise(tokenizer, [example()], max_length=len(whole.input_ids) - 1)
+    assert (done.shortened, done.lost_replies) == (1, 1)
+    [kept] = done.items
+    assert learned_text(tokenizer, kept) == "Det går fint, proxyen virker nå.<|im_end|>\n"  # the last reply, whole
+    assert tokenizer.decode(kept.input_ids).startswith("<|im_start|>system\nYou are AIKI.")  # the system message too
+    assert "Er du der?" not in tokenizer.decode(kept.input_ids)
+
+
 def tiny_model(folder: Path) -> Path:
     """A real architecture (Llama), randomly initialised with two small layers, saved with its tokenizer."""
     tokenizer = tiny_tokenizer()

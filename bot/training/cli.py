@@ -198,8 +198,8 @@ async def run_export(
             if system_for.before_any_memory:
                 print(
                     f"{system_for.before_any_memory:,} examples have no <memories> block because every memory is "
-                    "newer than their conversation (history imported from before AIKI remembered anything): they "
-                    "teach the voice, not the use of memories"
+                    "newer than their conversation (or there is none yet; history imported from before AIKI "
+                    "remembered anything, for one): they teach the voice, not the use of memories"
                 )
     if validation is not None and not validation.exists():
         validation = None

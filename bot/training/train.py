@@ -112,18 +112,50 @@ def read_examples(path: Path) -> list[list[dict[str, Any]]]:
     return [json.loads(line)["messages"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def tokenise(tokenizer: Any, examples: Sequence[list[dict[str, Any]]], max_length: int) -> list[masking.Encoded]:
-    """Every example through the model's own template; a template it cannot handle stops training here."""
-    encoded = []
+@dataclass
+class Tokenised:
+    items: list[masking.Encoded]  # the examples with something left to learn
+    shortened: int = 0  # examples longer than max_length, their oldest turns left out
+    lost_replies: int = 0  # learned replies among what was left out
+
+
+def tokenise(tokenizer: Any, examples: Sequence[list[dict[str, Any]]], max_length: int) -> Tokenised:
+    """Every example through the model's own template; one longer than `max_length` loses its oldest turns (after
+    the system message), as a live prompt drops its oldest history, so the last replies, which the system message
+    was built for, stay. A template it cannot handle stops training here."""
+    done = Tokenised([])
     for number, messages in enumerate(examples, start=1):
         try:
             item = masking.encode(tokenizer, messages)
+            kept = messages
+            while len(item.input_ids) > max_length and (shorter := _without_oldest(kept)) is not None:
+                kept = shorter
+                item = masking.encode(tokenizer, kept)
         except masking.TemplateError as exc:
             raise TrainError(f"Example {number}: {exc}.") from None
-        item = masking.Encoded(item.input_ids[:max_length], item.labels[:max_length])
+        if kept is not messages:
+            done.shortened += 1
+            done.lost_replies += _learned(messages) - _learned(kept)
+        item = masking.Encoded(item.input_ids[:max_length], item.labels[:max_length])  # a single long exchange
         if item.learned_tokens:
-            encoded.append(item)
-    return encoded
+            done.items.append(item)
+    return done
+
+
+def _without_oldest(messages: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The example without its oldest exchange (the system message stays; it still starts with the person's
+    message), or None when only one exchange is left."""
+    head = messages[:1] if messages and messages[0]["role"] == "system" else []
+    rest = messages[len(head) :]
+    users = [index for index, message in enumerate(rest) if message["role"] == "user"]
+    later = [index for index in users if index > 0]
+    if not later:
+        return None
+    return head + rest[later[0] :]
+
+
+def _learned(messages: list[dict[str, Any]]) -> int:
+    return sum(1 for message in messages if message["role"] == "assistant" and message.get("weight", 1))
 
 
 def add_lora(model: Any, recipe: Recipe) -> Any:

@@ -153,8 +153,17 @@ def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: 
         print(checked.note)
     print(f"loading {recipe.base_model} ...")
     model, tokenizer = train.load_base(recipe.base_model, qlora=bool(recipe.qlora))
-    train_items = train.tokenise(tokenizer, train.read_examples(train_file), recipe.max_length)
-    eval_items = train.tokenise(tokenizer, train.read_examples(valid_file), recipe.max_length) if valid_file else []
+    tokenised = train.tokenise(tokenizer, train.read_examples(train_file), recipe.max_length)
+    train_items = tokenised.items
+    eval_items = (
+        train.tokenise(tokenizer, train.read_examples(valid_file), recipe.max_length).items if valid_file else []
+    )
+    if tokenised.shortened:
+        print(
+            f"{tokenised.shortened:,} examples are longer than --max-length {recipe.max_length} tokens: their oldest "
+            f"turns are left out, as a live prompt leaves them out ({tokenised.lost_replies:,} replies not learned "
+            "there; raise --max-length, or export shorter examples with --max-tokens)"
+        )
     if not train_items:
         raise InvalidInputError(
             f"No example has a reply to learn within --max-length {recipe.max_length} tokens (an example is cut "
