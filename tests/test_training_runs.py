@@ -46,6 +46,16 @@ def test_a_real_ctrl_c_stops_the_step_loop_at_the_next_step_and_checkpoints_the_
     assert told == ["stopping"]
 
 
+def test_a_ctrl_c_after_the_last_step_lets_the_work_finish_and_says_it_came() -> None:
+    def work(stop: threading.Event) -> str:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the models are being saved
+        assert stop.wait(timeout=60), "the Ctrl-C never reached the worker"
+        return "saved"
+
+    assert asyncio.run(runs.until_stopped(work, lambda: None)) == ("saved", True)
+    assert asyncio.run(runs.until_stopped(lambda stop: "saved", lambda: None)) == ("saved", False)
+
+
 def test_a_stop_inside_a_step_keeps_the_checkpoint_of_the_step_before_and_none_is_written_twice() -> None:
     stop = threading.Event()
     saved: list[int] = []

@@ -143,9 +143,10 @@ def run_steps(
             saved = number + 1
 
 
-async def until_stopped(work: Callable[[threading.Event], T], on_stop: Callable[[], None]) -> T:
+async def until_stopped(work: Callable[[threading.Event], T], on_stop: Callable[[], None]) -> tuple[T, bool]:
     """Run `work` in a worker thread; Ctrl-C (asyncio cancels the command's task on SIGINT) sets the event it
-    watches, and the command waits for it to stop at its next step instead of leaving it running unseen.
+    watches, and the command waits for it to stop at its next step instead of leaving it running unseen. Returns
+    what it returned, and whether a stop was asked for (it may have come after the last step: the work finished).
 
     A second Ctrl-C ends the command at once (asyncio raises KeyboardInterrupt), but the process still waits for
     the worker, which stops at the same step: a thread cannot be killed halfway through a checkpoint.
@@ -153,8 +154,8 @@ async def until_stopped(work: Callable[[threading.Event], T], on_stop: Callable[
     stop = threading.Event()
     future = asyncio.get_running_loop().run_in_executor(None, work, stop)
     try:
-        return await asyncio.shield(future)
+        return await asyncio.shield(future), False
     except asyncio.CancelledError:
         stop.set()
         on_stop()
-        return await future
+        return await future, True

@@ -103,12 +103,20 @@ async def finetune_train(settings: Settings, args: argparse.Namespace) -> int:
             await asyncio.to_thread(_checked, path, max(args.max_tokens, args.max_length), recipe.epochs)
     progress = _progress(args)
     try:
-        await runs.until_stopped(lambda stop: _train(recipe, train_file, valid_file, progress, stop), _stopping)
+        _, late = await runs.until_stopped(
+            lambda stop: _train(recipe, train_file, valid_file, progress, stop, not args.no_gguf), _stopping
+        )
     except runs.Stopped as stopped:
         exported = None if args.data else (train_file, valid_file)
         raise StoppedError(_stopped_line(stopped, recipe, args.command_line, exported)) from None
     async with open_state(settings) as state:  # its replies are not AIKI's own voice (aiki finetune models)
         await state.training.add_fine_tuned_model(args.name, "aiki finetune train", args.clock())
+    if late and not args.no_gguf:  # Ctrl-C after the last step: the models are saved, the GGUF files not begun
+        raise StoppedError(
+            f"stopped after training: the adapter is in {recipe.adapter_dir} and the merged model in "
+            f"{recipe.merged_dir}; no GGUF files were made. The same command again makes them (it resumes at the "
+            f"end, from {recipe.checkpoint_dir}): {shlex.join(['aiki', *args.command_line])}"
+        )
     if not args.no_gguf:
         from bot.training import gguf
 
@@ -142,7 +150,11 @@ def _stopped_line(
     return line
 
 
-def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: bool, stop: threading.Event) -> None:
+def _train(
+    recipe: Recipe, train_file: Path, valid_file: Path | None, progress: bool, stop: threading.Event, more: bool
+) -> None:
+    """Load, tokenise, train, save; `more`: work follows (GGUF), so a stop after the last step keeps the checkpoint
+    for the same command to go on from."""
     from bot.training import train
 
     if not progress:
@@ -193,7 +205,7 @@ def _train(recipe: Recipe, train_file: Path, valid_file: Path | None, progress: 
     print(f"trained {result.steps} steps; eval loss {before} -> {after}")
     train.save(recipe, model, tokenizer, recipe.base_model)
     print(f"adapter: {recipe.adapter_dir}\nmerged model: {recipe.merged_dir}")
-    if result.finished:
+    if result.finished and not (more and stop.is_set()):
         train.finish(recipe)
     else:
         print(f"stopped at --max-steps; a larger --max-steps goes on from the checkpoint in {recipe.checkpoint_dir}")
