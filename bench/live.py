@@ -45,6 +45,7 @@ from bot.mind.turn import Budgets, Incoming, Person  # noqa: E402
 from bot.state.store import StateStore  # noqa: E402
 from bot.tokens import estimate_tokens  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
+from tests.core_fixtures import Clock  # noqa: E402
 
 OWNER = Person("1001", "Jovnna")
 LONG_REPLY = "That is really interesting, and I would love to hear more about how it went and what you think. "
@@ -151,11 +152,11 @@ def measure(call: Call, expect: str | None) -> tuple[int, int, int, str | None]:
     return sum(estimate_tokens(m.content) + 3 for m in call.messages) + 3, len(lines), repeats, found
 
 
-async def converse(core: Consciousness, llm: RecordingLLM, at: datetime, show_replies: bool) -> list[Row]:
+async def converse(core: Consciousness, llm: RecordingLLM, clock: Clock, at: datetime, show_replies: bool) -> list[Row]:
     rows = []
     for number, line in enumerate(SCRIPT, start=1):
         before = len(llm.calls)
-        core.clock = lambda moment=at + timedelta(minutes=3 * number): moment  # type: ignore[method-assign]
+        clock.now = at + timedelta(minutes=3 * number)
         try:
             reply = "".join([chunk async for chunk in core.respond(Incoming(OWNER, line.text))])
         except LLMError as exc:
@@ -234,13 +235,15 @@ async def run(args: argparse.Namespace) -> None:
         bank = MemoryBank(EdgeMemoryStore(folder / "memory"), embedder)
         state = StateStore(folder / "aiki.db")
         budgets = Budgets(context_tokens=args.context - args.max_reply)
-        core = Consciousness(bank, state, llm, read_persona(None), ZoneInfo("Europe/Oslo"), budgets=budgets)
+        clock = Clock(START)
+        oslo = ZoneInfo("Europe/Oslo")
+        core = Consciousness(bank, state, llm, read_persona(None), oslo, clock=clock, budgets=budgets)
         await bank.open()
         await state.open()
         await core.start()
         try:
             print(f"endpoint {base_url} model {args.model}; window {args.context}, replies <= {args.max_reply} tokens")
-            rows = await converse(core, llm, START, args.show_replies)
+            rows = await converse(core, llm, clock, START, args.show_replies)
             current, superseded = await facts_of(core)
         finally:
             await core.drain()

@@ -483,7 +483,7 @@ class Conversation:
 
     async def turn(self, text: str, drain: bool) -> TurnSample:
         self.clock.advance(seconds=self.rng.uniform(20, 240))
-        backlog = len(self.core._background)  # diagnostic only: learning tasks of earlier turns still running
+        backlog = self.core.afterwards.pending  # diagnostic only: learning tasks of earlier turns still running
         first = last = float("nan")
         start = time.perf_counter()
         async for _chunk in self.core.respond(self.incoming(text)):

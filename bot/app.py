@@ -23,7 +23,8 @@ from bot.state.store import StateStore
 if TYPE_CHECKING:
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
-    from bot.mind.core import Consciousness, TopicSchedule
+    from bot.mind.checkin_hooks import TopicSchedule
+    from bot.mind.core import Consciousness
     from bot.mind.turn import Budgets
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def turn_budgets(settings: Settings) -> Budgets:
 @asynccontextmanager
 async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
+    from bot.mind.appraisal_meaning import prepare_meaning
     from bot.mind.core import Consciousness
     from bot.mind.persona import read_persona
 
@@ -115,6 +117,8 @@ async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -
         )
         try:
             await core.start()
+            # Appraisal's example sentences, embedded now (or read from the model cache) rather than in a first turn.
+            await prepare_meaning(bank.embedder, Path(settings.model_cache_dir))
             yield core
         finally:
             await core.drain()

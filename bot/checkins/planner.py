@@ -15,8 +15,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.errors import AikiError, InvalidInputError
-from bot.mind.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
-from bot.mind.core import Consciousness, Person, TopicSchedule
+from bot.mind.checkin_hooks import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
+from bot.mind.checkin_hooks import TopicSchedule
+from bot.mind.core import Consciousness, Person
 from bot.mood import MoodEvent, MoodEventKind
 from bot.state.checkins import CheckinPrefs, CheckinStore, Topic
 from bot.state.store import StateStore

@@ -15,6 +15,9 @@ from bot.mind.retrieval import Recalled
 from bot.mood import MoodEvent, MoodState
 from bot.state.store import Turn
 
+# The longest message AIKI reads (a surface splits or refuses longer ones before they reach the core).
+MAX_MESSAGE_CHARS = 8_000
+
 
 @dataclass(frozen=True)
 class Person:

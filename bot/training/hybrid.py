@@ -3,11 +3,12 @@ message the live turn builds at the moment its last reply answers, and the live 
 own turns (what AIKI still had in the prompt from an earlier conversation), so the example's context before its last
 reply is the live prompt.
 
-Built from the live turn's own parts, so the two cannot drift: the one recall recipe (`bot.mind.recollection`), the
-history's turn and token limits (`recent`), `appraise` and `apply` for the mood, `choose` and `attune` for the
-intention, `build_messages` for the layout and for how the history is shown. Only memories created strictly before
-the first message the example learns a reply to are known: none of its targets (AIKI's reply to a message is stamped
-with the message's time) and nothing learned later can be in its context.
+Built from the live turn's own parts: the one recall recipe (`bot.mind.recollection`), the history's turn and
+token limits (`recent`), `audience_at`, `appraise` and `apply` for the mood, `choose` and `attune` for the
+intention, `build_messages` for the layout and for how the history is shown. The steps run in the order of
+`bot/mind/answering.py`; tests/test_training_hybrid.py holds an exported example against the request a live turn
+sent. Only memories created strictly before the first message the example learns a reply to are known: none of its
+targets (AIKI's reply to a message is stamped with the message's time) and nothing learned later is in its context.
 
 What a reconstruction cannot replay: the search runs on today's store (facts replaced since are left out, as in any
 recall not about the past), the mood is replayed from the stored mood events, and what was never stored (the
@@ -26,12 +27,14 @@ from bot.memory.bank import MemoryBank
 from bot.memory.models import Origin, OriginSource, SearchFilter
 from bot.memory.visibility import Audience
 from bot.mind.appraisal import appraise
+from bot.mind.appraisal_meaning import sense_of
+from bot.mind.audience import audience_at
 from bot.mind.intention import Situation, attune, choose
 from bot.mind.persona import Persona
 from bot.mind.prompt import PromptParts, build_messages, recent
 from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
-from bot.mind.turn import Budgets
+from bot.mind.turn import Budgets, Person
 from bot.mood import FEELING_LASTS, MoodEventKind, MoodState, apply, felt
 from bot.state.store import StateStore, Turn
 from bot.tokens import message_tokens
@@ -104,7 +107,7 @@ class HybridSystem:
     async def __call__(self, moment: Moment) -> LiveContext:
         """What the live turn would have sent before the reply (perceive, recall, feel, decide: bot/mind/core.py)."""
         scope, at = moment.scope, moment.at
-        audience = Audience.at(moment.place, await self.state.shares_dm_memories_in_servers(scope))
+        audience = await audience_at(self.state, Person(scope, None), moment.place)
         last_seen = await self.state.last_user_turn_before(scope, min(turn.id or 0 for turn in moment.message))
         earlier = await self._earlier(moment, audience)
         moment = replace(moment, history=earlier + moment.history)
@@ -112,7 +115,7 @@ class HybridSystem:
         recalled = await recollect(
             self.bank, moment.text, where, at, self.zone, self.budgets.memory_tokens, moment.held()
         )
-        events = appraise(moment.text, last_seen, at)
+        events = appraise(moment.text, last_seen, at, await sense_of(self.bank.embedder, moment.text))
         mood = await mood_at(self.state, scope, self.persona.baseline, at)
         if events:
             mood, _ = apply(mood, events)
