@@ -15,7 +15,7 @@ from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
-from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
+from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoppedError, StoreLockedError
 from bot.logs import content_warning, setup_logging, traceback_without_messages
 from bot.settings import MemoryBackend, Settings, load_settings
 from bot.state.journal import ForgetJournal
@@ -72,6 +72,7 @@ EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
     (ConfigError, EXIT_CONFIG),
     (DiskFullError, EXIT_DISK),
     (ServerUnreachableError, EXIT_UNREACHABLE),
+    (StoppedError, EXIT_INTERRUPTED),
     (AikiError, EXIT_FAILED),
 )
 
@@ -79,7 +80,8 @@ EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
 def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
     """Run one `aiki` command; `clock` is the one every command reads the time from (tests pass their own)."""
     parser = build_parser()
-    parser.set_defaults(clock=clock)
+    # The command line as typed, for commands that say how to run them again (a stopped `finetune train`).
+    parser.set_defaults(clock=clock, command_line=list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

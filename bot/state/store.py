@@ -209,13 +209,22 @@ class StateStore:
         await self.db.commit()
 
     async def recent_turns(
-        self, scope: str, limit: int = 20, audience: Audience | None = None, said_up_to: int | None = None
+        self,
+        scope: str,
+        limit: int = 20,
+        audience: Audience | None = None,
+        said_up_to: int | None = None,
+        before: datetime | None = None,
     ) -> list[Turn]:
         """The last `limit` finished turns of a person's conversation that `audience` may see, oldest first.
-        `said_up_to`: leave out the person's messages stored after that turn (they wait for a later reply)."""
-        where, args = _audience_sql(audience)
+        `said_up_to`: leave out the person's messages stored after that turn (they wait for a later reply).
+        `before`: as they were at that moment (the hybrid export rebuilds a past turn's history)."""
+        where, visible = _audience_sql(audience)
+        args: tuple[int | str, ...] = visible
         if said_up_to is not None:
             where, args = f"{where} AND (role != 'user' OR id <= ?)", (*args, said_up_to)
+        if before is not None:
+            where, args = f"{where} AND created_at <= ?", (*args, to_iso(before) or "")
         async with self.db.execute(
             f"SELECT * FROM (SELECT * FROM turns WHERE scope = ? AND status = 'ok'{where}"
             " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
@@ -293,11 +302,14 @@ class StateStore:
         )
         await self.db.commit()
 
-    async def mood_events(self, scope: str, since: datetime | None = None, limit: int = 50) -> list[MoodEvent]:
-        """The most recent events first."""
+    async def mood_events(
+        self, scope: str, since: datetime | None = None, limit: int = 50, before: datetime | None = None
+    ) -> list[MoodEvent]:
+        """The most recent events first (`before`: only those earlier than that moment, to replay a past mood)."""
         async with self.db.execute(
-            "SELECT * FROM mood_events WHERE scope = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
-            (scope, to_iso(since) or "", limit),
+            "SELECT * FROM mood_events WHERE scope = ? AND created_at >= ? AND created_at < ?"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (scope, to_iso(since) or "", to_iso(before) or "~", limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [

@@ -156,7 +156,8 @@ def _train_parser(tune_commands: Any) -> None:
             "Export the history (replies not learned stay as weight-0 context), check it, tokenise it with the "
             "model's own chat template and a loss mask that learns only AIKI's replies, train a LoRA adapter "
             "(QLoRA on CUDA for 3B+ models), then write OUT/adapter, OUT/merged, OUT/aiki-Q4_K_M.gguf and "
-            "OUT/aiki-lora.gguf. Interrupted? Run the same command again: it resumes from OUT/checkpoint."
+            "OUT/aiki-lora.gguf. Ctrl-C stops at the next step with a checkpoint; the same command again resumes it "
+            "when the data and the settings are the same (otherwise it starts fresh and says why)."
         ),
     )
     train.add_argument("base_model", help="a Hugging Face model id, a model folder, or a .gguf file (dequantised)")
