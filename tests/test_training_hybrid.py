@@ -16,8 +16,8 @@ import pytest
 
 from bot.cli.main import main
 from bot.memory.embedder import FastEmbedder
-from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Consciousness, Person
+from bot.places import Origin, OriginSource
 from scripts.test_model import TEST_MODEL
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer

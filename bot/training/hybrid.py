@@ -24,8 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.llm import ChatMessage
 from bot.memory.bank import MemoryBank
-from bot.memory.models import Origin, OriginSource, SearchFilter
-from bot.memory.visibility import Audience
+from bot.memory.models import SearchFilter
 from bot.mind.appraisal import appraise
 from bot.mind.appraisal_meaning import sense_of
 from bot.mind.audience import audience_at
@@ -36,6 +35,7 @@ from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
 from bot.mind.turn import Budgets, Person
 from bot.mood import FEELING_LASTS, MoodEventKind, MoodState, apply, felt
+from bot.places import Audience, Origin, OriginSource
 from bot.state.store import StateStore, Turn
 from bot.tokens import message_tokens
 
