@@ -13,13 +13,13 @@ import traceback
 from bot.cli import checkins as checkins_cli
 from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
+from bot.cli import training_parsers
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoppedError, StoreLockedError
 from bot.logs import content_warning, setup_logging, traceback_without_messages
 from bot.settings import MemoryBackend, Settings, load_settings
 from bot.state.journal import ForgetJournal
-from bot.training import parsers as training_parsers
 
 log = logging.getLogger(__name__)
 

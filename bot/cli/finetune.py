@@ -15,10 +15,10 @@ from tqdm import tqdm
 from bot.app import open_state
 from bot.cli.common import EXIT_FAILED
 from bot.cli.common import progress_wanted as _progress
+from bot.cli.training import export_scopes, run_export
 from bot.errors import ConfigError, InvalidInputError, StoppedError
 from bot.settings import Settings
 from bot.training import runs, validate, voices
-from bot.training.cli import export_scopes, run_export
 from bot.training.recipe import Recipe
 
 EXTRA = "pip install 'aiki[train]'"
