@@ -4,6 +4,7 @@ that read time plainly, and AIKI's own replies kept short in the history."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,7 +53,7 @@ def parts(memories: list[Recalled], history: list[Turn], **changes: object) -> P
         now=NOW,
         zone=OSLO,
     )
-    return PromptParts(**{**made.__dict__, **changes})  # type: ignore[arg-type]
+    return replace(made, **changes)  # type: ignore[arg-type]
 
 
 def block_lines(system: str) -> list[str]:
@@ -63,8 +64,12 @@ def block_lines(system: str) -> list[str]:
 
 # -- build_messages: what goes when the budget is small ------------------------------------------------------------
 
-MEMORIES = [recalled(f"Kari: memory number {n} about my cat Pixel", 1.0 - n / 10, T0 + timedelta(days=n)) for n in range(5)]
-HISTORY = [turn("user" if n % 2 else "assistant", f"history turn {n}: " + " ".join(["words"] * 20), 60 - n) for n in range(8)]
+MEMORIES = [
+    recalled(f"Kari: memory number {n} about my cat Pixel", 1.0 - n / 10, T0 + timedelta(days=n)) for n in range(5)
+]
+HISTORY = [
+    turn("user" if n % 2 else "assistant", f"history turn {n}: " + " ".join(["words"] * 20), 60 - n) for n in range(8)
+]
 
 
 def total_tokens(messages: list[ChatMessage]) -> int:
@@ -133,7 +138,9 @@ def test_the_history_keeps_the_newest_turns_that_fit_and_always_the_last_one() -
 def test_long_replies_count_as_short_as_they_are_shown_so_more_turns_fit() -> None:
     """A small model's 600-token replies would otherwise push everything the person said out of the history."""
     runaway = "and on and on it goes, " * 400  # ~2,500 tokens as written, ~100 as shown
-    history = [turn("assistant" if n % 2 else "user", runaway if n % 2 else "short question?", 20 - n) for n in range(10)]
+    history = [
+        turn("assistant" if n % 2 else "user", runaway if n % 2 else "short question?", 20 - n) for n in range(10)
+    ]
     assert len(recent(history, budget_tokens=1_500)) == len(history)
 
 
@@ -183,7 +190,8 @@ def test_the_time_of_day_is_shown_only_for_memories_that_share_a_date_in_the_per
         )
     )
     assert [line.split(",", 1)[0] for line in lines] == ["- [2026-01-06 00:30", "- [2026-01-06 09:00", "- [2026-01-02"]
-    in_utc = block_lines(memory_block([recalled("Kari: late", at=late), recalled("Kari: morning", at=morning)], UTC))
+    utc = ZoneInfo("UTC")
+    in_utc = block_lines(memory_block([recalled("Kari: late", at=late), recalled("Kari: morning", at=morning)], utc))
     assert [line.split(",", 1)[0] for line in in_utc] == ["- [2026-01-05", "- [2026-01-06"]
 
 

@@ -104,7 +104,7 @@ def test_the_time_words_leave_the_question_and_the_words_around_them_stay_whole(
 
 @pytest.mark.parametrize("question", ["Hva sa min fetter 29. desember?", "Hva la jeg ut på nettsiden 29. desember?"])
 def test_a_word_ending_like_before_or_after_does_not_turn_a_day_into_a_side(question: str) -> None:
-    """"fetter" (cousin) ends in "etter" (after), "nettsiden" (the website) in "siden" (since)."""
+    """The cousin, "fetter", ends in "etter" (after); the website, "nettsiden", in "siden" (since)."""
     reference = parse_time(question, NOW, OSLO)
     assert reference.relation is Relation.ON and days(reference.window) == (date(2025, 12, 29), date(2025, 12, 30))
 
