@@ -36,8 +36,9 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "en": 1, "ett": 1, "ei": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "sju": 7}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "days": 1, "dag": 1, "dager": 1, "døgn": 1, "week": 7, "weeks": 7, "uke": 7, "uker": 7}
 
-# Words that relate the question to a time: "before 23 December", "etter jul", "since Monday".
-_RELATION = r"(?:(?P<relation>before|after|since|until|prior\s+to|før|etter|siden|fram\s+til|frem\s+til)\s+)?"
+# Words that relate the question to a time: "before 23 December", "etter jul", "since Monday". Whole words from a
+# word boundary on, for them and the lead words after them: "fetter" holds no "etter", "eat" no "at", "Kari" no "i".
+_RELATION = r"\b(?:(?P<relation>before|after|since|until|prior\s+to|før|etter|siden|fram\s+til|frem\s+til)\s+)?"
 _LEAD = r"(?:(?:on|in|at|during|from|the|of|på|i|den|fra|under|om)\s+)*"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [

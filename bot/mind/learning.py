@@ -54,7 +54,7 @@ def _nearest_first(lines: list[str]) -> str:
     kept: list[str] = []
     room = CONTEXT_CHARS
     for line in lines:
-        line = shorten(line, room)
+        line = shorten(line, room) if room > 0 else ""  # shorten() cuts nothing off at a limit of 0 or less
         if len(line) < 20:
             break
         kept.append(line)
