@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.memory.models import Memory, MemoryKind, Origin, OriginSource, ScoredMemory
+from bot.memory.models import Memory, MemoryKind, ScoredMemory
 from bot.mind.retrieval import Recalled
+from bot.places import Origin, OriginSource
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # a Monday noon
 DM = Origin(OriginSource.DM)

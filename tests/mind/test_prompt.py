@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import to_iso
 from bot.llm import ChatMessage
-from bot.memory.models import MemoryKind, Origin, OriginSource
+from bot.memory.models import MemoryKind
 from bot.mind.intention import Intention, IntentionKind
 from bot.mind.persona import Persona
 from bot.mind.prompt import (
@@ -28,6 +28,7 @@ from bot.mind.prompt import (
 )
 from bot.mind.retrieval import AIKI_SHOWN_CHARS, Recalled
 from bot.mood import MoodState
+from bot.places import Origin, OriginSource
 from bot.state.store import Turn
 from bot.tokens import estimate_tokens
 from tests.mind.memories import T0, recalled
