@@ -20,6 +20,7 @@ import openai
 from openai import AsyncOpenAI, AsyncStream
 
 from bot.errors import AikiError
+from bot.pictures import Picture
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,16 @@ log = logging.getLogger(__name__)
 class ChatMessage:
     role: str  # system | user | assistant
     content: str
+    pictures: tuple[Picture, ...] = ()  # shown to the model with the words (a user message only)
 
-    def as_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    def as_dict(self) -> dict[str, Any]:
+        """OpenAI's chat format: plain text content, or with pictures a list of parts (text first, then one
+        `image_url` data URL per picture), which OpenAI, OpenRouter, vLLM, Ollama and llama.cpp's server all read."""
+        if not self.pictures:
+            return {"role": self.role, "content": self.content}
+        parts: list[dict[str, Any]] = [{"type": "text", "text": self.content}] if self.content else []
+        parts += [{"type": "image_url", "image_url": {"url": picture.data_url()}} for picture in self.pictures]
+        return {"role": self.role, "content": parts}
 
 
 SAME_ROLE_JOIN = "\n\n"  # messages in a row from one side become one message (the export joins them the same way)
@@ -42,7 +50,9 @@ def merge_same_role(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
     merged: list[ChatMessage] = []
     for message in messages:
         if merged and merged[-1].role == message.role and message.role != "system":
-            merged[-1] = ChatMessage(message.role, merged[-1].content + SAME_ROLE_JOIN + message.content)
+            before = merged[-1]
+            content = before.content + SAME_ROLE_JOIN + message.content
+            merged[-1] = ChatMessage(message.role, content, before.pictures + message.pictures)
         else:
             merged.append(message)
     return merged
@@ -58,6 +68,16 @@ class LLMUnavailableError(LLMError):
 
 class LLMRejectedError(LLMError):
     """The endpoint refused us (bad key, no credits, bad request): retrying will not help."""
+
+
+class PicturesRefusedError(LLMRejectedError):
+    """The endpoint refused the pictures of a request. `blind`: it takes no pictures at all (a text-only model);
+    otherwise it refused these pictures only. `said` is what a log line may tell: the status and the error's code."""
+
+    def __init__(self, blind: bool, said: str) -> None:
+        super().__init__("My language model cannot look at pictures.")
+        self.blind = blind
+        self.said = said
 
 
 class ContextTooLongError(LLMError):
@@ -155,6 +175,47 @@ def _provider_code(body: Any) -> str:
     return "no code"
 
 
+# How text-only endpoints answer a picture (lower case; matched against the error's message and code):
+# OpenAI 400 "Invalid content type. image_url is only supported by certain models."; OpenRouter 404 "No endpoints
+# found that support image input"; llama.cpp's server 500 "image input is not supported - hint: ... mmproj" (older:
+# 'Unsupported content part type: "image_url"'); Ollama 400 "this model does not support image input"; LM Studio
+# "Model does not support images"; vLLM "... is not a multimodal model"; serde-based APIs "unknown variant
+# `image_url`, expected `text`".
+_BLIND = (
+    "image_url is only supported",
+    "support image input",
+    "image input is not supported",
+    "does not support image",
+    "does not support vision",
+    "does not support multimodal",
+    "not a multimodal model",
+    "unsupported content part type",
+    "unknown variant `image_url`",
+    "only text content",
+    "only 'text' content",
+    "images are not supported",
+    "vision is not supported",
+    "multimodal is not supported",
+)
+# How a vision model refuses one picture (it can see, but not this): OpenAI's codes and words, and the like.
+_BAD_PICTURE_CODES = {"invalid_image", "invalid_image_format", "image_parse_error", "invalid_image_url"}
+_BAD_PICTURE = ("invalid image", "unsupported image", "could not process image", "cannot decode or download image")
+_PICTURE_STATUSES = {400, 404, 415, 422, 500}
+
+
+def _pictures_refused(status: int, code: object, body: Any) -> PicturesRefusedError | None:
+    """A refusal of the request's pictures, told apart from every other error by the provider's words."""
+    if status not in _PICTURE_STATUSES:
+        return None
+    said = f"HTTP {status} ({_provider_code(body)})"
+    text = f"{code} {_provider_message(body)}".lower()
+    if str(code) in _BAD_PICTURE_CODES or any(words in text for words in _BAD_PICTURE):
+        return PicturesRefusedError(blind=False, said=said)
+    if any(words in text for words in _BLIND):
+        return PicturesRefusedError(blind=True, said=said)
+    return None
+
+
 def _is_context_error(code: object, message: str) -> bool:
     text = f"{code} {message}".lower()
     return "context_length" in text or "maximum context" in text or "too many tokens" in text
@@ -185,8 +246,9 @@ class OpenAICompatibleLLM:
         log.warning("LLM call to %s (model %s) failed: %s", self._base_url, self._model, reason)
         return error
 
-    def _translate(self, exc: Exception) -> LLMError:
-        """One place that turns SDK exceptions into errors for the person plus a log line for the owner."""
+    def _translate(self, exc: Exception, with_pictures: bool = False) -> LLMError:
+        """One place that turns SDK exceptions into errors for the person plus a log line for the owner. A refusal
+        of pictures is not logged here: the mind decides what it means and says so once (bot/mind/seeing.py)."""
         if isinstance(exc, openai.APITimeoutError):
             return self._fail(
                 "timed out", LLMUnavailableError("My language model took too long to answer. Try again in a moment.")
@@ -199,6 +261,9 @@ class OpenAICompatibleLLM:
         if isinstance(exc, openai.APIStatusError):
             detail = _provider_message(exc.body)
             status = exc.status_code
+            refused = _pictures_refused(status, getattr(exc, "code", None), exc.body) if with_pictures else None
+            if refused is not None:
+                return refused
             if status == 400 and _is_context_error(getattr(exc, "code", None), detail):
                 return ContextTooLongError("The conversation is too long for my language model.")
             # The provider's message may quote the prompt: the log gets the status and the error's code only.
@@ -309,7 +374,7 @@ class OpenAICompatibleLLM:
         except TimeoutError:
             raise self._too_slow() from None
         except Exception as exc:
-            raise self._translate(exc) from None
+            raise self._translate(exc, _has_pictures(messages)) from None
         finally:
             if response is not None:  # a reply stopped early (Ctrl-C, Discord gone) frees its connection now
                 await response.close()
@@ -332,7 +397,7 @@ class OpenAICompatibleLLM:
         except TimeoutError:
             raise self._too_slow() from None
         except Exception as exc:
-            raise self._translate(exc) from None
+            raise self._translate(exc, _has_pictures(messages)) from None
         error = (response.model_extra or {}).get("error")
         if error:  # HTTP 200 with an error body
             raise self._fail(
@@ -350,3 +415,7 @@ class OpenAICompatibleLLM:
         if response.choices[0].finish_reason == "length":
             raise self._cut_off("length")
         return text
+
+
+def _has_pictures(messages: Sequence[ChatMessage]) -> bool:
+    return any(message.pictures for message in messages)

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
+from bot.pictures import VisionMode
 
 ENV_PREFIX = "AIKI_"
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
@@ -60,6 +61,8 @@ class Settings(BaseSettings):
     # fitted into the difference. Set the window to the model's real one (llama.cpp: its -c / --ctx-size).
     llm_context_tokens: int = Field(default=8_192, ge=1_024, le=2_000_000)
     llm_max_reply_tokens: int = Field(default=600, ge=32, le=100_000)
+    # Pictures people send: auto finds out once per model whether it takes them (remembered); on / off.
+    llm_vision: VisionMode = VisionMode.AUTO
 
     # Embeddings
     embedding_model: str = DEFAULT_EMBEDDING_MODEL

@@ -14,6 +14,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+# A picture in a prompt, whatever the model: one fixed estimate, since AIKI has no model's tokenizer. Pictures reach
+# the model at most 1,024 px on their longest side (bot/pictures.py); at 1,024 x 768 OpenAI counts 765 tokens
+# (85 + 170 a 512-px tile), Anthropic ~1,050 (pixels / 750), Qwen2-VL ~1,000 (a token per 28 x 28 px), Gemini 258
+# a 768-px tile, LLaVA-1.5 576. Rounded up from the largest of these. LLaVA-NeXT's up to 2,880 is beyond it: a prompt
+# that still overflows the window is trimmed and asked once more, as any prompt is (bot/mind/answering.py).
+PICTURE_TOKENS = 1_100
+
 METHOD = "estimated as max(characters / 4, words x 1.3) + 3 a message (no tokenizer download needed)"
 PER_MESSAGE = 3
 PER_NAME = 1

@@ -22,7 +22,16 @@ LAYERS: list[set[str]] = [
     {"bot.checkins", "bot.training"},  # what runs on the mind: check-ins, training data
     {"bot.mind"},  # the consciousness
     {"bot.memory", "bot.state", "bot.llm"},  # what it remembers with, where it keeps state, who phrases
-    {"bot.settings", "bot.logs", "bot.access", "bot.diskspace", "bot.jsonlines", "bot.mood", "bot.tokens"},
+    {
+        "bot.settings",
+        "bot.logs",
+        "bot.access",
+        "bot.diskspace",
+        "bot.jsonlines",
+        "bot.mood",
+        "bot.tokens",
+        "bot.pictures",
+    },
     {"bot.clock", "bot.errors", "bot.places", "bot.languages"},  # shared vocabulary: imports nothing of AIKI
 ]
 LAYER_OF = {part: depth for depth, parts in enumerate(LAYERS) for part in parts}

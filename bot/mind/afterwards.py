@@ -12,15 +12,18 @@ from typing import Any
 from bot.llm import LLM
 from bot.memory.bank import MemoryBank
 from bot.mind.learning import Exchange, learn_from_exchange
+from bot.mind.seeing import remember_pictures
 from bot.mind.turn import Hold, Preparing
+from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
 
 class Afterwards:
-    def __init__(self, bank: MemoryBank, llm: LLM, learn_facts: bool) -> None:
+    def __init__(self, bank: MemoryBank, llm: LLM, state: StateStore, learn_facts: bool) -> None:
         self.bank = bank
         self.llm = llm
+        self.state = state
         self.learn_facts = learn_facts
         self._tasks: set[asyncio.Task[None]] = set()
         self._preparing = Preparing()
@@ -51,5 +54,6 @@ class Afterwards:
         await self._preparing.idle()
         try:
             await learn_from_exchange(self.bank, self.llm, exchange, self.learn_facts)
+            await remember_pictures(self.bank, self.llm, self.state, exchange.looked_at)
         except Exception:
             log.exception("learning after a turn failed for %s", exchange.incoming.person.scope)

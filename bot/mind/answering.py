@@ -11,10 +11,10 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.llm import ContextTooLongError
+from bot.llm import ContextTooLongError, PicturesRefusedError
 from bot.memory.models import SearchFilter
 from bot.mind.afterwards import Afterwards
 from bot.mind.appraisal import appraise
@@ -25,16 +25,28 @@ from bot.mind.faculties import Faculties
 from bot.mind.feelings import Feelings
 from bot.mind.intention import Situation, attune, choose
 from bot.mind.learning import AIKI_SPEAKER, Exchange
-from bot.mind.prompt import PromptParts, build_messages, recent
+from bot.mind.prompt import PromptParts, as_said, build_messages, prompt_tokens, recent
 from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
 from bot.mind.turn import Burst, Incoming, Prepared, StepTimer, TurnStats
 from bot.mood import MoodEvent, MoodEventKind, MoodState
+from bot.pictures import MAX_PICTURES, Picture
 from bot.places import Audience
 from bot.state.store import Turn
-from bot.tokens import estimate_tokens, shorten
+from bot.tokens import shorten
 
 log = logging.getLogger(__name__)
+
+# What recall and the mood read when a message is only a picture (its words are empty).
+PICTURE_WORDS = "a picture"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line for the person before the reply (a file not looked at, pictures not seen): shown, never stored as
+    AIKI's words."""
+
+    text: str
 
 
 class Answering:
@@ -49,6 +61,8 @@ class Answering:
         self.stats = TurnStats()
         self._step = StepTimer(self.stats.steps)
         self._said: list[str] = []  # the reply so far
+        self._noted = False  # a note was shown: the reply starts on a line of its own
+        self._looked = False  # the model was shown this burst's pictures and answered
         self.prepared: Prepared | None = None
 
     async def run(self) -> AsyncGenerator[str, None]:
@@ -59,6 +73,8 @@ class Answering:
         # Learning after earlier replies waits until this turn's request is sent (bench/turn.py: +9-11 ms on 2 cores).
         preparing = self.afterwards.preparing()
         try:
+            for line in self.burst.unread:
+                yield self._note(f"({line})")
             with step("perceive"):
                 audience = await self._perceive()
             with step("recall"):
@@ -75,9 +91,14 @@ class Answering:
                 preparing.release()
 
             with step("phrase"):
-                async for chunk in self._phrase(prepared, request_sent):
-                    self._said.append(chunk)
-                    yield chunk
+                async for piece in self._phrase(prepared, request_sent):
+                    if isinstance(piece, Note):
+                        yield self._note(piece.text)
+                        continue
+                    if self._noted and not self._said:
+                        yield "\n"  # a blank line between the notes and the reply
+                    self._said.append(piece)
+                    yield piece
         except Exception:
             await self._unfinished()
             raise
@@ -89,6 +110,15 @@ class Answering:
         finally:
             preparing.release()
         await self._finish(prepared)
+
+    def _note(self, text: str) -> str:
+        self._noted = True
+        return f"{text}\n"
+
+    @property
+    def _words(self) -> str:
+        """What recall and the mood read: the words, or for a message that is only a picture, that it is one."""
+        return self.burst.text or PICTURE_WORDS
 
     async def _perceive(self) -> Audience:
         """Where the message was said, which check-in it answers, and whether it names a project to offer."""
@@ -113,7 +143,7 @@ class Answering:
         # What the prompt's history already holds is not repeated in the memory block (tokens, and no echo).
         said = {t.content.strip() for t in history} | {m.text for m in burst.messages} | {burst.text}
         held = Held({t.id for t in history if t.id is not None} | set(ids), said)
-        recalled = await recollect(mind.bank, burst.text, where, self.now, mind.zone, budgets.memory_tokens, held)
+        recalled = await recollect(mind.bank, self._words, where, self.now, mind.zone, budgets.memory_tokens, held)
         return recalled, history, last_seen
 
     async def _feel(self, last_seen: datetime | None) -> tuple[list[MoodEvent], MoodState]:
@@ -121,7 +151,7 @@ class Answering:
 
         Its meaning is read from the vector recall computed for the same text: the embedder keeps it, no second run.
         """
-        text = self.burst.text
+        text = self._words
         events = appraise(text, last_seen, self.now, await sense_of(self.mind.bank.embedder, text))
         return events, await self.feelings.feel(self.incoming.person.scope, events)
 
@@ -136,7 +166,7 @@ class Answering:
     ) -> Prepared:
         """What AIKI wants to do with its reply (bot/mind/intention.py), and the message as the LLM will see it."""
         situation = Situation(
-            message=self.burst.text,
+            message=self._words,
             mood=mood,
             recalled=recalled,
             last_seen=last_seen,
@@ -152,7 +182,7 @@ class Answering:
             attune(mood, intention), intention, recalled, history, message, self.now, self.incoming.person.name
         )
 
-    def _parts(self, prepared: Prepared) -> PromptParts:
+    def _parts(self, prepared: Prepared, pictures: tuple[Picture, ...], shown: bool) -> PromptParts:
         mind = self.mind
         return PromptParts(
             mind.persona,
@@ -160,33 +190,50 @@ class Answering:
             prepared.intention,
             prepared.recalled,
             prepared.history,
-            prepared.message,
+            _with_pictures(prepared.message, len(pictures), shown),
             prepared.now,
             mind.zone,
             prepared.name,
+            pictures if shown else (),
         )
 
-    async def _phrase(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str]:
-        """Stream the reply; if the prompt is too long for the model, trim memories and history and try once more."""
-        budget = self.mind.budgets.context_tokens
-        for attempt in range(2):
-            if attempt == 1:
-                # The model's real context is smaller than configured: keep the persona, the intention and the
-                # message, with only a little room left for the best memories and the latest history.
-                bare = build_messages(self._parts(replace(prepared, recalled=[], history=[])), 0)
-                budget = sum(estimate_tokens(m.content) for m in bare) + 300
-                log.warning("prompt too long for the model; retrying with a budget of %d tokens", budget)
-            messages = build_messages(self._parts(prepared), budget)
+    async def _phrase(self, prepared: Prepared, on_request: Callable[[], None]) -> AsyncIterator[str | Note]:
+        """Stream the reply, with the burst's pictures if the model is shown them. If the model refuses pictures, ask
+        again without them (and say so); if the prompt is too long, trim memories and history and ask once more."""
+        vision, model = self.mind.vision, self.mind.llm.model
+        pictures = self.burst.pictures[-MAX_PICTURES:]  # a burst of picture messages: the latest few
+        shown = bool(pictures) and await vision.shows(model)
+        if pictures and not shown:
+            if note := vision.blind_note(self.incoming.person.scope, self.incoming.origin, None):
+                yield Note(note)
+        budget, trimmed = self.mind.budgets.context_tokens, False
+        while True:
+            messages = build_messages(self._parts(prepared, pictures, shown), budget)
             on_request()
             produced = False
             try:
                 async for chunk in self.mind.llm.stream(messages, prepared.mood.temperature):
+                    if not produced and shown:
+                        await vision.took(model)
+                        self._looked = True
                     produced = True
                     yield chunk
                 return
-            except ContextTooLongError:
-                if produced or attempt == 1:
+            except PicturesRefusedError as refused:
+                if produced or not shown:
                     raise
+                await vision.refused(model, refused)
+                shown = False
+                if note := vision.blind_note(self.incoming.person.scope, self.incoming.origin, refused):
+                    yield Note(note)
+            except ContextTooLongError:
+                if produced or trimmed:
+                    raise
+                # The model's real context is smaller than configured: keep the persona, the intention and the
+                # message (and its pictures), with only a little room left for the best memories and the history.
+                bare = build_messages(self._parts(replace(prepared, recalled=[], history=[]), pictures, shown), 0)
+                budget, trimmed = prompt_tokens(bare) + 300, True
+                log.warning("prompt too long for the model; retrying with a budget of %d tokens", budget)
 
     async def _finish(self, prepared: Prepared) -> None:
         """After the reply: store it (→ `after_ms`), then learn from the exchange in the background."""
@@ -197,7 +244,8 @@ class Answering:
         last = self.burst.last
         before = _lines(prepared, self.incoming)
         exchange = Exchange(self.incoming, self.burst.text, reply, last.at, before, last.turn_id, reply_id)
-        self.afterwards.learn(replace(exchange, recalled=prepared.recalled))
+        looked_at = tuple(message for message in self.burst.messages if message.incoming.pictures and self._looked)
+        self.afterwards.learn(replace(exchange, recalled=prepared.recalled, looked_at=looked_at))
 
     async def _unfinished(self) -> None:
         partial, last = "".join(self._said).strip(), self.burst.last
@@ -235,7 +283,7 @@ def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
     """The last turns before this message as "Name: text" lines: the context a memory of it is stored with."""
     name = incoming.person.name or "The person"
     return tuple(
-        f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(turn.content, 300)}"
+        f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(as_said(turn), 300)}"
         for turn in prepared.history[-2:]
     )
 
@@ -255,6 +303,18 @@ def _framed(burst: Burst, thread: list[str], now: datetime) -> str:
             f"\n\n{message}"
         )
     return message
+
+
+def _with_pictures(message: str, count: int, shown: bool) -> str:
+    """The message with a word about its pictures: shown below it, or sent but not seen by this model."""
+    if not count:
+        return message
+    what = "a picture" if count == 1 else f"{count} pictures"
+    if shown:
+        return message if message.strip() else f"(They sent {what} without words.)"
+    if message.strip():
+        return f"{message}\n\n(They also sent {what}, which you cannot see.)"
+    return f"(They sent {what} without words, which you cannot see.)"
 
 
 def _how_long(span: timedelta) -> str:

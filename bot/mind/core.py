@@ -33,6 +33,7 @@ from bot.mind.memory_commands import TERMINAL, MemoryCommands
 from bot.mind.ordering import PersonQueue
 from bot.mind.persona import Persona, load_identity, seed_identity
 from bot.mind.retrieval import Recalled
+from bot.mind.seeing import Vision
 from bot.mind.turn import (
     MAX_MESSAGE_CHARS,
     Budgets,
@@ -45,6 +46,7 @@ from bot.mind.turn import (
     TurnStats,
 )
 from bot.mood import MoodEvent, MoodState
+from bot.pictures import VisionMode
 from bot.places import Audience, Origin
 from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore, Turn
@@ -63,11 +65,13 @@ class Consciousness:
         learn_facts: bool = True,
         schedule: TopicSchedule | None = None,  # None: no check-ins wake up (the terminal, tests)
         journal: ForgetJournal | None = None,  # None: forgets are not journalled, so not finished after a crash
+        vision: VisionMode = VisionMode.AUTO,  # AIKI_LLM_VISION: whether the model is shown pictures
     ) -> None:
-        self.mind = Faculties(bank, state, llm, persona, zone, clock, budgets or Budgets())
+        seeing = Vision(vision, state, clock)
+        self.mind = Faculties(bank, state, llm, persona, zone, clock, budgets or Budgets(), seeing)
         self.feelings = Feelings(self.mind)
         self.hooks = CheckinHooks(self.mind, self.feelings, schedule)
-        self.afterwards = Afterwards(bank, llm, learn_facts)
+        self.afterwards = Afterwards(bank, llm, state, learn_facts)
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
         self.memories = MemoryCommands(self.mind, forgetting, self._order, self.afterwards, self.hooks)
@@ -134,14 +138,19 @@ class Consciousness:
         already (read back after a restart, or delivered twice), so it is never answered twice."""
         text = incoming.text.strip()
         if is_blank(text):  # zero-width characters alone are empty too: nothing to answer, no model call
-            raise InvalidInputError("Your message is empty.")
+            if incoming.unread and not incoming.pictures:  # only files AIKI could not look at: say why, no more
+                raise InvalidInputError("\n".join(incoming.unread))
+            if not incoming.pictures:
+                raise InvalidInputError("Your message is empty.")
+            text = ""  # a message that is only a picture is a message
         if len(text) > MAX_MESSAGE_CHARS:
             raise InvalidInputError(
                 f"That message is too long for me ({len(text):,} characters; {MAX_MESSAGE_CHARS:,} at most)."
             )
         at = incoming.sent_at or self.mind.clock()
         started = time.perf_counter()
-        turn_id = await self.mind.state.add_turn_once(stored_turn(incoming, "user", text, at))
+        turn = replace(stored_turn(incoming, "user", text, at), pictures=len(incoming.pictures))
+        turn_id = await self.mind.state.add_turn_once(turn)
         stored_ms = (time.perf_counter() - started) * 1000
         return None if turn_id is None else Received(incoming, text, turn_id, at, stored_ms)
 

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.llm import LLM
 from bot.memory.bank import MemoryBank
 from bot.mind.persona import Persona
+from bot.mind.seeing import Vision
 from bot.mind.turn import Budgets
 from bot.state.store import StateStore
 
@@ -27,3 +28,4 @@ class Faculties:
     zone: ZoneInfo
     clock: Clock
     budgets: Budgets
+    vision: Vision

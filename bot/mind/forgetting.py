@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_iso
 from bot.memory.port import MemoryStore
+from bot.mind.seeing import picture_turn
 from bot.mind.turn import ForgetReport
 from bot.state.journal import ForgetJournal, ForgetKind, ForgetRequest
 from bot.state.store import StateStore
@@ -53,9 +54,12 @@ class Forgetting:
     async def memory(self, scope: str, memory_id: str) -> bool:
         """Delete one memory and erase it from disk; False if the person has no memory with that id."""
         async with self._journalled(ForgetRequest(ForgetKind.MEMORY, scope, self.clock(), memory_id)):
+            unseen = await forget_what_was_seen(self.store, self.state, scope, memory_id)
             deleted = await self.store.delete(scope, [memory_id]) == 1
             if deleted:
                 await self.store.erase_deleted()
+            if unseen:
+                await self.state.erase_freed()
         return deleted
 
     async def everything(self, scope: str) -> ForgetReport:
@@ -81,6 +85,17 @@ def _covers(done: ForgetRequest, earlier: ForgetRequest) -> bool:
     return done.kind is ForgetKind.EVERYTHING or (
         earlier.kind is ForgetKind.MEMORY and earlier.memory_id == done.memory_id
     )
+
+
+async def forget_what_was_seen(store: MemoryStore, state: StateStore, scope: str, memory_id: str) -> bool:
+    """A picture's memory takes its description off the turn it came with too (before the memory goes, so a forget
+    run again after a crash still finds the turn). True if a description was cleared."""
+    memory = await store.get(scope, memory_id)
+    turn_id = picture_turn(memory.meta) if memory is not None else None
+    if turn_id is None:
+        return False
+    await state.set_turn_seen(scope, turn_id, None)
+    return True
 
 
 async def delete_everything(store: MemoryStore | None, state: StateStore, scope: str) -> ForgetReport:
@@ -114,6 +129,7 @@ async def finish_interrupted_forgets(
         if request.kind is ForgetKind.EVERYTHING:
             await delete_everything(store, state, request.scope)
         elif store is not None and request.memory_id is not None:
+            await forget_what_was_seen(store, state, request.scope, request.memory_id)
             await store.delete(request.scope, [request.memory_id])
     # Always rewritten: the points were likely deleted before the stop, their bytes not yet erased.
     await erase(store, state)

@@ -18,7 +18,7 @@ from bot.memory.models import MemoryKind
 from bot.mind.facts import extract_facts, learn_fact
 from bot.mind.importance import score_importance
 from bot.mind.retrieval import Recalled
-from bot.mind.turn import Incoming
+from bot.mind.turn import Incoming, Received
 from bot.tokens import shorten
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ AIKI_SPEAKER = "AIKI"
 AIKI_WORDS_CHARS = 1_000
 AIKI_WORDS_WEIGHT = 0.5  # AIKI's words count half as much as the person's in retrieval's importance boost
 CONTEXT_CHARS = 600
+PICTURE_ONLY = "(a picture)"  # what a message that was only a picture says, as context of AIKI's reply
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Exchange:
     user_turn_id: int | None = None
     reply_turn_id: int | None = None
     recalled: list[Recalled] = field(default_factory=list)
+    looked_at: tuple[Received, ...] = ()  # the messages whose pictures the model was shown (bot/mind/seeing.py)
 
 
 def _topic_prefix(incoming: Incoming) -> str:
@@ -74,20 +76,22 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
     meta: dict[str, object] = {"topic": incoming.topic} if incoming.topic else {}
     said_by_aiki = f"{AIKI_SPEAKER}: {shorten(exchange.reply, AIKI_WORDS_CHARS)}" if exchange.reply else None
     context = _nearest_first([*([said_by_aiki] if said_by_aiki else []), *reversed(exchange.before[-2:])])
-    importance = score_importance(exchange.text, MemoryKind.EPISODE)
-    memories = [
-        NewMemory(
-            incoming.person.scope,
-            f"{_topic_prefix(incoming)}{name}: {exchange.text}",
-            MemoryKind.EPISODE,
-            importance,
-            incoming.origin,
-            created_at=exchange.at,
-            meta=_with_turn(meta, exchange.user_turn_id),
-            speaker=incoming.person.name,  # "what did Jovnna say about ..." favours their own words
-            context=context or None,
+    importance = score_importance(exchange.text or PICTURE_ONLY, MemoryKind.EPISODE)
+    memories: list[NewMemory] = []
+    if exchange.text.strip():  # a picture alone is remembered as what AIKI saw in it (bot/mind/seeing.py)
+        memories.append(
+            NewMemory(
+                incoming.person.scope,
+                f"{_topic_prefix(incoming)}{name}: {exchange.text}",
+                MemoryKind.EPISODE,
+                importance,
+                incoming.origin,
+                created_at=exchange.at,
+                meta=_with_turn(meta, exchange.user_turn_id),
+                speaker=incoming.person.name,  # "what did Jovnna say about ..." favours their own words
+                context=context or None,
+            )
         )
-    ]
     if said_by_aiki:
         memories.append(
             NewMemory(
@@ -99,7 +103,7 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
                 created_at=exchange.at,
                 meta={**_with_turn(meta, exchange.reply_turn_id), "by": "aiki"},
                 speaker=AIKI_SPEAKER,
-                context=f"{name}: {shorten(exchange.text, CONTEXT_CHARS)}",
+                context=f"{name}: {shorten(exchange.text or PICTURE_ONLY, CONTEXT_CHARS)}",
             )
         )
     return memories
@@ -108,13 +112,15 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
 async def learn_from_exchange(bank: MemoryBank, llm: LLM, exchange: Exchange, extract_facts_too: bool) -> None:
     incoming = exchange.incoming
     scope = incoming.person.scope
-    said, *_ = await bank.add(memories_of(exchange))
+    new = memories_of(exchange)
+    added = await bank.add(new) if new else []
     # Recalled memories stay fresh: recency in retrieval counts from the last time they mattered.
     for item in exchange.recalled:
         memory = item.hit.memory
         await bank.update(scope, memory.id, memory.with_changes(last_recalled_at=exchange.at))
-    if not extract_facts_too:
+    if not extract_facts_too or not exchange.text.strip():
         return
+    said = added[0]
     keys: set[str] = set()
     for fact in await extract_facts(llm, incoming.person.name or "the person", exchange.text):
         outcome, current = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at, said.id)

@@ -15,9 +15,10 @@ from bot.mind.intention import Intention
 from bot.mind.persona import Persona
 from bot.mind.retrieval import Recalled, by_aiki, shown_text
 from bot.mood import MoodState
+from bot.pictures import Picture
 from bot.places import OriginSource
 from bot.state.store import Turn
-from bot.tokens import estimate_tokens, shorten
+from bot.tokens import PICTURE_TOKENS, estimate_tokens, shorten
 
 MEMORY_OPEN, MEMORY_CLOSE = "<memories>", "</memories>"
 # AIKI's replies in the recent history are shown this short: its last one, and the ones before it.
@@ -43,6 +44,7 @@ class PromptParts:
     now: datetime
     zone: ZoneInfo
     person_name: str | None = None
+    pictures: tuple[Picture, ...] = ()  # shown to the model with the message
 
 
 def quote(text: str) -> str:
@@ -94,8 +96,14 @@ def _note(item: Recalled, group: list[Recalled], zone: ZoneInfo) -> str:
 def memory_line(item: Recalled, zone: ZoneInfo, note: str = "", with_time: bool = False) -> str:
     memory = item.hit.memory
     when = memory.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-    # AIKI's own earlier words are what it said, never something the person told it (bot/mind/learning.py).
-    kind = "you said (not a fact about them)" if by_aiki(memory) else memory.kind.value
+    # AIKI's own earlier words are what it said, never something the person told it (bot/mind/learning.py); what
+    # it saw in a picture is its own description of what they sent (bot/mind/seeing.py).
+    if by_aiki(memory):
+        kind = "you said (not a fact about them)"
+    elif memory.meta.get("picture"):
+        kind = "a picture they sent, as you saw it"
+    else:
+        kind = memory.kind.value
     return f"- [{when}, {kind}, {_ORIGIN_WORDS[memory.origin.source]}{note}] {quote(shown_text(memory))}"
 
 
@@ -142,6 +150,17 @@ def system_prompt(parts: PromptParts, memories: list[Recalled]) -> str:
     return "\n\n".join(section for section in sections if section)
 
 
+def as_said(turn: Turn) -> str:
+    """A message as history shows it: its words, and the pictures that came with it with what AIKI saw (quoted: the
+    description is the model's words about outside content)."""
+    if not turn.pictures:
+        return turn.content
+    what = "a picture" if turn.pictures == 1 else f"{turn.pictures} pictures"
+    seen = f"; what you saw: {quote(turn.seen)}" if turn.seen else ""
+    note = f"(sent {what}{seen})"
+    return f"{turn.content}\n{note}" if turn.content.strip() else note
+
+
 def _as_shown(history: list[Turn]) -> list[ChatMessage]:
     """AIKI's replies cut short, the last one less: what it said is context, and a long reply repeated in every
     prompt costs the person tokens and the model time (a small model's 600-token replies filled ~2,000 tokens of a
@@ -150,7 +169,9 @@ def _as_shown(history: list[Turn]) -> list[ChatMessage]:
     shown = []
     for n, turn in enumerate(history):
         limit = LAST_REPLY_CHARS if n == last_reply else EARLIER_REPLY_CHARS
-        shown.append(ChatMessage(turn.role, shorten(turn.content, limit) if turn.role == "assistant" else turn.content))
+        shown.append(
+            ChatMessage(turn.role, shorten(turn.content, limit) if turn.role == "assistant" else as_said(turn))
+        )
     return shown
 
 
@@ -176,6 +197,7 @@ def build_messages(parts: PromptParts, budget_tokens: int) -> list[ChatMessage]:
         return (
             estimate_tokens(system_prompt(parts, memories))
             + estimate_tokens(parts.message)
+            + PICTURE_TOKENS * len(parts.pictures)
             + sum(estimate_tokens(message.content) + 4 for message in history)
         )
 
@@ -186,5 +208,10 @@ def build_messages(parts: PromptParts, budget_tokens: int) -> list[ChatMessage]:
             memories.pop()  # memories are best first
     messages = [ChatMessage("system", system_prompt(parts, memories))]
     messages += history
-    messages.append(ChatMessage("user", parts.message))
+    messages.append(ChatMessage("user", parts.message, parts.pictures))
     return messages
+
+
+def prompt_tokens(messages: list[ChatMessage]) -> int:
+    """A built prompt's size as the budget counts it: words by the one estimator, each picture a fixed estimate."""
+    return sum(estimate_tokens(m.content) + PICTURE_TOKENS * len(m.pictures) for m in messages)

@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.mind.intention import Intention
 from bot.mind.retrieval import Recalled
 from bot.mood import MoodEvent, MoodState
+from bot.pictures import Picture
 from bot.places import Origin, OriginSource
 from bot.state.store import Turn
 
@@ -42,6 +43,10 @@ class Incoming:
     reply_context: tuple[Quoted, ...] = ()
     topic: str | None = None
     sent_at: datetime | None = None  # when it was written, if not just now (read back after AIKI was away)
+    # Pictures sent with it, ready for the model (bot/pictures.py look_at); held in memory only, never stored.
+    pictures: tuple[Picture, ...] = ()
+    # One line for each attachment AIKI did not look at, saying why: shown before the reply.
+    unread: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,15 @@ class Burst:
 
     @property
     def text(self) -> str:
-        return "\n".join(message.text for message in self.messages)
+        return "\n".join(message.text for message in self.messages if message.text)  # a picture alone has no words
+
+    @property
+    def pictures(self) -> tuple[Picture, ...]:
+        return tuple(picture for message in self.messages for picture in message.incoming.pictures)
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        return tuple(line for message in self.messages for line in message.incoming.unread)
 
     @property
     def turn_ids(self) -> frozenset[int]:

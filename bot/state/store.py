@@ -41,6 +41,8 @@ class Turn:
     id: int | None = None
     model: str | None = None  # the model that wrote an assistant reply
     answers_turn_id: int | None = None  # a reply: the (last) message of the person's it answers
+    pictures: int = 0  # how many pictures came with a message (the pictures themselves are never stored)
+    seen: str | None = None  # what AIKI saw in them, in words, once it has described them
 
 
 def load_migrations() -> list[tuple[int, str]]:
@@ -166,8 +168,8 @@ class StateStore:
         try:
             cursor = await self.db.execute(
                 f"{verb} INTO turns (scope, role, content, created_at, source, guild_id, channel_id,"
-                " message_id, reply_to_message_id, status, model, answers_turn_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " message_id, reply_to_message_id, status, model, answers_turn_id, pictures, seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     turn.scope,
                     turn.role,
@@ -181,6 +183,8 @@ class StateStore:
                     turn.status,
                     turn.model,
                     turn.answers_turn_id,
+                    turn.pictures,
+                    turn.seen,
                 ),
             )
             inserted = cursor.rowcount == 1
@@ -206,6 +210,11 @@ class StateStore:
     async def set_turn_status(self, turn_id: int, status: str) -> None:
         """`failed`: no reply came, so the message stays out of later prompts' history (a retry is not doubled)."""
         await self.db.execute("UPDATE turns SET status = ? WHERE id = ?", (status, turn_id))
+        await self.db.commit()
+
+    async def set_turn_seen(self, scope: str, turn_id: int, seen: str | None) -> None:
+        """What AIKI saw in a message's pictures, in words (None: forgotten; secure_delete zeroes the old words)."""
+        await self.db.execute("UPDATE turns SET seen = ? WHERE id = ? AND scope = ?", (seen, turn_id, scope))
         await self.db.commit()
 
     async def recent_turns(
@@ -382,6 +391,22 @@ class StateStore:
             await self.db.commit()
         return [(str(row["kind"]), from_iso(row["requested_at"]) or utcnow()) for row in rows]
 
+    # -- which models take pictures ------------------------------------------
+
+    async def model_sees(self, model: str) -> bool | None:
+        """Whether `model` took pictures when AIKI last tried (None: never tried)."""
+        async with self.db.execute("SELECT sees FROM model_vision WHERE model = ?", (model,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else bool(row[0])
+
+    async def set_model_sees(self, model: str, sees: bool, at: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO model_vision (model, sees, checked_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(model) DO UPDATE SET sees = excluded.sees, checked_at = excluded.checked_at",
+            (model, int(sees), to_iso(at)),
+        )
+        await self.db.commit()
+
     # -- meta --------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
@@ -412,6 +437,8 @@ def _turn(row: Any) -> Turn:
         status=row["status"],
         model=row["model"],
         answers_turn_id=row["answers_turn_id"],
+        pictures=row["pictures"],
+        seen=row["seen"],
     )
 
 
