@@ -20,10 +20,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.errors import AikiError
 from bot.mind.core import Consciousness, Incoming, Person
+from bot.pictures import Looked, PictureFile, PictureRefusedError, look_at
 from bot.places import Origin, OriginSource
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ HELP = """Type a message and press Enter (paste as much as you like). Commands:
   /mood            AIKI's mood towards you, and why
   /forget ID       forget one memory (ids come from /recall)
   /forget all      forget everything about you (asks first)
+  /image PATH [TEXT]  show AIKI a picture (PNG, JPEG, WebP, GIF), with words if you like;
+                   quote a PATH with spaces: /image "my photos/dog.jpg" look!
   /help            this text
   /quit            leave (Ctrl-D works too; Ctrl-C cuts a reply off, and leaves at the prompt)"""
 
@@ -45,6 +49,7 @@ ORIGIN = Origin(OriginSource.CLI)
 # A reply that stopped early ends with this note on its own line: the README's words, as Discord shows them.
 CUT_OFF = "(cut off: {why})"
 STOPPED = "you pressed Ctrl-C"
+NOTHING_ATTACHED = Looked()
 
 
 def clean(text: str) -> str:
@@ -249,15 +254,27 @@ class Terminal:
             await self.mood()
         elif command == "/forget":
             await self.forget(rest)
+        elif command == "/image":
+            await self.image(rest)
         elif command.startswith("/") and "\n" not in command:
             self.say(f"Unknown command {command}. /help lists them.")
         else:
             await self.chat(line)
 
-    async def chat(self, text: str) -> None:
+    async def image(self, rest: str) -> None:
+        """`/image PATH [text]`: the picture goes to AIKI with the words, as a picture sent on Discord does."""
+        try:
+            path, text = _path_and_words(rest)
+        except ValueError:
+            self.say('Usage: /image PATH [TEXT] (quote a path with spaces: /image "my dog.jpg" look!)')
+            return
+        looked = await look_at([_picture_file(path, await asyncio.to_thread(_size_of, path))])
+        await self.chat(text, looked)
+
+    async def chat(self, text: str, looked: Looked = NOTHING_ATTACHED) -> None:
         self.out.write("aiki> ")
         self._spoke = False
-        self._reply = asyncio.create_task(self._stream(text))
+        self._reply = asyncio.create_task(self._stream(text, looked))
         try:
             await self._reply
         except asyncio.CancelledError:
@@ -279,9 +296,10 @@ class Terminal:
         """The reply stopped early: the note goes on a line of its own below what was said."""
         self.say(("\n" if self._spoke else "") + CUT_OFF.format(why=why))
 
-    async def _stream(self, text: str) -> None:
+    async def _stream(self, text: str, looked: Looked) -> None:
+        incoming = Incoming(self.person, text, ORIGIN, pictures=looked.pictures, unread=looked.unread)
         try:
-            async for chunk in self.core.respond(Incoming(self.person, text, ORIGIN)):
+            async for chunk in self.core.respond(incoming):
                 self.out.write(clean(chunk))
                 self.out.flush()
                 self._spoke = self._spoke or bool(chunk.strip())
@@ -328,3 +346,46 @@ class Terminal:
             self.say("Forgotten.")
         else:
             self.say("No memory of yours has that id. /recall shows ids.")
+
+
+def _path_and_words(rest: str) -> tuple[Path, str]:
+    """`PATH words...` or `"a path with spaces" words...`; ValueError when there is no path."""
+    if rest[:1] in {'"', "'"}:
+        end = rest.find(rest[0], 1)
+        if end < 0:
+            raise ValueError("unclosed quote")
+        path, words = rest[1:end], rest[end + 1 :]
+    else:
+        path, _, words = rest.partition(" ")
+    if not path:
+        raise ValueError("no path")
+    return Path(path).expanduser(), words.strip()
+
+
+def _unreadable(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "there is no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return "I may not read that file"
+    return f"the file could not be read ({type(exc).__name__})"
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None  # reading it says why
+
+
+def _picture_file(path: Path, size: int | None) -> PictureFile:
+    """A file on this machine as a picture to look at: its size known before it is read (in a worker thread)."""
+
+    async def read() -> bytes:
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise PictureRefusedError(f"I couldn't look at {path.name or path}: {_unreadable(exc)}.") from None
+
+    return PictureFile(path.name or str(path), size, None, read)

@@ -22,6 +22,7 @@ from bot.errors import AikiError
 from bot.mind.core import Consciousness, Incoming, Person
 from bot.mind.turn import Burst, Quoted, Received
 from bot.places import Origin, OriginSource
+from cogs.attachments import pictures_of
 from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG
 from cogs.replies import CheckinOffer, StreamedReply
 
@@ -192,8 +193,9 @@ class ChatCog(commands.Cog):
     async def _incoming(self, message: discord.Message, away: bool) -> Incoming:
         person = Person(str(message.author.id), message.author.display_name)
         sent_at = message.created_at if away else None  # read back later: stored at the time it was written
+        chain, looked = await self._reply_chain(message), await pictures_of(message)
         return Incoming(
-            person, self._text_of(message), origin_of(message), await self._reply_chain(message), None, sent_at
+            person, self._text_of(message), origin_of(message), chain, None, sent_at, looked.pictures, looked.unread
         )
 
     # -- answering -----------------------------------------------------------

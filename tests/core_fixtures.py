@@ -17,6 +17,7 @@ from bot.memory.embedder import FastEmbedder
 from bot.mind.core import Budgets, Consciousness, Incoming, Person
 from bot.mind.facts import DECISION_PROMPT
 from bot.mind.persona import read_persona
+from bot.pictures import VisionMode
 from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore
 from tests.llm_server import FakeLLMServer
@@ -64,12 +65,15 @@ def build_core(
     max_retries: int = 0,
     budgets: Budgets | None = None,
     max_reply_tokens: int = 600,
+    vision: VisionMode = VisionMode.AUTO,
 ) -> Consciousness:
     llm = OpenAICompatibleLLM(server.base_url, api_key, "aiki-test-model", timeout_s, max_retries, max_reply_tokens)
     bank = MemoryBank(EdgeMemoryStore(tmp_path / "memory"), embedder)
     state = StateStore(tmp_path / "aiki.db")
     journal = ForgetJournal(tmp_path / "forget-journal")  # where the product keeps it: AIKI_DATA_DIR/forget-journal
-    return Consciousness(bank, state, llm, read_persona(None), OSLO, clock=clock, budgets=budgets, journal=journal)
+    return Consciousness(
+        bank, state, llm, read_persona(None), OSLO, clock=clock, budgets=budgets, journal=journal, vision=vision
+    )
 
 
 async def open_core(core: Consciousness) -> Consciousness:

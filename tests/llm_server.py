@@ -19,13 +19,23 @@ Usage::
 
 A reply is either a plain string (the assistant's content) or one of the fault
 objects below. Replies come from, in order of precedence: the sticky fault set with
-``fail_with()``, the ``script()`` queue, ``responder(request_json)``, ``default_reply``.
+``fail_with()``, the ``script()`` queue, ``describer(images, request_json)`` for a
+request with pictures, ``responder(request_json)``, ``default_reply``.
 Faults only apply to ``POST /v1/chat/completions``; files and fine-tuning have their
 own knobs (``file_validator``, ``job_failure``).
+
+Pictures: image content parts (``{"type": "image_url", "image_url": {"url": "data:image/...;base64,..."}}``)
+are checked as OpenAI checks them (a base64 data URL, a PNG, JPEG, GIF or WebP whose bytes are what the
+media type says, at most ``max_image_bytes``), answered 400 ``invalid_image_format`` otherwise, recorded in
+``images_received`` (media type, size, pixels, main colour) and described by default (``describe_images``), so a
+test sees the whole path. ``RejectsImages`` (and ``openai_text_only()`` ...) answers like a text-only model.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import json
 import re
 import socket
@@ -39,6 +49,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
+
+from PIL import Image, ImageStat, UnidentifiedImageError
 
 # --------------------------------------------------------------------------- faults
 
@@ -165,6 +177,41 @@ class Chunked:
     pause: float = 0.0
 
 
+@dataclass(frozen=True)
+class RejectsImages:
+    """A text-only model: a request with image parts gets ``status`` with ``message``; one without them is
+    answered ``then`` (or normally if None). The defaults are OpenAI's answer for a model that takes no images."""
+
+    status: int = 400
+    message: str = "Invalid content type. image_url is only supported by certain models."
+    code: str | None = None
+    type: str = "invalid_request_error"
+    then: Reply | None = None
+
+
+def openai_text_only() -> RejectsImages:
+    return RejectsImages()
+
+
+def openrouter_text_only() -> RejectsImages:
+    return RejectsImages(404, "No endpoints found that support image input", "404", "")
+
+
+def llama_cpp_text_only() -> RejectsImages:
+    # llama.cpp's server started without --mmproj; it answers 500, which the SDK retries.
+    message = "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"
+    return RejectsImages(500, message, None, "server_error")
+
+
+def openai_invalid_image() -> RejectsImages:
+    """A vision model that refuses one picture (it sees, but not this file)."""
+    message = (
+        "You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one "
+        "the following formats: ['png', 'jpeg', 'gif', 'webp']."
+    )
+    return RejectsImages(400, message, "invalid_image_format")
+
+
 Fault: TypeAlias = (
     HttpError
     | Http200Error
@@ -178,6 +225,7 @@ Fault: TypeAlias = (
     | StreamEndsEarly
     | LengthCut
     | Chunked
+    | RejectsImages
 )
 Reply: TypeAlias = str | Fault
 
@@ -189,6 +237,85 @@ class JobFailure:
     message: str = "The job failed due to an invalid training file."
     code: str = "invalid_training_file"
     param: str | None = "training_file"
+
+
+@dataclass(frozen=True)
+class SeenImage:
+    """A picture a chat request carried, as the server decoded it."""
+
+    media_type: str
+    size: int  # bytes, decoded from base64
+    width: int
+    height: int
+    colour: str  # the plain colour name nearest to its average
+
+
+_COLOURS = {
+    "red": (210, 40, 40),
+    "green": (40, 160, 60),
+    "blue": (40, 70, 200),
+    "yellow": (230, 210, 50),
+    "white": (245, 245, 245),
+    "black": (15, 15, 15),
+    "grey": (128, 128, 128),
+}
+_MEDIA_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+_DATA_URL = re.compile(r"data:(image/[a-z]+);base64,(.*)", re.DOTALL)
+
+
+class ImageProblem(Exception):
+    """What is wrong with an image part; the server answers 400 ``invalid_image_format`` with it."""
+
+
+def _seen_image(url: str, max_bytes: int) -> SeenImage:
+    match = _DATA_URL.fullmatch(url)
+    if match is None:
+        raise ImageProblem("Invalid image URL: expected a base64 data URL (data:image/...;base64,...).")
+    media_type, encoded = match.groups()
+    if media_type not in _MEDIA_MAGIC:
+        raise ImageProblem(f"Invalid MIME type {media_type}: png, jpeg, gif and webp are supported.")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageProblem("Invalid base64 image data.") from None
+    if len(data) > max_bytes:
+        raise ImageProblem(f"Image is {len(data)} bytes; the limit is {max_bytes}.")
+    if not data.startswith(_MEDIA_MAGIC[media_type]):
+        raise ImageProblem(f"The image data is not {media_type}.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            mean = ImageStat.Stat(image.convert("RGB")).mean
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ImageProblem("You uploaded an unsupported image. Please make sure your image is valid.") from None
+    colour = min(_COLOURS, key=lambda name: sum((a - b) ** 2 for a, b in zip(_COLOURS[name], mean, strict=True)))
+    return SeenImage(media_type, len(data), width, height, colour)
+
+
+def image_urls(body: dict[str, Any]) -> list[str]:
+    """The URLs of a chat request's image parts, in order."""
+    urls = []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "image_url":
+                    urls.append(str((part.get("image_url") or {}).get("url", "")))
+    return urls
+
+
+def describe_images(images: list[SeenImage], body: dict[str, Any]) -> str:
+    """The server's default answer to a request with pictures: what a vision model would say, from the pixels."""
+    said = [f"a {i.width}x{i.height} {i.media_type.split('/')[1].upper()} picture, mostly {i.colour}" for i in images]
+    if len(said) == 1:
+        return f"I see {said[0]}."
+    return f"I see {len(said)} pictures: " + "; ".join(said) + "."
 
 
 @dataclass
@@ -291,7 +418,11 @@ class FakeLLMServer:
             self.jobs: dict[str, dict[str, Any]] = {}
             self._job_events: dict[str, list[dict[str, Any]]] = {}
             self.max_in_flight = self.in_flight
+            self.images_received: list[SeenImage] = []
         self.default_reply: str = self._initial_default
+        # What a request with pictures is answered (before ``responder``); None: as any other request.
+        self.describer: Callable[[list[SeenImage], dict[str, Any]], str] | None = describe_images
+        self.max_image_bytes = 20 * 1024 * 1024  # OpenAI's limit per image
         self.responder: Callable[[dict[str, Any]], str] | None = None
         # Return an error message to reject an upload with 400, or None to accept it.
         self.file_validator: Callable[[str, bytes], str | None] | None = None
@@ -352,6 +483,9 @@ class FakeLLMServer:
         return self._default(body)
 
     def _default(self, body: dict[str, Any]) -> Reply:
+        describer, urls = self.describer, image_urls(body)
+        if describer is not None and urls:
+            return describer([_seen_image(url, self.max_image_bytes) for url in urls], body)
         responder = self.responder
         return responder(body) if responder is not None else self.default_reply
 
@@ -532,13 +666,22 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- chat completions
 
     def _chat(self, body: dict[str, Any]) -> None:
+        try:
+            seen = [_seen_image(url, self.fake.max_image_bytes) for url in image_urls(body)]
+        except ImageProblem as problem:
+            return self._send_error(400, str(problem), "invalid_image_format", "messages")
+        with self.fake._lock:
+            self.fake.images_received.extend(seen)
         # One id per completion, shared by all its stream chunks.
         self._completion_id = _new_id("chatcmpl-")
         reply, normal = self.fake._next_reply(body)
         stream = bool(body.get("stream"))
         # Unwrap the "wait/check, then answer" faults.
-        while isinstance(reply, (Delay, ContextTooLong, SilentOverflow)):
-            if isinstance(reply, Delay):
+        while isinstance(reply, (Delay, ContextTooLong, SilentOverflow, RejectsImages)):
+            if isinstance(reply, RejectsImages):
+                if image_urls(body):
+                    return self._send_json(reply.status, _error_body(reply.message, reply.code, reply.type))
+            elif isinstance(reply, Delay):
                 if self.fake._stopping.wait(reply.seconds):
                     raise _Abort
             elif isinstance(reply, SilentOverflow):

@@ -283,7 +283,7 @@ def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
     """The last turns before this message as "Name: text" lines: the context a memory of it is stored with."""
     name = incoming.person.name or "The person"
     return tuple(
-        f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(as_said(turn), 300)}"
+        f"{name if turn.role == 'user' else AIKI_SPEAKER}: {shorten(as_said(turn, with_seen=False), 300)}"
         for turn in prepared.history[-2:]
     )
 

@@ -150,13 +150,14 @@ def system_prompt(parts: PromptParts, memories: list[Recalled]) -> str:
     return "\n\n".join(section for section in sections if section)
 
 
-def as_said(turn: Turn) -> str:
+def as_said(turn: Turn, with_seen: bool = True) -> str:
     """A message as history shows it: its words, and the pictures that came with it with what AIKI saw (quoted: the
-    description is the model's words about outside content)."""
+    description is the model's words about outside content). `with_seen=False` for text that is stored (a memory's
+    context): the description lives only in its own memory and turn, so /forget of that memory takes all of it."""
     if not turn.pictures:
         return turn.content
     what = "a picture" if turn.pictures == 1 else f"{turn.pictures} pictures"
-    seen = f"; what you saw: {quote(turn.seen)}" if turn.seen else ""
+    seen = f"; what you saw: {quote(turn.seen)}" if turn.seen and with_seen else ""
     note = f"(sent {what}{seen})"
     return f"{turn.content}\n{note}" if turn.content.strip() else note
 
