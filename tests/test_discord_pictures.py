@@ -64,7 +64,8 @@ async def test_pictures_in_a_dm_are_seen_answered_and_remembered_with_their_plac
     memories, _ = await world.core.list_memories(world.person(world.owner), 50, None)
     [picture] = [m for m in memories if m.meta.get("picture")]
     assert picture.text.startswith(f'{message.author.display_name} sent 2 pictures with the words "the two bikes')
-    assert (picture.origin.source.value, picture.origin.channel_id, picture.origin.message_id) == ("dm", dm.id, message.id)
+    where = picture.origin
+    assert (where.source.value, where.channel_id, where.message_id) == ("dm", dm.id, message.id)
     assert picture.meta["picture"] == 2
     [turn] = [t for t in await world.core.state.turns_of(str(world.owner.id)) if t.role == "user"]
     assert (turn.message_id, turn.pictures, turn.seen) == (message.id, 2, seen)
