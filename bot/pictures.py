@@ -4,9 +4,10 @@ A picture is opened by Pillow with only the four formats people send (PNG, JPEG,
 ever runs on outside bytes. Its size is read from the header before a pixel is decoded: a decompression bomb is
 refused, not opened. A JPEG is decoded at the smallest scale that still covers the target (Pillow's draft mode),
 so a 12 MP photo is never decoded whole. Then the picture is turned upright (EXIF orientation), its first frame
-taken (GIF, animated WebP), scaled so its longest side is at most 1,024 px and re-encoded as JPEG: every
-OpenAI-compatible vision endpoint reads JPEG (llama.cpp's stb_image reads no WebP), and re-encoding drops EXIF,
-so a phone photo's GPS position never reaches the provider.
+taken (GIF, animated WebP), scaled so its longest side is at most 1,024 px and re-encoded: a PNG or GIF (a
+screenshot, a drawing) as PNG when that stays small, so its text stays sharp, anything else as JPEG. Every
+OpenAI-compatible vision endpoint reads both (llama.cpp's stb_image reads no WebP), and re-encoding drops EXIF, so a
+phone photo's GPS position never reaches the provider.
 
 The bytes live in memory for one reply and its description (bot/mind/seeing.py); they are never written to disk.
 Pillow is CPU-bound and synchronous: `look_at` runs it in a worker thread, one message's pictures one after another.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ from enum import Enum
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.errors import AikiError
+
+log = logging.getLogger(__name__)
 
 # The formats people send; Pillow tries no other decoder on outside bytes.
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
@@ -38,6 +42,8 @@ MAX_PICTURES = 4  # per message (Discord allows 10 attachments); each costs ~1,1
 # What one message's pictures may weigh once re-encoded, before base64 (x 4/3 in the request).
 MESSAGE_PICTURE_BYTES = 1_500_000
 JPEG_QUALITIES = (85, 70, 55)  # tried in turn until a picture fits its share of the budget; then it is scaled down
+# A screenshot stays PNG (sharp text) up to this size; a photo saved as PNG would be ~1.5 MB, and goes as JPEG.
+PNG_AT_MOST = 400_000
 MEDIA_TYPE = "image/jpeg"
 _NAME_CHARS = 60
 _NOT_PICTURES = ("application/", "audio/", "video/", "text/", "font/", "model/")
@@ -54,7 +60,7 @@ class VisionMode(str, Enum):
 
 @dataclass(frozen=True)
 class Picture:
-    """A picture ready for the model: JPEG bytes, longest side at most MAX_SIDE. Never stored."""
+    """A picture ready for the model: JPEG (or PNG) bytes, longest side at most MAX_SIDE. Never stored."""
 
     name: str  # the file name as sent (outside text: shown to its sender only, never in a prompt)
     data: bytes = field(repr=False)  # never in a log line, a repr or an assertion message
@@ -137,9 +143,9 @@ def prepare_picture(data: bytes, name: str, budget: int = MESSAGE_PICTURE_BYTES)
             # Pillow warns above 89 MP and refuses above 179 MP; our own, lower limit is checked below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as opened:
-                image = _decoded(opened, name)
+                image, graphic = _decoded(opened, name), opened.format in ("PNG", "GIF")
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-        return _encoded(image, name, budget)
+        return (_as_png(image, name, budget) if graphic else None) or _as_jpeg(image, name, budget)
     except PictureRefusedError:
         raise
     except UnidentifiedImageError:
@@ -148,6 +154,9 @@ def prepare_picture(data: bytes, name: str, budget: int = MESSAGE_PICTURE_BYTES)
         raise _refused(name, "it has too many pixels to open safely.") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError):
         # Pillow's words for a cut-off or broken file vary by format (OSError "truncated", SyntaxError "broken PNG").
+        raise _refused(name, "the file is damaged or incomplete.") from None
+    except Exception as exc:  # a decoder fed hostile bytes may fail in ways no list foresees: still one line
+        log.warning("Pillow failed on a picture with %s", type(exc).__name__)
         raise _refused(name, "the file is damaged or incomplete.") from None
 
 
@@ -177,7 +186,16 @@ def _flattened(image: Image.Image) -> Image.Image:
     return background
 
 
-def _encoded(image: Image.Image, name: str, budget: int) -> Picture:
+def _as_png(image: Image.Image, name: str, budget: int) -> Picture | None:
+    """A screenshot or drawing as PNG, if it stays small; None: send it as JPEG."""
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    if out.tell() > min(budget, PNG_AT_MOST):
+        return None
+    return Picture(name, out.getvalue(), image.width, image.height, "image/png")
+
+
+def _as_jpeg(image: Image.Image, name: str, budget: int) -> Picture:
     """JPEG at the best quality that fits `budget`; scaled down by a quarter at a time if none does."""
     while True:
         for quality in JPEG_QUALITIES:

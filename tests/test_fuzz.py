@@ -1,4 +1,4 @@
-"""Property-based fuzzing (hypothesis) of every importer's record parser and of the reply splitter.
+"""Property-based fuzzing (hypothesis) of every importer's record parser, the reply splitter and the picture reader.
 
 Each parser may refuse a record only with its own error type (which the importers report and go on from);
 any other exception would end an import. Fixed seed (`derandomize`) and small example counts: the whole file
@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 import ijson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from bot import jsonlines
 from bot.memory.jsonl import parse_line
+from bot.pictures import MAX_SIDE, PictureRefusedError, prepare_picture
 from bot.training import chatgpt, sessions
 from bot.training.jsonstream import GuardedReader, Refused, TooLarge, items
 from bot.training.qdrant_source import FieldMap, to_memory
@@ -179,3 +181,36 @@ def test_split_parts_fit_and_keep_every_character(text: str, limit: int) -> None
     assert all(len(part) <= limit for part in parts)
     if "`" not in text:
         assert _fence_free("".join(parts)) == _fence_free(text)
+
+
+# -- pictures: any bytes, a clear line or a picture -----------------------------------------------------------
+
+
+def _small_pictures() -> list[bytes]:
+    made = []
+    for kind in ("PNG", "JPEG", "GIF", "WEBP"):
+        out = io.BytesIO()
+        Image.new("RGB", (24, 16), "red").save(out, kind)
+        made.append(out.getvalue())
+    return made
+
+
+PICTURES = _small_pictures()
+
+
+@FUZZ
+@given(st.sampled_from(PICTURES), st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=6),
+       st.integers(8, 400))  # fmt: skip
+def test_a_mangled_picture_is_a_picture_or_one_clear_line(
+    original: bytes, flips: list[tuple[int, int]], cut: int
+) -> None:
+    mangled = bytearray(original[:cut])
+    for at, value in flips:
+        if at < len(mangled):
+            mangled[at] = value
+    try:
+        picture = prepare_picture(bytes(mangled), "fuzz.png")
+    except PictureRefusedError as exc:
+        assert str(exc).startswith("I couldn't look at fuzz.png: ") and "\n" not in str(exc)
+        return
+    assert picture.data.startswith((b"\xff\xd8\xff", b"\x89PNG")) and max(picture.width, picture.height) <= MAX_SIDE

@@ -86,6 +86,14 @@ def test_a_turned_phone_photo_is_sent_upright_without_its_gps_position() -> None
     assert GPS_IFD not in image.getexif() and not image.info.get("exif")
 
 
+def test_a_screenshot_stays_png_for_sharp_text_and_a_photo_saved_as_png_goes_as_jpeg() -> None:
+    assert prepare_picture(screenshot_with_transparency(), "shot.png").media_type == "image/png"
+    out = io.BytesIO()
+    opened(noisy_photo(1_100, 800)).save(out, "PNG")
+    big_png = prepare_picture(out.getvalue(), "holiday.png")
+    assert (big_png.media_type, opened(big_png.data).format) == ("image/jpeg", "JPEG")
+
+
 def test_transparency_is_laid_on_white_and_a_gif_or_webp_gives_its_first_frame() -> None:
     shot = prepare_picture(screenshot_with_transparency(), "shot.png")
     left = opened(shot.data).convert("RGB").getpixel((50, 150))
