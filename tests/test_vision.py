@@ -16,9 +16,13 @@ import pytest
 
 from bot.llm import ChatMessage, LLMRejectedError, OpenAICompatibleLLM, PicturesRefusedError
 from bot.memory.embedder import FastEmbedder
-from bot.mind.core import Consciousness, Person
-from bot.mind.seeing import BLIND_MODEL, BLIND_SETTING, DESCRIBE_PROMPT, PICTURE_REFUSED
+from bot.mind.core import Consciousness, Incoming, Person
+from bot.mind.forgetting import finish_interrupted_forgets
+from bot.mind.seeing import BLIND_MODEL, BLIND_SETTING, DESCRIBE_PROMPT, PICTURE_REFUSED, picture_memory
+from bot.mind.turn import Received
 from bot.pictures import Picture, VisionMode, prepare_picture
+from bot.state.journal import ForgetJournal, ForgetKind, ForgetRequest
+from bot.state.store import Turn
 from bot.terminal import Terminal
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core
 from tests.llm_server import (
@@ -38,6 +42,7 @@ from tests.test_privacy import files_holding
 ME = Person("42", "Jovnna")
 FLAT = "A bright apartment living room with a green Zorblax sofa by the window."
 REPLY = "What a lovely green room!"
+PICTURE = prepare_picture(photo(64, 48), "tiny.jpg")
 
 
 async def run_lines(core: Consciousness, *lines: str) -> str:
@@ -162,6 +167,22 @@ async def test_a_text_only_turn_sends_plain_text_as_before(core: Consciousness, 
     assert all(isinstance(m["content"], str) for body in server.chat_requests for m in body["messages"])
 
 
+async def test_a_forget_of_a_picture_cut_short_by_a_crash_clears_its_description_at_the_next_start(
+    core: Consciousness, tmp_path: Path
+) -> None:
+    at = core.clock()
+    turn_id = await core.state.add_turn(Turn(ME.scope, "user", "look", at, pictures=1, seen=FLAT))
+    received = Received(Incoming(ME, "look", pictures=(PICTURE,)), "look", turn_id, at)
+    memory = await core.bank.add_one(picture_memory(received, FLAT))
+    journal = ForgetJournal(tmp_path / "forget-journal")
+    request = ForgetRequest(ForgetKind.MEMORY, ME.scope, at, memory.id)
+    journal.begin(request)  # asked for; then AIKI was killed before anything was erased
+    journal.release(request)
+    await finish_interrupted_forgets(journal, core.bank.store, core.state, core.clock)
+    assert [t.seen for t in await core.state.turns_of(ME.scope)] == [None]
+    assert files_holding(tmp_path, "Zorblax") == []
+
+
 # -- files AIKI does not look at ---------------------------------------------------------------------------------
 
 
@@ -262,8 +283,6 @@ async def test_a_model_that_took_pictures_is_remembered_as_seeing(
 
 
 # -- how real endpoints refuse pictures, as the adapter reads them -------------------------------------------------
-
-PICTURE = prepare_picture(photo(64, 48), "tiny.jpg")
 
 
 @pytest.mark.parametrize(
