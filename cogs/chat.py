@@ -21,8 +21,7 @@ from bot.clock import Clock, utcnow
 from bot.errors import AikiError
 from bot.mind.core import Consciousness, Incoming, Person
 from bot.mind.turn import Burst, Quoted, Received
-from bot.places import Origin, OriginSource
-from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG
+from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, origin_of, person_of
 from cogs.replies import CheckinOffer, StreamedReply
 
 log = logging.getLogger(__name__)
@@ -39,15 +38,6 @@ LOST_CONNECTION = "my connection to Discord was lost"
 
 # Where AIKI reads back: a DM or a server channel (or thread).
 Place = discord.DMChannel | discord.TextChannel | discord.Thread
-
-
-def origin_of(message: discord.Message) -> Origin:
-    return Origin(
-        OriginSource.DM if message.guild is None else OriginSource.CHANNEL,
-        guild_id=message.guild.id if message.guild else None,
-        channel_id=message.channel.id,
-        message_id=message.id,
-    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +180,7 @@ class ChatCog(commands.Cog):
         return tuple(reversed(chain))
 
     async def _incoming(self, message: discord.Message, away: bool) -> Incoming:
-        person = Person(str(message.author.id), message.author.display_name)
+        person = person_of(message.author)
         sent_at = message.created_at if away else None  # read back later: stored at the time it was written
         return Incoming(
             person, self._text_of(message), origin_of(message), await self._reply_chain(message), None, sent_at

@@ -81,7 +81,7 @@ async def open_core(core: Consciousness) -> Consciousness:
 
 async def close_core(core: Consciousness) -> None:
     await core.drain()
-    await core.llm.close()  # type: ignore[attr-defined]
+    await core.llm.close()
     await core.bank.close()
     await core.state.close()
 

@@ -94,7 +94,7 @@ async def test_a_full_turn_streams_the_reply_and_remembers_the_exchange(
 
 async def test_a_turn_names_its_steps_in_the_order_they_ran(core: Consciousness) -> None:
     await say(core, JOVNNA, "Hei AIKI, hvordan går det?")
-    stats = core.last_turn
+    stats = core.last_reply
     assert list(stats.steps) == ["store", "perceive", "recall", "feel", "decide", "phrase", "store reply"]
     assert stats.after_ms == stats.steps["store reply"] and stats.intention  # measured, never asserted on its value
 

@@ -49,7 +49,7 @@ class DeliveryRefusedError(AikiError):
 
 
 @dataclass(frozen=True)
-class Decision:
+class CheckinDecision:
     fire: bool
     reason: str
     retry_at: datetime | None = None  # when to look again; None: not until something changes
@@ -188,23 +188,23 @@ class CheckinPlanner:
         assert self.core is not None
         await self.core.feel(scope, [MoodEvent.of(MoodEventKind.IGNORED, "my check-in went unanswered", now)])
 
-    async def decide(self, topic: Topic, now: datetime) -> Decision:
+    async def decide(self, topic: Topic, now: datetime) -> CheckinDecision:
         """Every cheap reason not to spend tokens, in order; the first that holds wins."""
         if topic.status != "active":
-            return Decision(False, "the topic is paused")
+            return CheckinDecision(False, "the topic is paused")
         prefs = await self.store.prefs(topic.scope)
         if not prefs.enabled or prefs.paused_reason:
-            return Decision(False, f"check-ins are off for this person ({prefs.paused_reason or 'turned off'})")
+            return CheckinDecision(False, f"check-ins are off for this person ({prefs.paused_reason or 'turned off'})")
         if now < topic.next_due_at:
-            return Decision(False, f"not due until {self._when(topic.next_due_at, prefs)}", topic.next_due_at)
+            return CheckinDecision(False, f"not due until {self._when(topic.next_due_at, prefs)}", topic.next_due_at)
         last = await self.store.last_sent(topic.scope)
         unanswered = topic.unanswered
         if last is not None and last.topic_id == topic.id and last.answered_at is None and not last.ignored:
             unanswered += int(now - last.sent_at >= ANSWER_WINDOW)  # about to count as ignored
         if unanswered >= MAX_UNANSWERED:
-            return Decision(False, f"{unanswered} check-ins in a row went unanswered: waiting until they write")
+            return CheckinDecision(False, f"{unanswered} check-ins in a row went unanswered: waiting until they write")
         if last is not None and last.answered_at is None and not last.ignored and now - last.sent_at < ANSWER_WINDOW:
-            return Decision(
+            return CheckinDecision(
                 False,
                 f"still waiting for an answer to the check-in sent {self._when(last.sent_at, prefs)}",
                 last.sent_at + ANSWER_WINDOW,
@@ -212,15 +212,15 @@ class CheckinPlanner:
         zone = self.zone_of(prefs)
         quiet_end = quiet_until(now, prefs, zone)
         if quiet_end is not None:
-            return Decision(False, f"quiet hours until {self._when(quiet_end, prefs)}", quiet_end)
+            return CheckinDecision(False, f"quiet hours until {self._when(quiet_end, prefs)}", quiet_end)
         spoke = [t.created_at for t in await self.state.recent_turns(topic.scope, 4) if t.role == "user"]
         if spoke and now - spoke[-1] < RECENTLY_ACTIVE:
-            return Decision(False, "they are talking with AIKI right now", spoke[-1] + RECENTLY_ACTIVE)
+            return CheckinDecision(False, "they are talking with AIKI right now", spoke[-1] + RECENTLY_ACTIVE)
         midnight = local_midnight(now, zone)
         if await self.store.count_sent_since(topic.scope, midnight) >= prefs.daily_cap:
             tomorrow = datetime.combine(midnight.date() + timedelta(days=1), prefs.quiet_end, tzinfo=zone)
-            return Decision(False, f"the daily limit of {prefs.daily_cap} check-ins is reached", tomorrow)
-        return Decision(True, "due now, and nothing stands in the way")
+            return CheckinDecision(False, f"the daily limit of {prefs.daily_cap} check-ins is reached", tomorrow)
+        return CheckinDecision(True, "due now, and nothing stands in the way")
 
     def _when(self, moment: datetime, prefs: CheckinPrefs) -> str:
         """A moment in the person's time zone, named: "2026-03-09 10:00 (Europe/Oslo)"."""
@@ -229,11 +229,11 @@ class CheckinPlanner:
 
     # -- firing --------------------------------------------------------------------
 
-    async def fire(self, topic_id: int) -> Decision:
+    async def fire(self, topic_id: int) -> CheckinDecision:
         """Called by the scheduler when a topic is due: decide, phrase, deliver, record."""
         topic = await self.store.topic(topic_id)
         if topic is None:
-            return Decision(False, "the topic no longer exists")
+            return CheckinDecision(False, "the topic no longer exists")
         now = self.clock()
         await self._settle_unanswered(topic.scope, now)
         topic = await self.store.topic(topic.id) or topic
@@ -251,7 +251,7 @@ class CheckinPlanner:
             prefs = await self.store.prefs(topic.scope)
             await self.store.save_prefs(replace(prefs, paused_reason=str(exc)))
             log.warning("check-ins paused for %s: %s", topic.scope, type(exc).__name__)
-            return Decision(False, f"delivery refused: {exc}")
+            return CheckinDecision(False, f"delivery refused: {exc}")
         except AikiError as exc:
             retry = now + RETRY_AFTER_FAILURE
             await self.store.set_retry(topic.id, retry)
@@ -259,7 +259,7 @@ class CheckinPlanner:
             log.warning(
                 "check-in %s for %s failed (%s); trying again at %s", topic.id, topic.scope, type(exc).__name__, retry
             )
-            return Decision(False, f"failed: {exc}", retry)
+            return CheckinDecision(False, f"failed: {exc}", retry)
         # Each ignored check-in in a row doubles the wait before the next one.
         next_due = now + timedelta(hours=topic.cadence_hours * 2**topic.unanswered)
         await self.store.record_sent(topic, text, now, next_due)
@@ -267,7 +267,7 @@ class CheckinPlanner:
         log.info("check-in %s sent to %s about topic %s", topic.id, topic.scope, topic.id)
         return decision
 
-    async def explain(self, scope: str | None = None) -> list[tuple[Topic, Decision]]:
+    async def explain(self, scope: str | None = None) -> list[tuple[Topic, CheckinDecision]]:
         """For `aiki checkins`: what is scheduled and why the next one will or will not fire."""
         now = self.clock()
         found = []

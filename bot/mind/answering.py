@@ -28,7 +28,7 @@ from bot.mind.learning import AIKI_SPEAKER, Exchange
 from bot.mind.prompt import PromptParts, build_messages, recent
 from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
-from bot.mind.turn import Burst, Incoming, Prepared, StepTimer, TurnStats
+from bot.mind.turn import Burst, Incoming, Prepared, ReplyStats, StepTimer
 from bot.mood import MoodEvent, MoodEventKind, MoodState
 from bot.places import Audience
 from bot.state.store import Turn
@@ -46,7 +46,7 @@ class Answering:
         self.burst = burst
         self.incoming = burst.last.incoming
         self.now = mind.clock()
-        self.stats = TurnStats()
+        self.stats = ReplyStats()
         self._step = StepTimer(self.stats.steps)
         self._said: list[str] = []  # the reply so far
         self.prepared: Prepared | None = None
@@ -152,7 +152,7 @@ class Answering:
             attune(mood, intention), intention, recalled, history, message, self.now, self.incoming.person.name
         )
 
-    def _parts(self, prepared: Prepared) -> PromptParts:
+    def _prompt_parts(self, prepared: Prepared) -> PromptParts:
         mind = self.mind
         return PromptParts(
             mind.persona,
@@ -173,10 +173,10 @@ class Answering:
             if attempt == 1:
                 # The model's real context is smaller than configured: keep the persona, the intention and the
                 # message, with only a little room left for the best memories and the latest history.
-                bare = build_messages(self._parts(replace(prepared, recalled=[], history=[])), 0)
+                bare = build_messages(self._prompt_parts(replace(prepared, recalled=[], history=[])), 0)
                 budget = sum(estimate_tokens(m.content) for m in bare) + 300
                 log.warning("prompt too long for the model; retrying with a budget of %d tokens", budget)
-            messages = build_messages(self._parts(prepared), budget)
+            messages = build_messages(self._prompt_parts(prepared), budget)
             on_request()
             produced = False
             try:
@@ -195,7 +195,7 @@ class Answering:
         reply_id = await self.mind.state.add_turn(self._reply(reply, "ok"))
         self.stats.after_ms = self.stats.steps["store reply"] = (time.perf_counter() - started) * 1000
         last = self.burst.last
-        before = _lines(prepared, self.incoming)
+        before = _context_lines(prepared, self.incoming)
         exchange = Exchange(self.incoming, self.burst.text, reply, last.at, before, last.turn_id, reply_id)
         self.afterwards.learn(replace(exchange, recalled=prepared.recalled))
 
@@ -208,7 +208,7 @@ class Answering:
                 await self.mind.state.set_turn_status(message.turn_id, "failed")
         scope = self.incoming.person.scope
         log.info("turn for %s ended without a finished reply (%s)", scope, "partial" if partial else "failed")
-        before = _lines(self.prepared, self.incoming) if self.prepared else ()
+        before = _context_lines(self.prepared, self.incoming) if self.prepared else ()
         self.afterwards.learn(Exchange(self.incoming, self.burst.text, None, last.at, before, last.turn_id))
 
     def _reply(self, text: str, status: str) -> Turn:
@@ -231,7 +231,7 @@ def stored_turn(incoming: Incoming, role: str, content: str, at: datetime) -> Tu
     )
 
 
-def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
+def _context_lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
     """The last turns before this message as "Name: text" lines: the context a memory of it is stored with."""
     name = incoming.person.name or "The person"
     return tuple(

@@ -13,7 +13,7 @@ from bot.mind.audience import audience_at
 from bot.mind.cues import named_project
 from bot.mind.faculties import Faculties
 from bot.mind.feelings import Feelings
-from bot.mind.intention import check_in
+from bot.mind.intention import check_in_intention
 from bot.mind.prompt import PromptParts, build_messages, quote, recent
 from bot.mind.recollection import recollect
 from bot.mind.turn import Incoming, Person
@@ -107,7 +107,7 @@ class CheckinHooks:
         recalled = await recollect(mind.bank, topic, where, now, mind.zone, mind.budgets.memory_tokens)
         topical = [r.hit.memory.text for r in sorted(recalled, key=lambda r: r.hit.memory.created_at, reverse=True)]
         mood = await self.feelings.now(person.scope)
-        intention = check_in(topic, topical)
+        intention = check_in_intention(topic, topical)
         turns = await mind.state.recent_turns(person.scope, mind.budgets.history_turns, audience)
         history = recent(turns, mind.budgets.history_tokens)
         message = f"(No new message: you are starting the conversation about the topic {quote(topic)}.)"

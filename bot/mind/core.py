@@ -42,7 +42,7 @@ from bot.mind.turn import (
     MoodReport,
     Person,
     Received,
-    TurnStats,
+    ReplyStats,
 )
 from bot.mood import MoodEvent, MoodState
 from bot.places import Audience, Origin
@@ -71,7 +71,7 @@ class Consciousness:
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
         self.memories = MemoryCommands(self.mind, forgetting, self._order, self.afterwards, self.hooks)
-        self.last_turn = TurnStats()  # the latest finished reply's steps and timings (bench/turn.py)
+        self.last_reply = ReplyStats()  # the latest finished reply's steps and timings (bench/turn.py)
 
     # What the parts share, read through the facade by tests and benches.
     @property
@@ -148,11 +148,11 @@ class Consciousness:
     async def answer(self, burst: Burst) -> AsyncGenerator[str, None]:
         """One reply to stored messages of one person in one place (bot/mind/turn.py Burst), streamed.
         One person's turns run one at a time, in the order they were asked for, whoever calls."""
-        async with self._order.turn(burst.last.incoming.person.scope):
+        async with self._order.exclusive(burst.last.incoming.person.scope):
             answering = Answering(self.mind, self.feelings, self.hooks, self.afterwards, burst)
             async for chunk in answering.run():
                 yield chunk
-            self.last_turn = answering.stats
+            self.last_reply = answering.stats
 
     async def learn_unanswered(self, received: Received) -> None:
         """A message read back too long after it was sent to answer now: learned all the same, never replied to."""

@@ -62,13 +62,13 @@ class ExtractedFact(BaseModel):
     importance: float = Field(default=0.6, ge=0, le=1)
 
 
-class _Decision(BaseModel):
+class _ModelAnswer(BaseModel):
     decision: Literal["add", "update", "same", "none"]
     id: str | None = None
 
 
 @dataclass(frozen=True)
-class Decision:
+class FactDecision:
     action: Literal["add", "update", "same", "none"]
     target: Memory | None = None
     by: Literal["model", "rules"] = "rules"
@@ -149,13 +149,13 @@ async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]
     return kept
 
 
-async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> Decision:
+async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> FactDecision:
     """What a new fact does to the known ones: the model's validated answer, or the rules when it has none."""
     shown = {f"f{index}": hit.memory for index, hit in enumerate(related, start=1)}
     known = [{"id": key, "key": m.meta.get("key"), "text": m.text} for key, m in shown.items()]
     question = json.dumps({"new": {"key": fact.key, "text": fact.text}, "known": known}, ensure_ascii=False)
     try:
-        answer = _Decision.model_validate(
+        answer = _ModelAnswer.model_validate(
             _json_object(
                 await llm.complete(
                     [ChatMessage("system", DECISION_PROMPT), ChatMessage("user", question)],
@@ -165,9 +165,9 @@ async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> 
             )
         )
         if answer.decision in ("add", "none"):
-            return Decision(answer.decision, by="model")
+            return FactDecision(answer.decision, by="model")
         if answer.id in shown:
-            return Decision(answer.decision, shown[answer.id], by="model")
+            return FactDecision(answer.decision, shown[answer.id], by="model")
         log.info("fact decision: the model named no fact it was shown; rules decide")
     except LLMError as exc:
         log.info("fact decision: the LLM call failed (%s); rules decide", exc.__class__.__name__)
@@ -176,14 +176,14 @@ async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> 
     return decide_by_rules(fact, related)
 
 
-def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> Decision:
+def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> FactDecision:
     for hit in related:
         if hit.score >= SAME_FACT:
-            return Decision("same", hit.memory)
+            return FactDecision("same", hit.memory)
     for hit in related:
         if hit.memory.meta.get("key") == fact.key and hit.score >= SAME_SUBJECT:
-            return Decision("update", hit.memory)
-    return Decision("add")
+            return FactDecision("update", hit.memory)
+    return FactDecision("add")
 
 
 async def learn_fact(
@@ -208,7 +208,7 @@ async def learn_fact(
     # server knows, nor a server's fact carry DM words into that server.
     where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,), audience=Audience.same_place(origin))
     related = [hit for hit in await bank.search(fact.text, where, limit=RELATED_SHOWN) if hit.score >= RELATED]
-    decision = await decide(llm, fact, related) if related else Decision("add")
+    decision = await decide(llm, fact, related) if related else FactDecision("add")
     known = f" {decision.target.id}" if decision.target is not None else ""  # the known fact it updates or repeats
     log.info("fact decision for %s: %s%s (by %s)", scope, decision.action, known, decision.by)
     if decision.action == "none":

@@ -126,7 +126,7 @@ def attune(mood: MoodState, intention: Intention) -> MoodState:
     return replace(mood, feeling=wanted)
 
 
-def check_in(topic: str, remembered: list[str]) -> Intention:
+def check_in_intention(topic: str, remembered: list[str]) -> Intention:
     """The scheduler's intention: start a conversation about an open topic (the topic goes in as quoted data)."""
     about = f"{topic} (the latest you remember about it: {remembered[0]})" if remembered else topic
     return Intention(
