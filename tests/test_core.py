@@ -225,7 +225,7 @@ async def test_a_prompt_too_long_for_the_model_is_trimmed_but_keeps_persona_and_
 ) -> None:
     budgets = Budgets(context_tokens=20_000, history_tokens=20_000)  # a prompt the model then finds too long
     core = await open_core(build_core(tmp_path, embedder, server, clock, budgets=budgets))
-    for i in range(12):
+    for i in range(5):  # 5 x ~2,000 characters of history: well over the 6,000 the model takes
         await say(core, JOVNNA, f"Her er en lang historie nummer {i}: " + "ord " * 400)
     server.reset()
     replies.chat = ["Kort svar."]
