@@ -36,6 +36,7 @@ HELP = """Type a message and press Enter (paste as much as you like). Commands:
   /remember TEXT   store a memory
   /recall QUERY    what AIKI remembers about QUERY
   /mood            AIKI's mood towards you, and why
+  /about-me        what AIKI understands about you (built while you are away)
   /forget ID       forget one memory (ids come from /recall)
   /forget all      forget everything about you (asks first)
   /help            this text
@@ -247,6 +248,8 @@ class Terminal:
             await self.recall(rest)
         elif command == "/mood":
             await self.mood()
+        elif command == "/about-me":
+            await self.about_me()
         elif command == "/forget":
             await self.forget(rest)
         elif command.startswith("/") and "\n" not in command:
@@ -310,6 +313,14 @@ class Terminal:
         for event in report.events[:5]:
             when = event.created_at.astimezone(self.core.zone).strftime("%Y-%m-%d %H:%M")
             self.say(f"  {when}: {event.reason}")
+
+    async def about_me(self) -> None:
+        profile = await self.core.about(self.person, ORIGIN)
+        if profile is None:
+            self.say("I have not put together what I understand about you yet (it happens while you are away).")
+            return
+        day = profile.created_at.astimezone(self.core.zone).strftime("%Y-%m-%d")
+        self.say(f"What I understand about you (as of {day}; /forget {profile.id[:8]} removes it):\n{profile.text}")
 
     async def forget(self, what: str) -> None:
         if not what:

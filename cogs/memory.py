@@ -140,6 +140,19 @@ class MemoryCog(commands.Cog):
         pages = MemoryPages(self.core, person_of(interaction.user))
         await interaction.followup.send(await pages.render(), view=pages, ephemeral=True)
 
+    @app_commands.command(name="about-me", description="What AIKI understands about you")
+    async def about_me(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        profile = await self.core.about(person_of(interaction.user), origin_of_command(interaction))
+        if profile is None:
+            await interaction.followup.send(
+                "I have not put together what I understand about you yet, or not for this place.", ephemeral=True
+            )
+            return
+        day = profile.created_at.astimezone(self.core.zone).strftime("%Y-%m-%d")
+        body = f"**What I understand about you** (as of {day}; `/forget {profile.id[:8]}` removes it)\n{profile.text}"
+        await interaction.followup.send(body[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
     @app_commands.command(name="privacy", description="May AIKI use what you told it in DMs when you talk in servers?")
     @app_commands.describe(share_dm_memories_in_servers="Allow memories from DMs in server channels (default: no)")
     async def privacy(self, interaction: discord.Interaction, share_dm_memories_in_servers: bool) -> None:

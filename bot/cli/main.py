@@ -11,6 +11,7 @@ import sys
 import traceback
 
 from bot.cli import checkins as checkins_cli
+from bot.cli import mind as mind_cli
 from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
 from bot.cli import training_parsers
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sta.set_defaults(run=lazy("bot.cli.commands:memory_stats"))
     checkins_cli.add_parser(commands)
     mood_cli.add_parser(commands)
+    mind_cli.add_parser(commands)
     model_cli.add_parser(commands)
     training_parsers.add_parsers(commands)
     return parser

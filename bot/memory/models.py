@@ -31,6 +31,8 @@ class MemoryKind(str, Enum):
     EPISODE = "episode"
     NOTE = "note"
     PROJECT = "project"
+    # What AIKI understands about a person, distilled from their current facts by a sleep pass (bot/mind/sleep.py).
+    PROFILE = "profile"
 
 
 _WORD = re.compile(r"\w+")

@@ -20,7 +20,7 @@ from bot.errors import InvalidInputError
 from bot.llm import LLM, ChatMessage
 from bot.memory.bank import MemoryBank
 from bot.memory.embedder import is_blank
-from bot.memory.models import Memory
+from bot.memory.models import IDENTITY_SCOPE, Memory
 from bot.mind.afterwards import Afterwards
 from bot.mind.answering import Answering, stored_turn
 from bot.mind.audience import audience_at
@@ -33,6 +33,7 @@ from bot.mind.memory_commands import TERMINAL, MemoryCommands
 from bot.mind.ordering import PersonQueue
 from bot.mind.persona import Persona, load_identity, seed_identity
 from bot.mind.retrieval import Recalled
+from bot.mind.sleep import Progress, Sleep, SleepReport
 from bot.mind.turn import (
     MAX_MESSAGE_CHARS,
     Budgets,
@@ -71,6 +72,7 @@ class Consciousness:
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
         self.memories = MemoryCommands(self.mind, forgetting, self._order, self.afterwards, self.hooks)
+        self.sleeping = Sleep(self.mind, self._order)  # consolidation between conversations, under the turn lock
         self.last_reply = ReplyStats()  # the latest finished reply's steps and timings (bench/turn.py)
 
     # What the parts share, read through the facade by tests and benches.
@@ -184,6 +186,21 @@ class Consciousness:
         """A message AIKI started (a check-in), stored once it was delivered."""
         turn = Turn(person.scope, "assistant", text, at, source="dm", model=self.mind.llm.model)
         await self.mind.state.add_turn(turn)
+
+    # -- sleep (bot/mind/sleep.py) ---------------------------------------------
+
+    async def sleep(self, scope: str, dry_run: bool = False, progress: Progress | None = None) -> SleepReport:
+        """One consolidation pass over a person's memories, never while a turn of theirs is prepared or answered."""
+        await self.afterwards.drain()  # what the last turns are still learning is part of what the pass reads
+        return await self.sleeping.run(scope, dry_run, progress)
+
+    async def about(self, person: Person, place: Origin) -> Memory | None:
+        """What AIKI understands about the person, if it may be shown where they ask (None: none, or not here)."""
+        return await self.sleeping.profile(person.scope, await self.audience_at(person, place))
+
+    async def people(self) -> list[str]:
+        """Every person with memories (AIKI's own identity aside)."""
+        return sorted(scope for scope in await self.mind.bank.store.scopes() if scope != IDENTITY_SCOPE)
 
     # -- mood ----------------------------------------------------------------
 

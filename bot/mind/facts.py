@@ -128,6 +128,11 @@ def parse_facts(answer: str) -> tuple[list[ExtractedFact], list[str]]:
 
 async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]:
     """The durable facts in what the person said; failures are logged and give no facts, never an exception."""
+    return await read_facts(llm, person, said) or []
+
+
+async def read_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact] | None:
+    """As `extract_facts`, but None when the model gave no usable answer (a sleep pass counts those batches)."""
     # ensure_ascii=False: Norwegian and emoji reach the model as written, not as \u escapes it reads poorly.
     question = json.dumps({person: said}, ensure_ascii=False)
     messages = [ChatMessage("system", EXTRACTION_PROMPT), ChatMessage("user", question)]
@@ -135,10 +140,10 @@ async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]
         facts, rejected = parse_facts(await llm.complete(messages, temperature=0.0, json_mode=True))
     except LLMError as exc:
         log.warning("fact extraction skipped: the LLM call failed (%s)", exc.__class__.__name__)
-        return []
+        return None
     except (ValueError, TypeError) as exc:
         log.warning("fact extraction skipped: the answer was not valid (%s)", exc.__class__.__name__)
-        return []
+        return None
     kept = [fact for fact in facts if grounded(fact.text, said, person)]
     # A key is the model's words about what the person said: the log names a fact by its place in the answer.
     rejected += [

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_iso
 from bot.memory.port import MemoryStore
+from bot.mind.derived import derived_from
 from bot.mind.turn import ForgetReport
 from bot.state.journal import ForgetJournal, ForgetKind, ForgetRequest
 from bot.state.store import StateStore
@@ -51,9 +52,10 @@ class Forgetting:
         await asyncio.to_thread(_cross_out, journal, request)
 
     async def memory(self, scope: str, memory_id: str) -> bool:
-        """Delete one memory and erase it from disk; False if the person has no memory with that id."""
+        """Delete one memory and what was derived from it (bot/mind/derived.py), and erase them from disk; False if
+        the person has no memory with that id."""
         async with self._journalled(ForgetRequest(ForgetKind.MEMORY, scope, self.clock(), memory_id)):
-            deleted = await self.store.delete(scope, [memory_id]) == 1
+            deleted = await delete_with_derived(self.store, scope, memory_id)
             if deleted:
                 await self.store.erase_deleted()
         return deleted
@@ -81,6 +83,18 @@ def _covers(done: ForgetRequest, earlier: ForgetRequest) -> bool:
     return done.kind is ForgetKind.EVERYTHING or (
         earlier.kind is ForgetKind.MEMORY and earlier.memory_id == done.memory_id
     )
+
+
+async def delete_with_derived(store: MemoryStore, scope: str, memory_id: str) -> bool:
+    """The derived memories first and the memory itself last, so a forget cut short and run again still finds the
+    links it follows. Nothing derived goes when the memory is not the person's."""
+    if await store.get(scope, memory_id) is None:
+        return False
+    derived = await derived_from(store, scope, memory_id)
+    if derived:
+        await store.delete(scope, derived)
+        log.info("forgetting %s of %s takes %d memories derived from it", memory_id, scope, len(derived))
+    return await store.delete(scope, [memory_id]) == 1
 
 
 async def delete_everything(store: MemoryStore | None, state: StateStore, scope: str) -> ForgetReport:
@@ -114,7 +128,7 @@ async def finish_interrupted_forgets(
         if request.kind is ForgetKind.EVERYTHING:
             await delete_everything(store, state, request.scope)
         elif store is not None and request.memory_id is not None:
-            await store.delete(request.scope, [request.memory_id])
+            await delete_with_derived(store, request.scope, request.memory_id)
     # Always rewritten: the points were likely deleted before the stop, their bytes not yet erased.
     await erase(store, state)
     for request in pending:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import from_iso
 from bot.llm import ChatMessage
-from bot.memory.models import Memory
+from bot.memory.models import Memory, MemoryKind
 from bot.mind.intention import Intention
 from bot.mind.persona import Persona
 from bot.mind.retrieval import Recalled, by_aiki, shown_text
@@ -30,6 +30,8 @@ _ORIGIN_WORDS = {
     OriginSource.IMPORT: "imported",
     OriginSource.SYSTEM: "your identity",
 }
+
+_KIND_WORDS = {MemoryKind.PROFILE: "what you understand about them, from their facts"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def memory_line(item: Recalled, zone: ZoneInfo, note: str = "", with_time: bool 
     memory = item.hit.memory
     when = memory.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
     # AIKI's own earlier words are what it said, never something the person told it (bot/mind/learning.py).
-    kind = "you said (not a fact about them)" if by_aiki(memory) else memory.kind.value
+    kind = "you said (not a fact about them)" if by_aiki(memory) else _KIND_WORDS.get(memory.kind, memory.kind.value)
     return f"- [{when}, {kind}, {_ORIGIN_WORDS[memory.origin.source]}{note}] {quote(shown_text(memory))}"
 
 
