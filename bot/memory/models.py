@@ -31,6 +31,7 @@ class MemoryKind(str, Enum):
     EPISODE = "episode"
     NOTE = "note"
     PROJECT = "project"
+    EVENT = "event"  # something the person said is coming, with its date (bot/mind/plans.py)
 
 
 _WORD = re.compile(r"\w+")

@@ -146,9 +146,9 @@ def _window(kind: str, match: re.Match[str], today: date, zone: ZoneInfo) -> Tim
         year = today.year + (month <= today.month)
         return _days(date(year, month, 1), _month_days(year, month), zone)
     if kind == "holiday":
-        (month, day), days = _holiday(match.group("holiday"))
-        first = _next_date(month, day, today)
-        return _days(first, days, zone) if first is not None else None
+        (month, number), length = _holiday(match.group("holiday"))
+        begins = _next_date(month, number, today)
+        return _days(begins, length, zone) if begins is not None else None
     return None
 
 

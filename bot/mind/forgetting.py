@@ -56,7 +56,13 @@ class Forgetting:
             deleted = await self.store.delete(scope, [memory_id]) == 1
             if deleted:
                 await self.store.erase_deleted()
+            await self._derived(scope, memory_id)
         return deleted
+
+    async def _derived(self, scope: str, memory_id: str) -> None:
+        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word)."""
+        if await self.state.checkins.delete_followups_of(scope, memory_id):
+            await self.state.erase_freed()
 
     async def everything(self, scope: str) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns."""
@@ -113,8 +119,10 @@ async def finish_interrupted_forgets(
     for request in pending:
         if request.kind is ForgetKind.EVERYTHING:
             await delete_everything(store, state, request.scope)
-        elif store is not None and request.memory_id is not None:
-            await store.delete(request.scope, [request.memory_id])
+        elif request.memory_id is not None:
+            if store is not None:
+                await store.delete(request.scope, [request.memory_id])
+            await state.checkins.delete_followups_of(request.scope, request.memory_id)
     # Always rewritten: the points were likely deleted before the stop, their bytes not yet erased.
     await erase(store, state)
     for request in pending:

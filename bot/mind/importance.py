@@ -9,6 +9,7 @@ _BASE = {
     MemoryKind.IDENTITY: 1.0,
     MemoryKind.PROJECT: 0.7,
     MemoryKind.FACT: 0.6,
+    MemoryKind.EVENT: 0.6,
     MemoryKind.NOTE: 0.5,
     MemoryKind.EPISODE: 0.3,
 }
