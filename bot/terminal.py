@@ -42,7 +42,7 @@ HELP = """Type a message and press Enter (paste as much as you like). Commands:
   /quit            leave (Ctrl-D works too; Ctrl-C cuts a reply off, and leaves at the prompt)"""
 
 ORIGIN = Origin(OriginSource.CLI)
-# A reply that stopped early ends with this note on its own line: the README's words, as Discord shows them.
+# A reply that stopped early ends with this note on its own line: docs/conversation.md's words, as Discord shows them.
 CUT_OFF = "(cut off: {why})"
 STOPPED = "you pressed Ctrl-C"
 

@@ -266,7 +266,7 @@ def _how_long(span: timedelta) -> str:
 
 
 def _log_decision(scope: str, prepared: Prepared) -> None:
-    # Ids, kinds and counts only: never what anyone wrote (README: logs).
+    # Ids, kinds and counts only: never what anyone wrote (docs/privacy.md: logs).
     log.info(
         "turn for %s: intention %s, %d memories, %d history turns, mood %s",
         scope,

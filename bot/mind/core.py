@@ -165,7 +165,7 @@ class Consciousness:
         await self.afterwards.drain()
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
-        """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for what is shown."""
+        """Who listens where the person is talking now (bot/places.py): the one rule for what is shown."""
         return await audience_at(self.mind.state, person, place)
 
     async def last_seen_messages(self) -> dict[int, int]:

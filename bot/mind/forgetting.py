@@ -1,5 +1,5 @@
 """Forgetting, journalled: the steps that erase a memory or a person, and the start-up step that finishes a forget
-a stop cut short (README: "Forgetting erases").
+a stop cut short (docs/privacy.md: "Forgetting erases").
 
 Each forget is written to the journal (bot/state/journal.py, ids only) before anything is deleted and crossed out
 when the last byte is erased. Every step can run again: a second delete finds nothing, a second rewrite copies what

@@ -429,7 +429,7 @@ def in_conversation_order(turns: list[Turn]) -> list[Turn]:
 
 
 def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
-    """bot/memory/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
+    """bot/places.py's rule as a condition on turns (Audience.sees is the reference)."""
     if audience is None or audience.everything:
         return "", ()
     parts: list[str] = []
