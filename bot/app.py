@@ -113,7 +113,15 @@ async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -
         budgets = turn_budgets(settings)
         journal = ForgetJournal(settings.forget_journal_path)
         core = Consciousness(
-            bank, state, llm, persona, settings.zone, budgets=budgets, schedule=schedule, journal=journal
+            bank,
+            state,
+            llm,
+            persona,
+            settings.zone,
+            budgets=budgets,
+            schedule=schedule,
+            journal=journal,
+            follow_up_without_asking=settings.follow_up_without_asking,
         )
         try:
             await core.start()

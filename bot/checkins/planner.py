@@ -19,7 +19,8 @@ from bot.mind.checkin_hooks import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
 from bot.mind.checkin_hooks import TopicSchedule
 from bot.mind.core import Consciousness, Person
 from bot.mood import MoodEvent, MoodEventKind
-from bot.state.checkins import CheckinPrefs, CheckinStore, Topic
+from bot.places import is_private
+from bot.state.checkins import CheckinPrefs, CheckinStore, FollowUp, Topic
 from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,13 @@ DEFAULT_CADENCE_HOURS = 24.0
 _CADENCE_WORDS = {"hourly": 1, "daily": 24, "weekly": 168, "dagleg": 24, "daglig": 24, "ukentlig": 168}
 _CADENCE = re.compile(r"^(?:every\s+)?(\d+(?:\.\d+)?)\s*(h|hours?|d|days?|w|weeks?|t|timer?|dager?|uker?)$")
 _UNIT_HOURS = {"h": 1, "t": 1, "d": 24, "w": 168, "u": 168}
+
+
+_INACTIVE = {
+    "proposed": "waiting for the person's yes to this follow-up",
+    "done": "this follow-up was asked already",
+    "declined": "the person said no to this follow-up",
+}
 
 
 class Notifier(Protocol):
@@ -72,6 +80,8 @@ def parse_cadence(text: str | None) -> float:
 
 
 def describe_cadence(hours: float) -> str:
+    if hours <= 0:
+        return "once"  # a follow-up
     if hours % 168 == 0:
         return "weekly" if hours == 168 else f"every {int(hours // 168)} weeks"
     if hours % 24 == 0:
@@ -163,6 +173,18 @@ class CheckinPlanner:
             await self._changed(changed)
         return changed
 
+    async def answer_followup(self, scope: str, topic_id: int, yes: bool) -> Topic | None:
+        """The person's yes or no to a follow-up AIKI offered; None if it is not theirs or not waiting any more."""
+        topic = await self.store.topic(topic_id)
+        if topic is None or topic.scope != scope or not topic.once or topic.status != "proposed":
+            return None
+        await self.store.set_topic_status(topic.id, "active" if yes else "declined")
+        changed = await self.store.topic(topic.id)
+        if changed is not None:
+            await self._changed(changed)
+        log.info("follow-up %s for %s %s", topic.id, scope, "accepted" if yes else "declined")
+        return changed
+
     async def update_prefs(self, scope: str, **changes: Any) -> CheckinPrefs:
         prefs = replace(await self.store.prefs(scope), **changes)
         if prefs.timezone:
@@ -191,12 +213,17 @@ class CheckinPlanner:
     async def decide(self, topic: Topic, now: datetime) -> CheckinDecision:
         """Every cheap reason not to spend tokens, in order; the first that holds wins."""
         if topic.status != "active":
-            return CheckinDecision(False, "the topic is paused")
+            return CheckinDecision(False, _INACTIVE.get(topic.status, "the topic is paused"))
         prefs = await self.store.prefs(topic.scope)
         if not prefs.enabled or prefs.paused_reason:
             return CheckinDecision(False, f"check-ins are off for this person ({prefs.paused_reason or 'turned off'})")
         if now < topic.next_due_at:
             return CheckinDecision(False, f"not due until {self._when(topic.next_due_at, prefs)}", topic.next_due_at)
+        if topic.once and not await self._may_ask_in_dm(topic):
+            return CheckinDecision(
+                False,
+                "said in a server, and your DM memories are shown in servers: asked in a DM, it would reach others",
+            )
         last = await self.store.last_sent(topic.scope)
         unanswered = topic.unanswered
         if last is not None and last.topic_id == topic.id and last.answered_at is None and not last.ignored:
@@ -222,6 +249,14 @@ class CheckinPlanner:
             return CheckinDecision(False, f"the daily limit of {prefs.daily_cap} check-ins is reached", tomorrow)
         return CheckinDecision(True, "due now, and nothing stands in the way")
 
+    async def _may_ask_in_dm(self, topic: Topic) -> bool:
+        """A follow-up is asked in a DM. An event said in a server may be shown there, but not while the person shares
+        their DM memories in servers: the question and their answer would carry it to every other server."""
+        followup = await self.store.followup(topic.id)
+        if followup is None or is_private(followup.origin):
+            return True
+        return not await self.state.shares_dm_memories_in_servers(topic.scope)
+
     def _when(self, moment: datetime, prefs: CheckinPrefs) -> str:
         """A moment in the person's time zone, named: "2026-03-09 10:00 (Europe/Oslo)"."""
         zone = self.zone_of(prefs)
@@ -244,8 +279,9 @@ class CheckinPlanner:
             return decision
         person = Person(topic.scope)
         assert self.core is not None, "a planner without a core can only explain"
+        followup = await self.store.followup(topic.id) if topic.once else None
         try:
-            text = await self.core.start_conversation(person, topic.name)
+            text = await self._phrase(person, topic, followup)
             await self.notifier.deliver(topic.scope, text)
         except DeliveryRefusedError as exc:
             prefs = await self.store.prefs(topic.scope)
@@ -263,9 +299,18 @@ class CheckinPlanner:
         # Each ignored check-in in a row doubles the wait before the next one.
         next_due = now + timedelta(hours=topic.cadence_hours * 2**topic.unanswered)
         await self.store.record_sent(topic, text, now, next_due)
-        await self.core.record_outgoing(person, text, now)
-        log.info("check-in %s sent to %s about topic %s", topic.id, topic.scope, topic.id)
+        if followup is not None:
+            await self.core.record_outgoing(person, text, now, followup.origin)
+        else:
+            await self.core.record_outgoing(person, text, now)
+        log.info("check-in %s sent to %s (%s)", topic.id, topic.scope, topic.kind)
         return decision
+
+    async def _phrase(self, person: Person, topic: Topic, followup: FollowUp | None) -> str:
+        assert self.core is not None
+        if followup is not None:
+            return await self.core.follow_up(person, followup)
+        return await self.core.start_conversation(person, topic.name)
 
     async def explain(self, scope: str | None = None) -> list[tuple[Topic, CheckinDecision]]:
         """For `aiki checkins`: what is scheduled and why the next one will or will not fire."""

@@ -33,6 +33,7 @@ class MemoryKind(str, Enum):
     PROJECT = "project"
     # What AIKI understands about a person, distilled from their current facts by a sleep pass (bot/mind/sleep.py).
     PROFILE = "profile"
+    EVENT = "event"  # something the person said is coming, with its date (bot/mind/plans.py)
 
 
 _WORD = re.compile(r"\w+")

@@ -46,7 +46,8 @@ from bot.mind.turn import (
     ReplyStats,
 )
 from bot.mood import MoodEvent, MoodState
-from bot.places import Audience, Origin
+from bot.places import Audience, Origin, OriginSource
+from bot.state.checkins import FollowUp
 from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore, Turn
 
@@ -64,10 +65,11 @@ class Consciousness:
         learn_facts: bool = True,
         schedule: TopicSchedule | None = None,  # None: no check-ins wake up (the terminal, tests)
         journal: ForgetJournal | None = None,  # None: forgets are not journalled, so not finished after a crash
+        follow_up_without_asking: bool = False,  # AIKI_FOLLOW_UP_WITHOUT_ASKING: no yes/no offer for a follow-up
     ) -> None:
         self.mind = Faculties(bank, state, llm, persona, zone, clock, budgets or Budgets())
         self.feelings = Feelings(self.mind)
-        self.hooks = CheckinHooks(self.mind, self.feelings, schedule)
+        self.hooks = CheckinHooks(self.mind, self.feelings, schedule, follow_up_without_asking)
         self.afterwards = Afterwards(bank, llm, learn_facts)
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
@@ -182,9 +184,30 @@ class Consciousness:
         """Decide to check in about a topic and phrase it (the caller stores it once it was delivered)."""
         return await self.hooks.opening(person, topic, place)
 
-    async def record_outgoing(self, person: Person, text: str, at: datetime) -> None:
-        """A message AIKI started (a check-in), stored once it was delivered."""
-        turn = Turn(person.scope, "assistant", text, at, source="dm", model=self.mind.llm.model)
+    def take_followup_offer(self, person: Person, place: Origin) -> tuple[int, str] | None:
+        """A follow-up on an event the person named, waiting for their yes: (topic id, their word for the event),
+        once, where it may be offered."""
+        return self.hooks.take_followup_offer(person, place)
+
+    async def follow_up(self, person: Person, followup: FollowUp, place: Origin = CHECKIN_PLACE) -> str:
+        """Ask how an event the person told about went (the caller stores it once it was delivered)."""
+        return await self.hooks.follow_up(person, followup, place)
+
+    async def record_outgoing(self, person: Person, text: str, at: datetime, about: Origin = CHECKIN_PLACE) -> None:
+        """A message AIKI started (a check-in), stored once it was delivered in a DM. `about`: where what it asks
+        about was said; a follow-up on something said in a server is stored as that server's, so it is shown only
+        where that may be (README: privacy)."""
+        place = about if about.source is OriginSource.CHANNEL else CHECKIN_PLACE
+        turn = Turn(
+            person.scope,
+            "assistant",
+            text,
+            at,
+            source=place.source.value,
+            guild_id=place.guild_id,
+            channel_id=place.channel_id,
+            model=self.mind.llm.model,
+        )
         await self.mind.state.add_turn(turn)
 
     # -- sleep (bot/mind/sleep.py) ---------------------------------------------

@@ -58,7 +58,13 @@ class Forgetting:
             deleted = await delete_with_derived(self.store, scope, memory_id)
             if deleted:
                 await self.store.erase_deleted()
+            await self._derived(scope, memory_id)
         return deleted
+
+    async def _derived(self, scope: str, memory_id: str) -> None:
+        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word)."""
+        if await self.state.checkins.delete_followups_of(scope, memory_id):
+            await self.state.erase_freed()
 
     async def everything(self, scope: str) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns."""
@@ -127,8 +133,10 @@ async def finish_interrupted_forgets(
     for request in pending:
         if request.kind is ForgetKind.EVERYTHING:
             await delete_everything(store, state, request.scope)
-        elif store is not None and request.memory_id is not None:
-            await delete_with_derived(store, request.scope, request.memory_id)
+        elif request.memory_id is not None:
+            if store is not None:
+                await delete_with_derived(store, request.scope, request.memory_id)
+            await state.checkins.delete_followups_of(request.scope, request.memory_id)
     # Always rewritten: the points were likely deleted before the stop, their bytes not yet erased.
     await erase(store, state)
     for request in pending:

@@ -10,6 +10,7 @@ _BASE = {
     MemoryKind.PROFILE: 0.8,
     MemoryKind.PROJECT: 0.7,
     MemoryKind.FACT: 0.6,
+    MemoryKind.EVENT: 0.6,
     MemoryKind.NOTE: 0.5,
     MemoryKind.EPISODE: 0.3,
 }

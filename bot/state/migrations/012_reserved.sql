@@ -1,3 +1,0 @@
--- Reserved: number 012 belongs to another branch's migration (issue 22 notes). Delete this file when that
--- branch is merged; it exists only so the numbers stay without gaps until then.
-SELECT 1;
