@@ -8,7 +8,7 @@ not predicted is a false negative. A message is fully right when it has every "m
 The sets, all hand-written and half Norwegian:
 - tests/data/appraisal_everyday.jsonl (440 lines, issue 23): everyday chat, each line in a "dev" or "test" half,
   split before any reader code was written (the git history shows it). The readers were tuned on the dev half
-  only; the test half was scored once, at the end (README, "Mood"). The default here.
+  only; the test half was scored once, at the end (docs/checkins-and-mood.md). The default here.
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
 

@@ -173,7 +173,7 @@ async def converse(core: Consciousness, llm: RecordingLLM, clock: Clock, at: dat
                 repeats,
                 len(made),
                 answer.first_token_s if answer else None,
-                core.last_turn.prepare_ms,
+                core.last_reply.prepare_ms,
                 line.expect,
                 found,
                 reply,

@@ -176,6 +176,9 @@ class StandIn:
             return json.dumps({"decision": "add"})
         return "{}"
 
+    async def close(self) -> None:
+        """Nothing to let go of."""
+
 
 @dataclass(frozen=True)
 class Line:

@@ -121,6 +121,7 @@ async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -
             budgets=budgets,
             schedule=schedule,
             journal=journal,
+            follow_up_without_asking=settings.follow_up_without_asking,
             vision=settings.llm_vision,
         )
         try:

@@ -106,6 +106,25 @@ class Audience:
         return self.guilds is None or guild_of(content) in self.guilds
 
 
+def strictest_place(sources: list[Origin]) -> Origin:
+    """One place for something derived from `sources` (a profile, a merge), shown only where every source may be.
+
+    All private: private. All in one server: that server. A mix of places: private places only, as a channel
+    message of no known server (UNKNOWN_GUILD), which no server's audience sees; a DM origin there would let a
+    server with /privacy on see another server's words, a server origin would let that server see DM words.
+    AIKI's identity (SYSTEM) is visible everywhere, so it narrows nothing.
+    """
+    said = [origin for origin in sources if origin.source is not OriginSource.SYSTEM]
+    if not said:
+        return Origin(OriginSource.SYSTEM)
+    groups = {guild_of(origin) for origin in said}
+    if groups == {None}:
+        return said[0] if len({origin.source for origin in said}) == 1 else Origin(OriginSource.DM)
+    if len(groups) == 1:
+        return Origin(OriginSource.CHANNEL, guild_id=said[0].guild_id)
+    return Origin(OriginSource.CHANNEL, guild_id=None)
+
+
 def visible(content: Origin, place: Origin, share_dm_in_servers: bool) -> bool:
     """May content said at `content` be shown to the person at `place`?"""
     return Audience.at(place, share_dm_in_servers).sees(content)

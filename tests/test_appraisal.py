@@ -173,7 +173,8 @@ async def test_the_examples_are_embedded_once_and_read_from_the_model_cache_afte
 
 
 async def test_the_development_half_meets_the_bar_with_the_real_model(embedder: FastEmbedder) -> None:
-    """The half the readers were tuned on (the test half is reported once, in the README, never tested against)."""
+    """The half the readers were tuned on (the test half is reported once, in docs/checkins-and-mood.md, never tested
+    against)."""
     examples = load_set(EVERYDAY_SET, "dev")
     prototypes = await prototypes_for(embedder)
     vectors = await embedder.embed_passages([e.text for e in examples])  # as queries: the same for these models

@@ -11,6 +11,7 @@ import sys
 import traceback
 
 from bot.cli import checkins as checkins_cli
+from bot.cli import mind as mind_cli
 from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
 from bot.cli import training_parsers
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     memory = commands.add_parser("memory", help="inspect and maintain the long-term memory")
     memory_commands = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
     imp = memory_commands.add_parser("import", help="add memories from a JSONL file (idempotent)")
-    imp.add_argument("file", help="JSONL file, one memory per line (see README: memory JSONL format)")
+    imp.add_argument("file", help="JSONL file, one memory per line (see docs/memory.md: memory JSONL format)")
     imp.add_argument("--scope", help="scope (Discord user id) for lines that name none")
     imp.set_defaults(run=lazy("bot.cli.commands:memory_import"))
     exp = memory_commands.add_parser("export", help="write every memory to a JSONL file")
@@ -61,12 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     sta.set_defaults(run=lazy("bot.cli.commands:memory_stats"))
     checkins_cli.add_parser(commands)
     mood_cli.add_parser(commands)
+    mind_cli.add_parser(commands)
     model_cli.add_parser(commands)
     training_parsers.add_parsers(commands)
     return parser
 
 
-# The exit code of each known failure, most specific first (README: exit codes).
+# The exit code of each known failure, most specific first (docs/troubleshooting.md: exit codes).
 EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
     (StoreLockedError, EXIT_LOCKED),
     (ConfigError, EXIT_CONFIG),
@@ -89,8 +91,8 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        # `aiki chat`'s screen is the conversation: its logs go to the file only (README: logs), except the warning
-        # that they may hold what people wrote, which the person must see.
+        # `aiki chat`'s screen is the conversation: its logs go to the file only (docs/privacy.md: logs), except the
+        # warning that they may hold what people wrote, which the person must see.
         chatting = args.command == "chat"
         setup_logging(settings, to_stderr=not chatting)
         if chatting and settings.log_content:

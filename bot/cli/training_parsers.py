@@ -23,7 +23,9 @@ def add_parsers(commands: Any) -> None:
     gpt.add_argument("--no-memories", action="store_true", help="leave ChatGPT's saved memories out of AIKI's memory")
     gpt.set_defaults(run=lazy("bot.cli.training:data_chatgpt"))
     ses = data_commands.add_parser("sessions", help="import session logs of an earlier AIKI (JSONL or Markdown)")
-    ses.add_argument("paths", nargs="+", help="files or folders (.jsonl, .md, .markdown, .txt); see README for shapes")
+    ses.add_argument(
+        "paths", nargs="+", help="files or folders (.jsonl, .md, .markdown, .txt); see docs/training.md for shapes"
+    )
     ses.add_argument("--scope", help=scope_help)
     ses.add_argument("--user-name", action="append", default=[], help="a speaker name that is you (repeatable)")
     ses.add_argument("--assistant-name", action="append", default=[], help="a speaker name that is AIKI (repeatable)")

@@ -148,7 +148,7 @@ def build_bot(
         ("checkin", lambda bot: CheckinCog(access, planner, scheduler)),
     ]
     bot = AikiBot(cogs, settings.dev_guild_id, sync_commands, intents)
-    planner = CheckinPlanner(core, core.state, DiscordNotifier(bot), core.zone, clock, scheduler)
+    planner = CheckinPlanner(core, core.state, DiscordNotifier(bot), settings.zone, clock, scheduler)
     return bot, planner
 
 

@@ -111,7 +111,7 @@ class MemoryBank:
         return await self.store.delete_scope(scope)
 
     async def erase_deleted(self) -> None:
-        """Rewrite what the store keeps on disk so deleted memories are in no file (README: forgetting)."""
+        """Rewrite what the store keeps on disk so deleted memories are in no file (docs/privacy.md: forgetting)."""
         await self.store.erase_deleted()
 
     async def search(self, query: str, where: SearchFilter, limit: int = 10) -> list[ScoredMemory]:

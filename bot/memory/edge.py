@@ -102,7 +102,7 @@ def _filter_for(where: SearchFilter) -> Filter:
 
 
 def _audience_filter(audience: Audience) -> Filter:
-    """bot/memory/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
+    """bot/places.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
     source = "origin.source"
     should: list[Any] = [FieldCondition(key=source, match=MatchValue(OriginSource.SYSTEM.value))]
     if audience.private:

@@ -83,7 +83,7 @@ def import_space_needed(file_size: int) -> int:
 
 async def _stored(bank: MemoryBank, item: NewMemory) -> bool:
     """Already in the store under the same id (a line imported before): not embedded or counted again."""
-    return item.id is not None and await bank.store.get(item.scope, normalise_id(item.id)) is not None
+    return item.id is not None and await bank.get(item.scope, normalise_id(item.id)) is not None
 
 
 async def export_jsonl(store: MemoryStore, path: Path, progress: bool) -> int:

@@ -31,6 +31,9 @@ class MemoryKind(str, Enum):
     EPISODE = "episode"
     NOTE = "note"
     PROJECT = "project"
+    # What AIKI understands about a person, distilled from their current facts by a sleep pass (bot/mind/sleep.py).
+    PROFILE = "profile"
+    EVENT = "event"  # something the person said is coming, with its date (bot/mind/plans.py)
 
 
 _WORD = re.compile(r"\w+")

@@ -28,7 +28,7 @@ from bot.mind.learning import AIKI_SPEAKER, Exchange
 from bot.mind.prompt import PromptParts, as_said, build_messages, prompt_tokens, recent
 from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
-from bot.mind.turn import Burst, Incoming, Prepared, StepTimer, TurnStats
+from bot.mind.turn import Burst, Incoming, Prepared, ReplyStats, StepTimer
 from bot.mood import MoodEvent, MoodEventKind, MoodState
 from bot.pictures import MAX_PICTURES, Picture
 from bot.places import Audience
@@ -58,7 +58,7 @@ class Answering:
         self.burst = burst
         self.incoming = burst.last.incoming
         self.now = mind.clock()
-        self.stats = TurnStats()
+        self.stats = ReplyStats()
         self._step = StepTimer(self.stats.steps)
         self._said: list[str] = []  # the reply so far
         self._noted = False  # a note was shown: the reply starts on a line of its own
@@ -182,7 +182,7 @@ class Answering:
             attune(mood, intention), intention, recalled, history, message, self.now, self.incoming.person.name
         )
 
-    def _parts(self, prepared: Prepared, pictures: tuple[Picture, ...], shown: bool) -> PromptParts:
+    def _prompt_parts(self, prepared: Prepared, pictures: tuple[Picture, ...], shown: bool) -> PromptParts:
         mind = self.mind
         return PromptParts(
             mind.persona,
@@ -208,7 +208,7 @@ class Answering:
                 yield Note(note)
         budget, trimmed = self.mind.budgets.context_tokens, False
         while True:
-            messages = build_messages(self._parts(prepared, pictures, shown), budget)
+            messages = build_messages(self._prompt_parts(prepared, pictures, shown), budget)
             on_request()
             produced = False
             try:
@@ -231,7 +231,8 @@ class Answering:
                     raise
                 # The model's real context is smaller than configured: keep the persona, the intention and the
                 # message (and its pictures), with only a little room left for the best memories and the history.
-                bare = build_messages(self._parts(replace(prepared, recalled=[], history=[]), pictures, shown), 0)
+                bare_parts = self._prompt_parts(replace(prepared, recalled=[], history=[]), pictures, shown)
+                bare = build_messages(bare_parts, 0)
                 budget, trimmed = prompt_tokens(bare) + 300, True
                 log.warning("prompt too long for the model; retrying with a budget of %d tokens", budget)
 
@@ -242,7 +243,7 @@ class Answering:
         reply_id = await self.mind.state.add_turn(self._reply(reply, "ok"))
         self.stats.after_ms = self.stats.steps["store reply"] = (time.perf_counter() - started) * 1000
         last = self.burst.last
-        before = _lines(prepared, self.incoming)
+        before = _context_lines(prepared, self.incoming)
         exchange = Exchange(self.incoming, self.burst.text, reply, last.at, before, last.turn_id, reply_id)
         looked_at = tuple(message for message in self.burst.messages if message.incoming.pictures and self._looked)
         self.afterwards.learn(replace(exchange, recalled=prepared.recalled, looked_at=looked_at))
@@ -256,7 +257,7 @@ class Answering:
                 await self.mind.state.set_turn_status(message.turn_id, "failed")
         scope = self.incoming.person.scope
         log.info("turn for %s ended without a finished reply (%s)", scope, "partial" if partial else "failed")
-        before = _lines(self.prepared, self.incoming) if self.prepared else ()
+        before = _context_lines(self.prepared, self.incoming) if self.prepared else ()
         self.afterwards.learn(Exchange(self.incoming, self.burst.text, None, last.at, before, last.turn_id))
 
     def _reply(self, text: str, status: str) -> Turn:
@@ -279,7 +280,7 @@ def stored_turn(incoming: Incoming, role: str, content: str, at: datetime) -> Tu
     )
 
 
-def _lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
+def _context_lines(prepared: Prepared, incoming: Incoming) -> tuple[str, ...]:
     """The last turns before this message as "Name: text" lines: the context a memory of it is stored with."""
     name = incoming.person.name or "The person"
     return tuple(
@@ -326,7 +327,7 @@ def _how_long(span: timedelta) -> str:
 
 
 def _log_decision(scope: str, prepared: Prepared) -> None:
-    # Ids, kinds and counts only: never what anyone wrote (README: logs).
+    # Ids, kinds and counts only: never what anyone wrote (docs/privacy.md: logs).
     log.info(
         "turn for %s: intention %s, %d memories, %d history turns, mood %s",
         scope,

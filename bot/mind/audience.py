@@ -1,4 +1,4 @@
-"""Who listens where a person is talking now: the one rule for what may be shown there (bot/memory/visibility.py),
+"""Who listens where a person is talking now: the one rule for what may be shown there (bot/places.py),
 with the person's own choice to share what they said in DMs in servers."""
 
 from __future__ import annotations

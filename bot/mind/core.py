@@ -20,7 +20,7 @@ from bot.errors import InvalidInputError
 from bot.llm import LLM, ChatMessage
 from bot.memory.bank import MemoryBank
 from bot.memory.embedder import is_blank
-from bot.memory.models import Memory
+from bot.memory.models import IDENTITY_SCOPE, Memory
 from bot.mind.afterwards import Afterwards
 from bot.mind.answering import Answering, stored_turn
 from bot.mind.audience import audience_at
@@ -34,6 +34,7 @@ from bot.mind.ordering import PersonQueue
 from bot.mind.persona import Persona, load_identity, seed_identity
 from bot.mind.retrieval import Recalled
 from bot.mind.seeing import Vision
+from bot.mind.sleep import Progress, Sleep, SleepReport
 from bot.mind.turn import (
     MAX_MESSAGE_CHARS,
     Budgets,
@@ -43,11 +44,12 @@ from bot.mind.turn import (
     MoodReport,
     Person,
     Received,
-    TurnStats,
+    ReplyStats,
 )
 from bot.mood import MoodEvent, MoodState
 from bot.pictures import VisionMode
-from bot.places import Audience, Origin
+from bot.places import Audience, Origin, OriginSource
+from bot.state.checkins import FollowUp
 from bot.state.journal import ForgetJournal
 from bot.state.store import StateStore, Turn
 
@@ -65,17 +67,19 @@ class Consciousness:
         learn_facts: bool = True,
         schedule: TopicSchedule | None = None,  # None: no check-ins wake up (the terminal, tests)
         journal: ForgetJournal | None = None,  # None: forgets are not journalled, so not finished after a crash
+        follow_up_without_asking: bool = False,  # AIKI_FOLLOW_UP_WITHOUT_ASKING: no yes/no offer for a follow-up
         vision: VisionMode = VisionMode.AUTO,  # AIKI_LLM_VISION: whether the model is shown pictures
     ) -> None:
         seeing = Vision(vision, state, clock)
         self.mind = Faculties(bank, state, llm, persona, zone, clock, budgets or Budgets(), seeing)
         self.feelings = Feelings(self.mind)
-        self.hooks = CheckinHooks(self.mind, self.feelings, schedule)
+        self.hooks = CheckinHooks(self.mind, self.feelings, schedule, follow_up_without_asking)
         self.afterwards = Afterwards(bank, llm, state, learn_facts)
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
         self.memories = MemoryCommands(self.mind, forgetting, self._order, self.afterwards, self.hooks)
-        self.last_turn = TurnStats()  # the latest finished reply's steps and timings (bench/turn.py)
+        self.sleeping = Sleep(self.mind, self._order)  # consolidation between conversations, under the turn lock
+        self.last_reply = ReplyStats()  # the latest finished reply's steps and timings (bench/turn.py)
 
     # What the parts share, read through the facade by tests and benches.
     @property
@@ -157,11 +161,11 @@ class Consciousness:
     async def answer(self, burst: Burst) -> AsyncGenerator[str, None]:
         """One reply to stored messages of one person in one place (bot/mind/turn.py Burst), streamed.
         One person's turns run one at a time, in the order they were asked for, whoever calls."""
-        async with self._order.turn(burst.last.incoming.person.scope):
+        async with self._order.exclusive(burst.last.incoming.person.scope):
             answering = Answering(self.mind, self.feelings, self.hooks, self.afterwards, burst)
             async for chunk in answering.run():
                 yield chunk
-            self.last_turn = answering.stats
+            self.last_reply = answering.stats
 
     async def learn_unanswered(self, received: Received) -> None:
         """A message read back too long after it was sent to answer now: learned all the same, never replied to."""
@@ -172,7 +176,7 @@ class Consciousness:
         await self.afterwards.drain()
 
     async def audience_at(self, person: Person, place: Origin) -> Audience:
-        """Who listens where the person is talking now (bot/memory/visibility.py): the one rule for what is shown."""
+        """Who listens where the person is talking now (bot/places.py): the one rule for what is shown."""
         return await audience_at(self.mind.state, person, place)
 
     async def last_seen_messages(self) -> dict[int, int]:
@@ -189,10 +193,46 @@ class Consciousness:
         """Decide to check in about a topic and phrase it (the caller stores it once it was delivered)."""
         return await self.hooks.opening(person, topic, place)
 
-    async def record_outgoing(self, person: Person, text: str, at: datetime) -> None:
-        """A message AIKI started (a check-in), stored once it was delivered."""
-        turn = Turn(person.scope, "assistant", text, at, source="dm", model=self.mind.llm.model)
+    def take_followup_offer(self, person: Person, place: Origin) -> tuple[int, str] | None:
+        """A follow-up on an event the person named, waiting for their yes: (topic id, their word for the event),
+        once, where it may be offered."""
+        return self.hooks.take_followup_offer(person, place)
+
+    async def follow_up(self, person: Person, followup: FollowUp, place: Origin = CHECKIN_PLACE) -> str:
+        """Ask how an event the person told about went (the caller stores it once it was delivered)."""
+        return await self.hooks.follow_up(person, followup, place)
+
+    async def record_outgoing(self, person: Person, text: str, at: datetime, about: Origin = CHECKIN_PLACE) -> None:
+        """A message AIKI started (a check-in), stored once it was delivered in a DM. `about`: where what it asks
+        about was said; a follow-up on something said in a server is stored as that server's, so it is shown only
+        where that may be (README: privacy)."""
+        place = about if about.source is OriginSource.CHANNEL else CHECKIN_PLACE
+        turn = Turn(
+            person.scope,
+            "assistant",
+            text,
+            at,
+            source=place.source.value,
+            guild_id=place.guild_id,
+            channel_id=place.channel_id,
+            model=self.mind.llm.model,
+        )
         await self.mind.state.add_turn(turn)
+
+    # -- sleep (bot/mind/sleep.py) ---------------------------------------------
+
+    async def sleep(self, scope: str, dry_run: bool = False, progress: Progress | None = None) -> SleepReport:
+        """One consolidation pass over a person's memories, never while a turn of theirs is prepared or answered."""
+        await self.afterwards.drain()  # what the last turns are still learning is part of what the pass reads
+        return await self.sleeping.run(scope, dry_run, progress)
+
+    async def about(self, person: Person, place: Origin) -> Memory | None:
+        """What AIKI understands about the person, if it may be shown where they ask (None: none, or not here)."""
+        return await self.sleeping.profile(person.scope, await self.audience_at(person, place))
+
+    async def people(self) -> list[str]:
+        """Every person with memories (AIKI's own identity aside)."""
+        return sorted(scope for scope in await self.mind.bank.store.scopes() if scope != IDENTITY_SCOPE)
 
     # -- mood ----------------------------------------------------------------
 

@@ -62,13 +62,13 @@ class ExtractedFact(BaseModel):
     importance: float = Field(default=0.6, ge=0, le=1)
 
 
-class _Decision(BaseModel):
+class _ModelAnswer(BaseModel):
     decision: Literal["add", "update", "same", "none"]
     id: str | None = None
 
 
 @dataclass(frozen=True)
-class Decision:
+class FactDecision:
     action: Literal["add", "update", "same", "none"]
     target: Memory | None = None
     by: Literal["model", "rules"] = "rules"
@@ -128,6 +128,11 @@ def parse_facts(answer: str) -> tuple[list[ExtractedFact], list[str]]:
 
 async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]:
     """The durable facts in what the person said; failures are logged and give no facts, never an exception."""
+    return await read_facts(llm, person, said) or []
+
+
+async def read_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact] | None:
+    """As `extract_facts`, but None when the model gave no usable answer (a sleep pass counts those batches)."""
     # ensure_ascii=False: Norwegian and emoji reach the model as written, not as \u escapes it reads poorly.
     question = json.dumps({person: said}, ensure_ascii=False)
     messages = [ChatMessage("system", EXTRACTION_PROMPT), ChatMessage("user", question)]
@@ -135,10 +140,10 @@ async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]
         facts, rejected = parse_facts(await llm.complete(messages, temperature=0.0, json_mode=True))
     except LLMError as exc:
         log.warning("fact extraction skipped: the LLM call failed (%s)", exc.__class__.__name__)
-        return []
+        return None
     except (ValueError, TypeError) as exc:
         log.warning("fact extraction skipped: the answer was not valid (%s)", exc.__class__.__name__)
-        return []
+        return None
     kept = [fact for fact in facts if grounded(fact.text, said, person)]
     # A key is the model's words about what the person said: the log names a fact by its place in the answer.
     rejected += [
@@ -149,13 +154,13 @@ async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]
     return kept
 
 
-async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> Decision:
+async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> FactDecision:
     """What a new fact does to the known ones: the model's validated answer, or the rules when it has none."""
     shown = {f"f{index}": hit.memory for index, hit in enumerate(related, start=1)}
     known = [{"id": key, "key": m.meta.get("key"), "text": m.text} for key, m in shown.items()]
     question = json.dumps({"new": {"key": fact.key, "text": fact.text}, "known": known}, ensure_ascii=False)
     try:
-        answer = _Decision.model_validate(
+        answer = _ModelAnswer.model_validate(
             _json_object(
                 await llm.complete(
                     [ChatMessage("system", DECISION_PROMPT), ChatMessage("user", question)],
@@ -165,9 +170,9 @@ async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> 
             )
         )
         if answer.decision in ("add", "none"):
-            return Decision(answer.decision, by="model")
+            return FactDecision(answer.decision, by="model")
         if answer.id in shown:
-            return Decision(answer.decision, shown[answer.id], by="model")
+            return FactDecision(answer.decision, shown[answer.id], by="model")
         log.info("fact decision: the model named no fact it was shown; rules decide")
     except LLMError as exc:
         log.info("fact decision: the LLM call failed (%s); rules decide", exc.__class__.__name__)
@@ -176,14 +181,14 @@ async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> 
     return decide_by_rules(fact, related)
 
 
-def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> Decision:
+def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> FactDecision:
     for hit in related:
         if hit.score >= SAME_FACT:
-            return Decision("same", hit.memory)
+            return FactDecision("same", hit.memory)
     for hit in related:
         if hit.memory.meta.get("key") == fact.key and hit.score >= SAME_SUBJECT:
-            return Decision("update", hit.memory)
-    return Decision("add")
+            return FactDecision("update", hit.memory)
+    return FactDecision("add")
 
 
 async def learn_fact(
@@ -208,7 +213,7 @@ async def learn_fact(
     # server knows, nor a server's fact carry DM words into that server.
     where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,), audience=Audience.same_place(origin))
     related = [hit for hit in await bank.search(fact.text, where, limit=RELATED_SHOWN) if hit.score >= RELATED]
-    decision = await decide(llm, fact, related) if related else Decision("add")
+    decision = await decide(llm, fact, related) if related else FactDecision("add")
     known = f" {decision.target.id}" if decision.target is not None else ""  # the known fact it updates or repeats
     log.info("fact decision for %s: %s%s (by %s)", scope, decision.action, known, decision.by)
     if decision.action == "none":

@@ -53,20 +53,20 @@ class MemoryCommands:
         return await self.mind.bank.add_one(new)
 
     async def recall(self, person: Person, query: str, limit: int = 5, place: Origin = TERMINAL) -> list[Recalled]:
-        """What the person may see of their memories from where they ask (memory/visibility.py; default: terminal)."""
+        """What the person may see of their memories from where they ask (bot/places.py; default: terminal)."""
         mind = self.mind
         where = SearchFilter(scopes=(person.scope,), audience=await audience_at(mind.state, person, place))
         return await recollect(mind.bank, query, where, mind.clock(), mind.zone, budget_tokens=100_000, limit=limit)
 
     async def forget(self, person: Person, memory_id: str) -> bool:
         """Delete one memory and erase it from disk before returning (journalled: a crash midway is finished later)."""
-        async with self._order.turn(person.scope):
+        async with self._order.exclusive(person.scope):
             await self._afterwards.drain()  # learning still running could write it back (a recall refreshes it)
             return await self._forgetting.memory(person.scope, memory_id)
 
     async def forget_everything(self, person: Person) -> ForgetReport:
-        """Everything about a person, gone from every table and file before this returns (README: forgetting)."""
-        async with self._order.turn(person.scope):  # no turn of theirs is half-way while we erase
+        """Everything about a person, gone from every table and file before this returns (docs/privacy.md)."""
+        async with self._order.exclusive(person.scope):  # no turn of theirs is half-way while we erase
             await self._afterwards.drain()  # learning still running would write memories back
             self._hooks.drop(person.scope)
             report = await self._forgetting.everything(person.scope)

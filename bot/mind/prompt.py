@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import from_iso
 from bot.llm import ChatMessage
-from bot.memory.models import Memory
+from bot.memory.models import Memory, MemoryKind
 from bot.mind.intention import Intention
 from bot.mind.persona import Persona
 from bot.mind.retrieval import Recalled, by_aiki, shown_text
@@ -31,6 +31,8 @@ _ORIGIN_WORDS = {
     OriginSource.IMPORT: "imported",
     OriginSource.SYSTEM: "your identity",
 }
+
+_KIND_WORDS = {MemoryKind.PROFILE: "what you understand about them, from their facts"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def memory_line(item: Recalled, zone: ZoneInfo, note: str = "", with_time: bool 
     elif memory.meta.get("picture"):
         kind = "a picture they sent, as you saw it"
     else:
-        kind = memory.kind.value
+        kind = _KIND_WORDS.get(memory.kind, memory.kind.value)
     return f"- [{when}, {kind}, {_ORIGIN_WORDS[memory.origin.source]}{note}] {quote(shown_text(memory))}"
 
 

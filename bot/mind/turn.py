@@ -57,7 +57,7 @@ class Received:
     text: str
     turn_id: int
     at: datetime
-    store_ms: float = 0.0  # how long storing it took (the turn's first step, in TurnStats.steps)
+    store_ms: float = 0.0  # how long storing it took (the turn's first step, in ReplyStats.steps)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Burst:
 
 
 @dataclass
-class TurnStats:
+class ReplyStats:
     """Where the time of the last turn went, for logs and bench/turn.py."""
 
     prepare_ms: float = 0.0  # message received -> LLM request sent

@@ -360,6 +360,7 @@ class StateStore:
     async def delete_person(self, scope: str) -> None:
         await self.db.execute("DELETE FROM people WHERE scope = ?", (scope,))
         await self.db.execute("DELETE FROM imported_conversations WHERE scope = ?", (scope,))
+        await self.db.execute("DELETE FROM sleep_watermarks WHERE scope = ?", (scope,))
         await self.db.commit()
 
     async def erase_freed(self) -> None:
@@ -404,6 +405,27 @@ class StateStore:
             "INSERT INTO model_vision (model, sees, checked_at) VALUES (?, ?, ?)"
             " ON CONFLICT(model) DO UPDATE SET sees = excluded.sees, checked_at = excluded.checked_at",
             (model, int(sees), to_iso(at)),
+        )
+        await self.db.commit()
+
+    # -- sleep (bot/mind/sleep.py) -----------------------------------------
+
+    async def sleep_watermark(self, scope: str) -> tuple[datetime, str] | None:
+        """The newest episode a sleep pass has distilled for the person (time, memory id); None: none yet."""
+        async with self.db.execute(
+            "SELECT distilled_at, distilled_id FROM sleep_watermarks WHERE scope = ?", (scope,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        at = from_iso(row["distilled_at"]) if row else None
+        return (at, str(row["distilled_id"])) if row and at else None
+
+    async def set_sleep_watermark(self, scope: str, at: datetime, memory_id: str, passed_at: datetime) -> None:
+        """One finished batch, committed: a pass that stops after this resumes after it."""
+        await self.db.execute(
+            "INSERT INTO sleep_watermarks (scope, distilled_at, distilled_id, passed_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(scope) DO UPDATE SET distilled_at = excluded.distilled_at,"
+            " distilled_id = excluded.distilled_id, passed_at = excluded.passed_at",
+            (scope, to_iso(at), memory_id, to_iso(passed_at)),
         )
         await self.db.commit()
 
@@ -456,7 +478,7 @@ def in_conversation_order(turns: list[Turn]) -> list[Turn]:
 
 
 def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
-    """bot/memory/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
+    """bot/places.py's rule as a condition on turns (Audience.sees is the reference)."""
     if audience is None or audience.everything:
         return "", ()
     parts: list[str] = []

@@ -14,7 +14,7 @@ from bot.mind.intention import (
     IntentionKind,
     Situation,
     attune,
-    check_in,
+    check_in_intention,
     choose,
 )
 from bot.mind.retrieval import Recalled
@@ -140,10 +140,10 @@ def test_a_quiet_project_wins_over_a_shared_memory_that_ranked_higher() -> None:
 
 
 def test_a_check_in_builds_on_the_latest_thing_remembered_about_its_topic() -> None:
-    intention = check_in("Hyttebok", ["the roof is done", "the walls are up"])
+    intention = check_in_intention("Hyttebok", ["the roof is done", "the walls are up"])
     assert intention.kind is IntentionKind.CHECK_IN
     assert intention.about == "Hyttebok (the latest you remember about it: the roof is done)"
-    assert check_in("Hyttebok", []).about == "Hyttebok"
+    assert check_in_intention("Hyttebok", []).about == "Hyttebok"
 
 
 def test_a_reply_that_comforts_or_celebrates_speaks_with_the_matching_feeling() -> None:
