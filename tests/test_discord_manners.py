@@ -177,7 +177,7 @@ async def test_messages_sent_while_away_are_answered_once_together_and_old_ones_
     world: World, server: FakeLLMServer
 ) -> None:
     dm = await world.owner.create_dm()
-    await said_earlier(world, dm, "Hei, jeg drar på hytta i helga", hours_ago=60)
+    await said_earlier(world, dm, "Hei, jeg var på hytta i helga", hours_ago=60)
     seen_before = len(chats(server))
     sent_while_away(world, dm, world.owner, "Fjellvannet var iskaldt", hours_ago=50)
     sent_while_away(world, dm, world.owner, "Er du der?", hours_ago=3)
@@ -197,7 +197,7 @@ async def test_messages_sent_while_away_are_answered_once_together_and_old_ones_
     turns = await world.core.state.turns_of(str(world.owner.id))
     users = [t.content for t in turns if t.role == "user"]
     assert sorted(users) == sorted(
-        ["Hei, jeg drar på hytta i helga", "Fjellvannet var iskaldt", "Er du der?", "Hallo?"]
+        ["Hei, jeg var på hytta i helga", "Fjellvannet var iskaldt", "Er du der?", "Hallo?"]
     )
     memories, _ = await world.core.list_memories(world.person(world.owner), 100, None)
     assert any("Fjellvannet var iskaldt" in m.text for m in memories)  # too old to answer, learned all the same
