@@ -244,7 +244,7 @@ async def test_a_date_in_the_question_finds_that_days_memory_over_a_closer_sound
         ]
     )
     question = "What did I do on 29 December?"
-    assert (await recall(english, question, time=0.0))[0] == christmas  # by meaning and words alone, the wrong day
+    assert (await recall(english, question, time=0.0))[0] != baked  # by meaning and words alone, another day
     assert (await recall(english, question))[0] == baked
     assert (await recall(english, "Hva gjorde jeg 29. desember?"))[0] == baked
 

@@ -9,6 +9,7 @@ and must be re-indexed to change it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
@@ -26,6 +27,8 @@ LANGUAGES = (
 BM25_K = 1.2
 BM25_B = 0.75
 BM25_AVG_LEN = 64.0
+# A word as written, with an apostrophe inside ("Kari's", "don't") kept in one piece.
+_WORD = re.compile(r"\w+(?:['’`]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class Lexicon:
     def query(self, text: str) -> SparseVector:
         vector = self._bm25.embed_query(text)
         return SparseVector(list(vector.indices), list(vector.values))
+
+    def content_words(self, text: str) -> list[str]:
+        """The words of `text` that BM25 searches for (not the language's stop words), as they were written."""
+        return [word for word in _WORD.findall(text) if self._bm25.embed_query(word).indices]
 
     def memory_vectors(self, memory: Memory) -> tuple[SparseVector, SparseVector]:
         """The memory's own words (with who said it), and its words with the words around it."""
