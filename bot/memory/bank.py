@@ -138,7 +138,7 @@ class MemoryBank:
             if reference.anchor:
                 window = await self._anchor_window(reference.anchor, reference.relation, where, now)
             words = reference.rest or query  # dates are not topic words
-            meaning = await self._topic(words, where) or words
+            words = meaning = await self._topic(words, where) or words
         vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(meaning)
         return Probe(vector, words, now, window, tuple(name_keys(query)), mode)
 

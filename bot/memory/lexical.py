@@ -81,14 +81,20 @@ class Lexicon:
         return [word for word in _WORD.findall(text) if self._bm25.embed_query(word).indices]
 
     def memory_vectors(self, memory: Memory) -> tuple[SparseVector, SparseVector]:
-        """The memory's own words (with who said it), and its words with the words around it."""
-        text = memory.text
-        if memory.speaker and memory.speaker.lower() not in text.lower():
-            text = f"{memory.speaker}: {text}"
+        """The memory's own words and its words with the words around it; who said them is the speaker boost's."""
+        text = said(memory)
         own = self.document(text)
         if not memory.context:
             return own, own
         return own, self.document(f"{text}\n{memory.context}")
+
+
+def said(memory: Memory) -> str:
+    """A memory's words without the "Name: " of who said them (the text shows it; `speaker` holds it)."""
+    if not memory.speaker:
+        return memory.text
+    prefix = re.compile(r"^(\(about [^)]*\) )?" + re.escape(memory.speaker) + r": ", re.IGNORECASE)
+    return prefix.sub(r"\1", memory.text, count=1)
 
 
 def language_of(lexical: str | None) -> str | None:
