@@ -133,21 +133,20 @@ class MemoryBank:
         """The question as the store searches for it: its vector, its words, its time and the names in it."""
         reference = parse_time(query, now, zone)
         window = reference.window
-        words = meaning = query  # the single-signal baselines (bench/retrieval.py) search the question as asked
+        topic = query  # the single-signal baselines (bench/retrieval.py) search the question as it was asked
         if mode is Mode.HYBRID:
             if reference.anchor:
                 window = await self._anchor_window(reference.anchor, reference.relation, where, now)
-            words = reference.rest or query  # dates are not topic words
-            words = meaning = await self._topic(words, where) or words
-        vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(meaning)
-        return Probe(vector, words, now, window, tuple(name_keys(query)), mode)
+            rest = reference.rest or query  # dates are not topic words
+            topic = await self._topic(rest, where) or rest
+        vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(topic)
+        return Probe(vector, topic, now, window, tuple(name_keys(query)), mode)
 
     async def _topic(self, question: str, where: SearchFilter) -> str:
-        """What the question is about, for its dense vector: its words without stop words or the names of who speaks.
+        """What the question is about: its words without stop words or the names of who speaks in these scopes.
 
-        The question's frame ("What did ... do?") pulled the vector towards other questions, and a speaker's name
-        ("Kari", "AIKI") towards anything that person said: a name means nothing to the dense model. The word
-        search keeps the names (it finds "Kari" where Kari is written), and the speaker boost reads them.
+        Both the meaning and the words are searched with this (bot/memory/hybrid.py says why and what it measured).
+        Who said something is the speaker boost's, which reads every name in the whole question.
         """
         speakers = await self.store.speaker_words(where.scopes)
         words = self._lexicon.content_words(question)
