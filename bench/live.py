@@ -45,8 +45,10 @@ from bot.mind.turn import Budgets, Incoming, Person  # noqa: E402
 from bot.state.store import StateStore  # noqa: E402
 from bot.tokens import estimate_tokens  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
+from tests.core_fixtures import Clock  # noqa: E402
 
 OWNER = Person("1001", "Jovnna")
+LONG_REPLY = "That is really interesting, and I would love to hear more about how it went and what you think. "
 START = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
 
@@ -117,7 +119,7 @@ class Row:
     ttft_s: float | None
     own_ms: float
     expect: str | None
-    found: bool | None
+    found: str | None  # where the recall question's fact was: memory, history or missing
     reply: str
 
 
@@ -132,21 +134,29 @@ def quoted_text(line: str) -> str:
     return str(json.loads(line[line.index("] ") + 2 :].replace("<\\/", "</")))
 
 
-def measure(call: Call, expect: str | None) -> tuple[int, int, int, bool | None]:
+def measure(call: Call, expect: str | None) -> tuple[int, int, int, str | None]:
     system, history = call.messages[0].content, call.messages[1:-1]
     lines = memory_lines(system)
     said = "\n".join(m.content for m in history)
     repeats = sum(1 for line in lines if quoted_text(line).split(": ", 1)[-1][:60] in said)
-    prompt = "\n".join(m.content for m in call.messages)
-    found = None if expect is None else expect.lower() in prompt.lower()
+    remembered = "\n".join(lines).lower()
+    found = (
+        None
+        if expect is None
+        else "memory"
+        if expect.lower() in remembered
+        else "history"
+        if expect.lower() in said.lower()
+        else "missing"
+    )
     return sum(estimate_tokens(m.content) + 3 for m in call.messages) + 3, len(lines), repeats, found
 
 
-async def converse(core: Consciousness, llm: RecordingLLM, at: datetime, show_replies: bool) -> list[Row]:
+async def converse(core: Consciousness, llm: RecordingLLM, clock: Clock, at: datetime, show_replies: bool) -> list[Row]:
     rows = []
     for number, line in enumerate(SCRIPT, start=1):
         before = len(llm.calls)
-        core.clock = lambda moment=at + timedelta(minutes=3 * number): moment  # type: ignore[method-assign]
+        clock.now = at + timedelta(minutes=3 * number)
         try:
             reply = "".join([chunk async for chunk in core.respond(Incoming(OWNER, line.text))])
         except LLMError as exc:
@@ -163,7 +173,7 @@ async def converse(core: Consciousness, llm: RecordingLLM, at: datetime, show_re
                 repeats,
                 len(made),
                 answer.first_token_s if answer else None,
-                core.last_turn.prepare_ms,
+                core.last_reply.prepare_ms,
                 line.expect,
                 found,
                 reply,
@@ -185,13 +195,18 @@ def report(rows: list[Row], current: list[str], superseded: list[str]) -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         ttft = f"{r.ttft_s:.2f}" if r.ttft_s is not None else "-"
-        recall = "" if r.expect is None else f"{r.expect}: {'in prompt' if r.found else 'MISSING'}"
+        recall = (
+            "" if r.expect is None else f"{r.expect}: {'MISSING' if r.found == 'missing' else 'in ' + str(r.found)}"
+        )
         print(f"| {r.turn} | {r.prompt_tokens:,} | {r.memories} | {r.repeats} | {r.calls} | {ttft} | "
               f"{r.own_ms:.0f} | {recall} |")  # fmt: skip
     tokens = [r.prompt_tokens for r in rows]
     asked = [r for r in rows if r.expect]
     print(f"\nprompt tokens: median {statistics.median(tokens):,.0f}, turn 12 {tokens[-1]:,}, max {max(tokens):,}")
-    print(f"recall questions with their fact in the prompt: {sum(bool(r.found) for r in asked)}/{len(asked)}")
+    from_memory = sum(r.found == "memory" for r in asked)
+    from_history = sum(r.found == "history" for r in asked)
+    print(f"recall questions with their fact in the memory block: {from_memory}/{len(asked)} (only in the history: "
+          f"{from_history}, missing: {len(asked) - from_memory - from_history})")  # fmt: skip
     print(f"memories repeating the history: {sum(r.repeats for r in rows)} of {sum(r.memories for r in rows)}")
     print(f"facts stored: {len(current)} current, {len(superseded)} superseded")
     for text in current:
@@ -208,7 +223,9 @@ async def run(args: argparse.Namespace) -> None:
         from tests.llm_server import FakeLLMServer
 
         server = FakeLLMServer().start()
-        server.responder = Replies(default="Det høres fint ut! Fortell meg mer.")
+        # --long-replies: a small model's habit, a reply that runs to the cap (~4 characters a token).
+        default = LONG_REPLY * (args.max_reply * 4 // len(LONG_REPLY)) if args.long_replies else "Det høres fint ut!"
+        server.responder = Replies(default=default)
         base_url = server.base_url
     with tempfile.TemporaryDirectory(prefix="aiki-bench-live-") as directory:
         folder = Path(directory)
@@ -218,13 +235,15 @@ async def run(args: argparse.Namespace) -> None:
         bank = MemoryBank(EdgeMemoryStore(folder / "memory"), embedder)
         state = StateStore(folder / "aiki.db")
         budgets = Budgets(context_tokens=args.context - args.max_reply)
-        core = Consciousness(bank, state, llm, read_persona(None), ZoneInfo("Europe/Oslo"), budgets=budgets)
+        clock = Clock(START)
+        oslo = ZoneInfo("Europe/Oslo")
+        core = Consciousness(bank, state, llm, read_persona(None), oslo, clock=clock, budgets=budgets)
         await bank.open()
         await state.open()
         await core.start()
         try:
             print(f"endpoint {base_url} model {args.model}; window {args.context}, replies <= {args.max_reply} tokens")
-            rows = await converse(core, llm, START, args.show_replies)
+            rows = await converse(core, llm, clock, START, args.show_replies)
             current, superseded = await facts_of(core)
         finally:
             await core.drain()
@@ -245,6 +264,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--context", type=int, default=8_192, help="the model's window (AIKI_LLM_CONTEXT_TOKENS)")
     parser.add_argument("--max-reply", type=int, default=600, help="AIKI_LLM_MAX_REPLY_TOKENS")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per LLM call (a CPU model is slow)")
+    parser.add_argument(
+        "--long-replies", action="store_true", help="the test server's replies run to the reply cap, as small models do"
+    )
     parser.add_argument("--show-replies", action="store_true", help="print each message and reply")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / ".cache" / "test-model")
     asyncio.run(run(parser.parse_args(argv)))

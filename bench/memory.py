@@ -68,18 +68,10 @@ from bench.common import machine_line, say  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import BATCH_SIZE, FastEmbedder  # noqa: E402
-from bot.memory.models import (  # noqa: E402
-    ChunkVectors,
-    Memory,
-    MemoryKind,
-    Origin,
-    OriginSource,
-    SearchFilter,
-    StoreInfo,
-    Vector,
-)
+from bot.memory.models import ChunkVectors, Memory, MemoryKind, SearchFilter, StoreInfo, Vector  # noqa: E402
 from bot.memory.port import MemoryStore  # noqa: E402
 from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
+from bot.places import Origin, OriginSource  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 # qdrant-client's local mode warns that payload indexes do nothing there and that it is not meant for

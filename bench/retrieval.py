@@ -72,12 +72,13 @@ from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.hybrid import DEFAULT_WEIGHTS, Mode  # noqa: E402
-from bot.memory.models import ChunkVectors, MemoryKind, Origin, OriginSource, SearchFilter, Vector  # noqa: E402
-from bot.mind.core import CANDIDATES  # noqa: E402
+from bot.memory.models import ChunkVectors, MemoryKind, SearchFilter, Vector  # noqa: E402
 from bot.mind.importance import score_importance  # noqa: E402
 from bot.mind.learning import AIKI_SPEAKER, Exchange  # noqa: E402
 from bot.mind.learning import memories_of as live_memories_of  # noqa: E402
+from bot.mind.recollection import CANDIDATES  # noqa: E402
 from bot.mind.turn import Incoming, Person  # noqa: E402
+from bot.places import Origin, OriginSource  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 NAIVE_BATCH = 64

@@ -1,5 +1,5 @@
 """How fast `aiki` answers before it does any work: `aiki --help`, and the error for a store held by another
-process (the README promises it at once). Prints the median of a few runs of the real command.
+process (docs/architecture.md promises it at once). Prints the median of a few runs of the real command.
 
     .venv/bin/python bench/startup.py [--runs 5]
 """

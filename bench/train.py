@@ -225,7 +225,7 @@ async def exchange(base_url: str, name: str, folder: Path, embedder: FastEmbedde
         "ttft": first,
         "total": total,
         "ended": ended,
-        "memories": core.last_turn.memories if ended == "whole" else "?",  # counted only for a finished turn
+        "memories": core.last_reply.memories if ended == "whole" else "?",  # counted only for a finished turn
         "fact in prompt": "Siberian huskies" in prompt,
         "fact in reply": any(word in reply.lower() for word in FACT_WORDS),
         "prompt chars": len(prompt),

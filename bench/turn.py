@@ -4,21 +4,21 @@ What it measures, with a real core (`Consciousness`: Qdrant Edge memory store, S
 embedding model all-MiniLM-L6-v2 int8 ONNX, see scripts/test_model.py) talking over real HTTP to
 `tests.llm_server.FakeLLMServer`, which answers at once, so every millisecond measured is AIKI's own:
 
-* (a) message received -> LLM request sent, `core.last_turn.prepare_ms`: storing the user turn, the query
+* (a) message received -> LLM request sent, `core.last_reply.prepare_ms`: storing the user turn, the query
   embedding, the memory search, the SQLite reads, mood, intention and prompt assembly. Measured twice:
   - "drained": `await core.drain()` after every turn, so each turn starts with nothing running behind it;
   - "back-to-back": the next message is sent the moment the previous reply is done, WITHOUT draining, so the
     background learning of turn k runs while turn k+1 prepares (the worst case: a person sending several
     messages in a row). If (b) delayed the next turn, it shows here.
   Target: p50 <= 20 ms, p95 <= 50 ms.
-* (b) the work after the reply: `core.last_turn.after_ms` (storing AIKI's turn in SQLite), and separately the
+* (b) the work after the reply: `core.last_reply.after_ms` (storing AIKI's turn in SQLite), and separately the
   background learning (the core is built with `learn_facts=False`, so no fact-extraction LLM call): the time
   of `await core.drain()` right after a turn, i.e. the episode memory's embedding + upsert and touching the
   recalled memories (`last_recalled_at`).
 * For context: the end-to-end wall time of a turn as the client sees it (first chunk, last chunk, and
   `respond()` finished, which includes (b)'s after_ms), the query embedding alone (`embed_query`, idle), the
   store's hybrid query alone (pre-computed probe), and a per-step breakdown from the core itself
-  (`core.last_turn.steps`: store, perceive, recall, feel, decide, phrase, store reply) plus the learning after
+  (`core.last_reply.steps`: store, perceive, recall, feel, decide, phrase, store reply) plus the learning after
   each turn (the recall step runs the embedding+search and the two SQLite reads concurrently).
 
 Memories: for each size (default 1k and 20k) the person's scope holds that many memories, 10 other people hold
@@ -72,18 +72,12 @@ from bot.llm import OpenAICompatibleLLM  # noqa: E402
 from bot.memory.bank import MemoryBank, NewMemory  # noqa: E402
 from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import CHUNK_WORDS, FastEmbedder, chunk_words  # noqa: E402
-from bot.memory.models import (  # noqa: E402
-    IDENTITY_SCOPE,
-    ChunkVectors,
-    Memory,
-    MemoryKind,
-    Origin,
-    OriginSource,
-    SearchFilter,
-)
-from bot.mind.core import CANDIDATES, Consciousness, Incoming, Person  # noqa: E402
+from bot.memory.models import IDENTITY_SCOPE, ChunkVectors, Memory, MemoryKind, SearchFilter  # noqa: E402
+from bot.mind.core import Consciousness, Incoming, Person  # noqa: E402
 from bot.mind.importance import score_importance  # noqa: E402
 from bot.mind.persona import read_persona  # noqa: E402
+from bot.mind.recollection import CANDIDATES  # noqa: E402
+from bot.places import Origin, OriginSource  # noqa: E402
 from bot.state.store import StateStore, Turn  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import OSLO, Clock, close_core, open_core  # noqa: E402
@@ -482,7 +476,7 @@ class Conversation:
 
     async def turn(self, text: str, drain: bool) -> TurnSample:
         self.clock.advance(seconds=self.rng.uniform(20, 240))
-        backlog = len(self.core._background)  # diagnostic only: learning tasks of earlier turns still running
+        backlog = self.core.afterwards.pending  # diagnostic only: learning tasks of earlier turns still running
         first = last = float("nan")
         start = time.perf_counter()
         async for _chunk in self.core.respond(self.incoming(text)):
@@ -491,7 +485,7 @@ class Conversation:
                 first = now
             last = now
         done = time.perf_counter()
-        stats = self.core.last_turn
+        stats = self.core.last_reply
         sample = TurnSample(
             prepare_ms=stats.prepare_ms,
             after_ms=stats.after_ms,
@@ -516,12 +510,12 @@ async def timed_ms(work: Any) -> tuple[Any, float]:
 
 
 async def breakdown(core: Consciousness, conversation: Conversation, texts: Sequence[str]) -> dict[str, list[float]]:
-    """The core's own per-step timings (`core.last_turn.steps`) over real turns, drained between turns, and the
+    """The core's own per-step timings (`core.last_reply.steps`) over real turns, drained between turns, and the
     learning after each (`core.drain()`)."""
     sections: dict[str, list[float]] = {}
     for text in texts:
         sample = await conversation.turn(text, drain=True)
-        for name, ms in core.last_turn.steps.items():
+        for name, ms in core.last_reply.steps.items():
             sections.setdefault(name, []).append(ms)
         sections.setdefault("learn (drain: episode embedding + upsert, recalled memories touched)", []).append(
             sample.drain_ms
@@ -709,7 +703,7 @@ def report(args: argparse.Namespace, results: list[SizeResult], pool: Pool, pool
     add("")
     add("Notes:")
     add(
-        "- (a) is `core.last_turn.prepare_ms`: from the start of `respond()` to just before the chat completion "
+        "- (a) is `core.last_reply.prepare_ms`: from the start of `respond()` to just before the chat completion "
         "request is handed to the openai client (storing the user turn, embedding, search, SQLite, mood, "
         "intention, prompt). The HTTP request itself and the zero-latency server are in the client columns."
     )
@@ -737,7 +731,7 @@ def report(args: argparse.Namespace, results: list[SizeResult], pool: Pool, pool
         "paragraphs), filled with varied names, places, projects."
     )
     add(
-        "- Breakdown: the core's own step timings (`core.last_turn.steps`) on real turns, drained between turns; "
+        "- Breakdown: the core's own step timings (`core.last_reply.steps`) on real turns, drained between turns; "
         "`phrase` includes the (fake, local) LLM streaming, and `learn` is `core.drain()` after the turn."
     )
     add(

@@ -23,7 +23,9 @@ from bot.state.store import StateStore
 if TYPE_CHECKING:
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
-    from bot.mind.core import Consciousness, TopicSchedule
+    from bot.mind.checkin_hooks import TopicSchedule
+    from bot.mind.core import Consciousness
+    from bot.mind.turn import Budgets
 
 log = logging.getLogger(__name__)
 
@@ -91,23 +93,40 @@ def build_llm(settings: Settings) -> OpenAICompatibleLLM:
     )
 
 
+def turn_budgets(settings: Settings) -> Budgets:
+    """What a turn's prompt may hold, from the settings (the live core's, and the hybrid export's)."""
+    from bot.mind.turn import Budgets
+
+    return Budgets(context_tokens=settings.prompt_tokens)
+
+
 @asynccontextmanager
 async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -> AsyncIterator[Consciousness]:
     """The whole consciousness layer: memory, state, LLM and persona, opened in order and closed in reverse."""
+    from bot.mind.appraisal_meaning import prepare_meaning
     from bot.mind.core import Consciousness
     from bot.mind.persona import read_persona
-    from bot.mind.turn import Budgets
 
     persona = read_persona(settings.persona_file)
     async with open_memory(settings) as bank, open_state(settings) as state:
         llm = build_llm(settings)
-        budgets = Budgets(context_tokens=settings.prompt_tokens)
+        budgets = turn_budgets(settings)
         journal = ForgetJournal(settings.forget_journal_path)
         core = Consciousness(
-            bank, state, llm, persona, settings.zone, budgets=budgets, schedule=schedule, journal=journal
+            bank,
+            state,
+            llm,
+            persona,
+            settings.zone,
+            budgets=budgets,
+            schedule=schedule,
+            journal=journal,
+            follow_up_without_asking=settings.follow_up_without_asking,
         )
         try:
             await core.start()
+            # Appraisal's example sentences, embedded now (or read from the model cache) rather than in a first turn.
+            await prepare_meaning(bank.embedder, Path(settings.model_cache_dir))
             yield core
         finally:
             await core.drain()

@@ -33,3 +33,8 @@ class DiskFullError(AikiError):
 
 class ServerUnreachableError(AikiError):
     """A server the command needs (Qdrant, the LLM) cannot be reached; the message names it."""
+
+
+class StoppedError(AikiError):
+    """The person stopped the command (Ctrl-C) and it stopped cleanly; the message says what was kept and how to
+    go on."""

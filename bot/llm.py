@@ -83,6 +83,10 @@ class LLM(Protocol):
 
     async def complete(self, messages: Sequence[ChatMessage], temperature: float, json_mode: bool = False) -> str: ...
 
+    async def close(self) -> None:
+        """Let go of the connection pool (at shutdown)."""
+        ...
+
 
 class ReasoningStripper:
     """Drops `<think>...</think>` (and `<thinking>`, `<reasoning>`) from a stream, even when tags are split."""

@@ -34,6 +34,20 @@ class MoodEventKind(str, Enum):
     NUDGED = "nudged"
 
 
+# What a stronger event already says: grief is distress, a milestone is joy. Whatever asks whether a person is
+# distressed (comfort, the appraisal bench) counts grief too; appraisal keeps only the stronger of the two.
+IMPLIES: dict[MoodEventKind, MoodEventKind] = {
+    MoodEventKind.PERSON_GRIEVING: MoodEventKind.PERSON_DISTRESSED,
+    MoodEventKind.MILESTONE: MoodEventKind.PERSON_HAPPY,
+}
+
+
+def with_implied(kinds: Iterable[MoodEventKind]) -> set[MoodEventKind]:
+    """The kinds and what they imply: {person_grieving} is also person_distressed."""
+    present = set(kinds)
+    return present | {IMPLIES[kind] for kind in present if kind in IMPLIES}
+
+
 # How much each event moves (valence, arousal).
 EVENT_EFFECT: dict[MoodEventKind, tuple[float, float]] = {
     MoodEventKind.THANKED: (0.25, 0.05),

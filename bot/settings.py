@@ -11,8 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
-from bot.memory.lexical import LANGUAGES
-from bot.memory.models import DEFAULT_LANGUAGE
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 ENV_PREFIX = "AIKI_"
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
@@ -50,6 +49,9 @@ class Settings(BaseSettings):
     # DMs and mentions sent while AIKI was stopped are answered at start if they are at most this old (hours);
     # older ones are only learned. 0: never answer late.
     catch_up_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # An event a person says is coming ("exam on Friday") is followed up once it has passed. False: AIKI asks them
+    # first (yes/no buttons where it was said); true: it follows up without asking (quiet hours and limits still hold).
+    follow_up_without_asking: bool = False
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str = "https://api.openai.com/v1"

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.errors import AikiError
-from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Consciousness, Incoming, Person
+from bot.places import Origin, OriginSource
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
@@ -36,13 +36,14 @@ HELP = """Type a message and press Enter (paste as much as you like). Commands:
   /remember TEXT   store a memory
   /recall QUERY    what AIKI remembers about QUERY
   /mood            AIKI's mood towards you, and why
+  /about-me        what AIKI understands about you (built while you are away)
   /forget ID       forget one memory (ids come from /recall)
   /forget all      forget everything about you (asks first)
   /help            this text
   /quit            leave (Ctrl-D works too; Ctrl-C cuts a reply off, and leaves at the prompt)"""
 
 ORIGIN = Origin(OriginSource.CLI)
-# A reply that stopped early ends with this note on its own line: the README's words, as Discord shows them.
+# A reply that stopped early ends with this note on its own line: docs/conversation.md's words, as Discord shows them.
 CUT_OFF = "(cut off: {why})"
 STOPPED = "you pressed Ctrl-C"
 
@@ -247,6 +248,8 @@ class Terminal:
             await self.recall(rest)
         elif command == "/mood":
             await self.mood()
+        elif command == "/about-me":
+            await self.about_me()
         elif command == "/forget":
             await self.forget(rest)
         elif command.startswith("/") and "\n" not in command:
@@ -310,6 +313,14 @@ class Terminal:
         for event in report.events[:5]:
             when = event.created_at.astimezone(self.core.zone).strftime("%Y-%m-%d %H:%M")
             self.say(f"  {when}: {event.reason}")
+
+    async def about_me(self) -> None:
+        profile = await self.core.about(self.person, ORIGIN)
+        if profile is None:
+            self.say("I have not put together what I understand about you yet (it happens while you are away).")
+            return
+        day = profile.created_at.astimezone(self.core.zone).strftime("%Y-%m-%d")
+        self.say(f"What I understand about you (as of {day}; /forget {profile.id[:8]} removes it):\n{profile.text}")
 
     async def forget(self, what: str) -> None:
         if not what:

@@ -20,6 +20,12 @@ PER_NAME = 1
 REPLY_PRIMING = 3
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word, with an ellipsis when anything was cut; whitespace folded."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def estimate_tokens(text: str) -> int:
     if not text:
         return 0

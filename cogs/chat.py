@@ -18,12 +18,11 @@ from discord.ext import commands
 from bot.access import REFUSAL, Access
 from bot.checkins.planner import CheckinPlanner
 from bot.clock import Clock, utcnow
-from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG
 from bot.errors import AikiError
-from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Consciousness, Incoming, Person
 from bot.mind.turn import Burst, Quoted, Received
-from cogs.replies import CheckinOffer, StreamedReply
+from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, origin_of, person_of
+from cogs.replies import CheckinOffer, FollowUpOffer, StreamedReply
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,6 @@ LOST_CONNECTION = "my connection to Discord was lost"
 
 # Where AIKI reads back: a DM or a server channel (or thread).
 Place = discord.DMChannel | discord.TextChannel | discord.Thread
-
-
-def origin_of(message: discord.Message) -> Origin:
-    return Origin(
-        OriginSource.DM if message.guild is None else OriginSource.CHANNEL,
-        guild_id=message.guild.id if message.guild else None,
-        channel_id=message.channel.id,
-        message_id=message.id,
-    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +180,7 @@ class ChatCog(commands.Cog):
         return tuple(reversed(chain))
 
     async def _incoming(self, message: discord.Message, away: bool) -> Incoming:
-        person = Person(str(message.author.id), message.author.display_name)
+        person = person_of(message.author)
         sent_at = message.created_at if away else None  # read back later: stored at the time it was written
         return Incoming(
             person, self._text_of(message), origin_of(message), await self._reply_chain(message), None, sent_at
@@ -248,16 +238,27 @@ class ChatCog(commands.Cog):
             )
 
     async def _offer_checkins(self, message: discord.Message) -> None:
-        """The core noticed a project: ask once, with buttons, where it was said; nothing is scheduled without a yes."""
-        topic = self.core.take_proposal(Person(str(message.author.id)), origin_of(message))
-        if topic is None or self.planner is None:
+        """The core noticed a project or an event ahead: ask once, with buttons, where it was said; nothing is
+        scheduled without a yes."""
+        if self.planner is None:
             return
+        person, place = Person(str(message.author.id)), origin_of(message)
+        topic = self.core.take_proposal(person, place)
+        followup = self.core.take_followup_offer(person, place)
         try:
-            await message.channel.send(
-                f"Should I check in with you about **{topic}** now and then?",
-                view=CheckinOffer(self.planner, str(message.author.id), topic),
-                allowed_mentions=NO_MENTIONS,
-            )
+            if topic is not None:
+                await message.channel.send(
+                    f"Should I check in with you about **{topic}** now and then?",
+                    view=CheckinOffer(self.planner, person.scope, topic),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            if followup is not None:
+                topic_id, what = followup
+                await message.channel.send(
+                    f"Should I ask you how **{discord.utils.escape_markdown(what)}** went, once it's over?",
+                    view=FollowUpOffer(self.planner, person.scope, topic_id, what),
+                    allowed_mentions=NO_MENTIONS,
+                )
         except (discord.HTTPException, *CONNECTION_LOST) as exc:  # the reply itself is whole; the offer can wait
             log.warning("could not offer a check-in in channel %s (%s)", message.channel.id, type(exc).__name__)
 

@@ -9,26 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access
-from bot.discord_bot.common import NO_MENTIONS
-from bot.memory.models import Memory, Origin, OriginSource
+from bot.memory.models import Memory
 from bot.mind.core import Consciousness, Person
+from cogs.common import NO_MENTIONS, origin_of_command, person_of
 
 log = logging.getLogger(__name__)
 
 PAGE = 8
 VIEW_TIMEOUT_S = 300
-
-
-def person_of(interaction: discord.Interaction) -> Person:
-    return Person(str(interaction.user.id), interaction.user.display_name)
-
-
-def origin_of(interaction: discord.Interaction) -> Origin:
-    return Origin(
-        OriginSource.DM if interaction.guild_id is None else OriginSource.CHANNEL,
-        guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id,
-    )
 
 
 def describe(memory: Memory, core: Consciousness) -> str:
@@ -114,14 +102,14 @@ class MemoryCog(commands.Cog):
     @app_commands.describe(text="What AIKI should remember")
     async def remember(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 2000]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        memory = await self.core.remember(person_of(interaction), text, origin_of(interaction))
+        memory = await self.core.remember(person_of(interaction.user), text, origin_of_command(interaction))
         await interaction.followup.send(f"I'll remember that. (`{memory.id[:8]}`)", ephemeral=True)
 
     @app_commands.command(name="recall", description="What AIKI remembers about something")
     @app_commands.describe(query="What to look for")
     async def recall(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 500]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self.core.recall(person_of(interaction), query, place=origin_of(interaction))
+        found = await self.core.recall(person_of(interaction.user), query, place=origin_of_command(interaction))
         if not found:
             await interaction.followup.send("Nothing comes to mind.", ephemeral=True)
             return
@@ -131,7 +119,7 @@ class MemoryCog(commands.Cog):
     @app_commands.command(name="forget", description="Forget one memory by id, or everything about you")
     @app_commands.describe(memory_id="The id /recall or /memories shows; leave empty to forget everything")
     async def forget(self, interaction: discord.Interaction, memory_id: str | None = None) -> None:
-        person = person_of(interaction)
+        person = person_of(interaction.user)
         if not memory_id:
             await interaction.response.send_message(
                 "Forget everything about you: our history, my mood towards you, all memories and check-ins?",
@@ -149,13 +137,26 @@ class MemoryCog(commands.Cog):
     @app_commands.command(name="memories", description="Page through everything AIKI remembers about you")
     async def memories(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        pages = MemoryPages(self.core, person_of(interaction))
+        pages = MemoryPages(self.core, person_of(interaction.user))
         await interaction.followup.send(await pages.render(), view=pages, ephemeral=True)
+
+    @app_commands.command(name="about-me", description="What AIKI understands about you")
+    async def about_me(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        profile = await self.core.about(person_of(interaction.user), origin_of_command(interaction))
+        if profile is None:
+            await interaction.followup.send(
+                "I have not put together what I understand about you yet, or not for this place.", ephemeral=True
+            )
+            return
+        day = profile.created_at.astimezone(self.core.zone).strftime("%Y-%m-%d")
+        body = f"**What I understand about you** (as of {day}; `/forget {profile.id[:8]}` removes it)\n{profile.text}"
+        await interaction.followup.send(body[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="privacy", description="May AIKI use what you told it in DMs when you talk in servers?")
     @app_commands.describe(share_dm_memories_in_servers="Allow memories from DMs in server channels (default: no)")
     async def privacy(self, interaction: discord.Interaction, share_dm_memories_in_servers: bool) -> None:
-        await self.core.share_dm_memories_in_servers(person_of(interaction), share_dm_memories_in_servers)
+        await self.core.share_dm_memories_in_servers(person_of(interaction.user), share_dm_memories_in_servers)
         answer = "I may now use" if share_dm_memories_in_servers else "I will keep"
         tail = (
             "what you told me in DMs in server channels too."

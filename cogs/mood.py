@@ -10,8 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access
-from bot.mind.core import Consciousness, Person
-from bot.mind.mood_chart import render_mood_chart
+from bot.mind.core import Consciousness
+from cogs.common import person_of
+from cogs.mood_chart import render_mood_chart
 
 CHART_DAYS = 7
 COLOURS = {"excited": 0xF4A261, "content": 0x2A9D8F, "calm": 0x8AB17D, "alert": 0xE9C46A,
@@ -32,7 +33,7 @@ class MoodCog(commands.GroupCog, group_name="mood", group_description="AIKI's mo
     @app_commands.command(name="show", description="How AIKI feels about you, and why")
     async def show(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        person = Person(str(interaction.user.id), interaction.user.display_name)
+        person = person_of(interaction.user)
         report = await self.core.mood_report(person, days=CHART_DAYS)
         state = report.state
         embed = discord.Embed(
@@ -67,7 +68,7 @@ class MoodCog(commands.GroupCog, group_name="mood", group_description="AIKI's mo
             await interaction.response.send_message("Only my owner can set my mood.", ephemeral=True)
             return
         target = user or interaction.user
-        state = await self.core.set_mood(Person(str(target.id), target.display_name), valence, arousal, reason)
+        state = await self.core.set_mood(person_of(target), valence, arousal, reason)
         await interaction.response.send_message(
             f"Mood towards {target.display_name} is now {state.name} "
             f"(valence {state.valence:+.2f}, arousal {state.arousal:+.2f}).",

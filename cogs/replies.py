@@ -8,7 +8,7 @@ import time
 import discord
 
 from bot.checkins.planner import CheckinPlanner
-from bot.discord_bot.common import NO_MENTIONS, split_message
+from cogs.common import NO_MENTIONS, split_message
 
 # Discord allows about five edits per five seconds in a channel; one a second leaves room.
 EDIT_INTERVAL_S = 1.0
@@ -72,3 +72,34 @@ class CheckinOffer(discord.ui.View):
     @discord.ui.button(label="No thanks", style=discord.ButtonStyle.secondary)
     async def no(self, interaction: discord.Interaction, button: discord.ui.Button[CheckinOffer]) -> None:
         await self._answer(interaction, None)
+
+
+class FollowUpOffer(discord.ui.View):
+    """Yes or no to AIKI asking, once, how an event the person mentioned went."""
+
+    def __init__(self, planner: CheckinPlanner, scope: str, topic_id: int, what: str) -> None:
+        super().__init__(timeout=24 * 3600)
+        self.planner, self.scope, self.topic_id, self.what = planner, scope, topic_id, what
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return str(interaction.user.id) == self.scope
+
+    async def _answer(self, interaction: discord.Interaction, yes: bool) -> None:
+        self.stop()
+        topic = await self.planner.answer_followup(self.scope, self.topic_id, yes)
+        what = discord.utils.escape_markdown(self.what)
+        if topic is None:
+            text = f"That question about {what} is gone (forgotten, or answered already)."
+        elif yes:
+            text = f"Deal: I'll ask you how {what} went, {discord.utils.format_dt(topic.next_due_at, 'R')} or so."
+        else:
+            text = f"Alright, I won't ask about {what}."
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Yes, ask me", style=discord.ButtonStyle.primary)
+    async def yes(self, interaction: discord.Interaction, button: discord.ui.Button[FollowUpOffer]) -> None:
+        await self._answer(interaction, True)
+
+    @discord.ui.button(label="No thanks", style=discord.ButtonStyle.secondary)
+    async def no(self, interaction: discord.Interaction, button: discord.ui.Button[FollowUpOffer]) -> None:
+        await self._answer(interaction, False)

@@ -64,12 +64,23 @@ def build_core(
     max_retries: int = 0,
     budgets: Budgets | None = None,
     max_reply_tokens: int = 600,
+    follow_up_without_asking: bool = False,
 ) -> Consciousness:
     llm = OpenAICompatibleLLM(server.base_url, api_key, "aiki-test-model", timeout_s, max_retries, max_reply_tokens)
     bank = MemoryBank(EdgeMemoryStore(tmp_path / "memory"), embedder)
     state = StateStore(tmp_path / "aiki.db")
     journal = ForgetJournal(tmp_path / "forget-journal")  # where the product keeps it: AIKI_DATA_DIR/forget-journal
-    return Consciousness(bank, state, llm, read_persona(None), OSLO, clock=clock, budgets=budgets, journal=journal)
+    return Consciousness(
+        bank,
+        state,
+        llm,
+        read_persona(None),
+        OSLO,
+        clock=clock,
+        budgets=budgets,
+        journal=journal,
+        follow_up_without_asking=follow_up_without_asking,
+    )
 
 
 async def open_core(core: Consciousness) -> Consciousness:
@@ -81,7 +92,7 @@ async def open_core(core: Consciousness) -> Consciousness:
 
 async def close_core(core: Consciousness) -> None:
     await core.drain()
-    await core.llm.close()  # type: ignore[attr-defined]
+    await core.llm.close()
     await core.bank.close()
     await core.state.close()
 

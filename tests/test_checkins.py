@@ -15,7 +15,8 @@ from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError, parse_cad
 from bot.checkins.scheduler import CheckinScheduler, job_id
 from bot.errors import InvalidInputError
 from bot.memory.embedder import FastEmbedder
-from bot.mind.core import TERMINAL, Consciousness, Incoming, Person
+from bot.mind.core import Consciousness, Incoming, Person
+from bot.mind.memory_commands import TERMINAL
 from bot.state.checkins import CheckinPrefs
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer

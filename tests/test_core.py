@@ -94,7 +94,7 @@ async def test_a_full_turn_streams_the_reply_and_remembers_the_exchange(
 
 async def test_a_turn_names_its_steps_in_the_order_they_ran(core: Consciousness) -> None:
     await say(core, JOVNNA, "Hei AIKI, hvordan går det?")
-    stats = core.last_turn
+    stats = core.last_reply
     assert list(stats.steps) == ["store", "perceive", "recall", "feel", "decide", "phrase", "store reply"]
     assert stats.after_ms == stats.steps["store reply"] and stats.intention  # measured, never asserted on its value
 
@@ -223,8 +223,9 @@ async def test_connection_refused_is_a_clear_message(
 async def test_a_prompt_too_long_for_the_model_is_trimmed_but_keeps_persona_and_message(
     tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, replies: Replies, clock: Clock, overflow: object
 ) -> None:
-    core = await open_core(build_core(tmp_path, embedder, server, clock, budgets=Budgets(context_tokens=20_000)))
-    for i in range(12):
+    budgets = Budgets(context_tokens=20_000, history_tokens=20_000)  # a prompt the model then finds too long
+    core = await open_core(build_core(tmp_path, embedder, server, clock, budgets=budgets))
+    for i in range(5):  # 5 x ~2,000 characters of history: well over the 6,000 the model takes
         await say(core, JOVNNA, f"Her er en lang historie nummer {i}: " + "ord " * 400)
     server.reset()
     replies.chat = ["Kort svar."]

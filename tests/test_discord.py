@@ -20,7 +20,8 @@ from bot.discord_bot.client import AikiBot, DiscordNotifier
 from bot.errors import InvalidInputError
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import FastEmbedder
-from bot.memory.models import MemoryKind, Origin, OriginSource
+from bot.memory.models import MemoryKind
+from bot.places import Origin, OriginSource
 from bot.settings import Settings
 from cogs.chat import ChatCog
 from cogs.memory import ForgetEverything, MemoryCog, MemoryPages

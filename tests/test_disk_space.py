@@ -19,8 +19,8 @@ from bot.errors import DiskFullError
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
-from bot.memory.models import Origin, OriginSource
 from bot.mind.core import Person
+from bot.places import Origin, OriginSource
 from bot.state.journal import ForgetJournal
 from scripts.test_model import TEST_MODEL
 from tests.core_fixtures import Clock, build_core, close_core, open_core

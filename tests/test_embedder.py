@@ -11,7 +11,7 @@ import pytest
 from fastembed.common.model_management import ModelManagement
 
 from bot.errors import EmbeddingModelError, InvalidInputError
-from bot.memory.embedder import CHUNK_WORDS, FastEmbedder
+from bot.memory.embedder import CHUNK_WORDS, RECENT_QUERIES, FastEmbedder
 from scripts.test_model import TEST_MODEL
 
 
@@ -39,6 +39,18 @@ async def test_long_text_gets_one_vector_per_window(embedder: FastEmbedder) -> N
     text = " ".join(["word"] * (CHUNK_WORDS * 2 + 5))
     [chunks] = await embedder.embed_passages([text])
     assert len(chunks) == 3
+
+
+async def test_a_query_asked_again_soon_is_not_embedded_again(embedder: FastEmbedder) -> None:
+    """Recall and appraisal read the same message in a turn: one model run (bot/mind/appraisal_meaning.py)."""
+    before = embedder.queries_embedded
+    first = await embedder.embed_query("The kettle is boiling.")
+    again = await embedder.embed_query("  The kettle is boiling. ")  # the same text once cleaned
+    assert again == first and embedder.queries_embedded == before + 1
+    for number in range(RECENT_QUERIES):
+        await embedder.embed_query(f"another message, number {number}")
+    assert await embedder.embed_query("The kettle is boiling.") == first  # computed again, alike
+    assert embedder.queries_embedded == before + RECENT_QUERIES + 2
 
 
 async def test_empty_text_is_refused(embedder: FastEmbedder) -> None:

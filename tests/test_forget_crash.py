@@ -20,7 +20,7 @@ from bot.cli.main import main
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
-from bot.memory.models import Origin, OriginSource
+from bot.places import Origin, OriginSource
 from bot.state.journal import ForgetJournal, ForgetKind, ForgetRequest
 from bot.state.store import StateStore, Turn
 from scripts.test_model import TEST_MODEL

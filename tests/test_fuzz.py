@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import jsonlines
-from bot.discord_bot.common import split_message
 from bot.memory.jsonl import parse_line
 from bot.training import chatgpt, sessions
 from bot.training.jsonstream import GuardedReader, Refused, TooLarge, items
 from bot.training.qdrant_source import FieldMap, to_memory
+from cogs.common import split_message
 
 FUZZ = settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 ZONE = ZoneInfo("Europe/Oslo")

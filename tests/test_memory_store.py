@@ -15,8 +15,9 @@ from bot.memory import maintenance
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.embedder import FastEmbedder
 from bot.memory.hybrid import DEFAULT_WEIGHTS, Mode
-from bot.memory.models import IDENTITY_SCOPE, MemoryKind, Origin, OriginSource, SearchFilter, StoreInfo
+from bot.memory.models import IDENTITY_SCOPE, MemoryKind, SearchFilter, StoreInfo
 from bot.memory.server import QdrantServerMemoryStore
+from bot.places import Origin, OriginSource
 from tests.conftest import BACKENDS, make_store
 
 ALICE, BOB = "1001", "2002"

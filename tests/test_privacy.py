@@ -14,11 +14,11 @@ import pytest
 
 from bot.logs import log_file, setup_logging
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import MemoryKind, Origin, OriginSource, SearchFilter
-from bot.memory.visibility import Audience, visible
+from bot.memory.models import MemoryKind, SearchFilter
 from bot.mind.core import Consciousness, Incoming, Person
 from bot.mind.prompt import MEMORY_CLOSE, quote
 from bot.mind.turn import Quoted
+from bot.places import Audience, Origin, OriginSource, visible
 from bot.settings import Settings
 from bot.state.store import Turn
 from bot.state.training import ImportedConversation, ImportedTurn
@@ -318,3 +318,20 @@ async def test_history_is_filtered_by_the_same_rule(core: Consciousness) -> None
             audience = Audience.at(asked, share)
             shown = {t.content for t in await core.state.recent_turns(OWNER.scope, 10, audience)}
             assert shown == {f"said in {name}" for name, o in places.items() if audience.sees(o)}
+
+
+async def test_forgetting_an_episode_erases_what_a_sleep_pass_derived_from_it(
+    core: Consciousness, tmp_path: Path
+) -> None:
+    core.learn_facts = False  # the fact and the profile come from the pass: derived memories
+    episode = await core.bank.add_one(
+        NewMemory(OWNER.scope, f"Kari: My code word is {OWNER_CANARY}", MemoryKind.EPISODE, origin=DM, speaker="Kari")
+    )
+    await core.sleep(OWNER.scope)
+    kinds = {m.kind for m in (await core.list_memories(OWNER, 50, None))[0] if OWNER_CANARY in m.text}
+    assert kinds == {MemoryKind.EPISODE, MemoryKind.FACT, MemoryKind.PROFILE}  # the profile lists the fact
+
+    assert await core.forget(OWNER, episode.id)
+
+    assert files_holding(tmp_path, OWNER_CANARY) == []
+    assert (await core.list_memories(OWNER, 50, None))[0] == []

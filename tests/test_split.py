@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.discord_bot.common import DISCORD_LIMIT, split_message
+from cogs.common import DISCORD_LIMIT, split_message
 
 
 def words_of(parts: list[str]) -> list[str]:

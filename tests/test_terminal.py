@@ -19,7 +19,8 @@ import pytest
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind
-from bot.mind.core import MAX_REMEMBER_CHARS, Consciousness, Person
+from bot.mind.core import Consciousness, Person
+from bot.mind.memory_commands import MAX_REMEMBER_CHARS
 from bot.state.store import StateStore
 from bot.terminal import CUT_OFF, STOPPED, PromptReader, Terminal
 from scripts.test_model import TEST_MODEL

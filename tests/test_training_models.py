@@ -15,7 +15,7 @@ from bot.cli.main import main
 from bot.llm import ChatMessage, merge_same_role
 from bot.state.store import StateStore, Turn
 from tests.llm_server import FakeLLMServer
-from tests.training_fixtures import OWNER
+from tests.training_fixtures import OWNER, standard_export
 
 LIVE = datetime(2026, 2, 10, 20, 0, tzinfo=UTC)
 
@@ -43,6 +43,23 @@ def add_days(data: Path, days: int, model: str | None, first: int = 0, question:
                 at = LIVE + timedelta(days=day)
                 await state.add_turn(Turn(OWNER, "user", f"Dag {day}: {question}", at, source="dm"))
                 reply = f"Vi ser på proxyen i dag, dag {day}, sammen."
+                await state.add_turn(Turn(OWNER, "assistant", reply, at + timedelta(seconds=9), model=model))
+        finally:
+            await state.close()
+
+    asyncio.run(write())
+
+
+def add_conversation(data: Path, replies: list[tuple[str, str]]) -> None:
+    """One conversation, a message before each reply, each reply by its model."""
+
+    async def write() -> None:
+        state = StateStore(data / "aiki.db")
+        await state.open()
+        try:
+            for i, (model, reply) in enumerate(replies):
+                at = LIVE + timedelta(days=60, minutes=i)
+                await state.add_turn(Turn(OWNER, "user", f"melding {i}", at, source="dm"))
                 await state.add_turn(Turn(OWNER, "assistant", reply, at + timedelta(seconds=9), model=model))
         finally:
             await state.close()
@@ -78,7 +95,7 @@ def test_export_leaves_out_replies_by_test_models_and_says_how_many(
     train = tmp_path / "train.jsonl"
     assert run_cli("finetune", "export", str(train), "--validation", "0", "--no-dedupe") == 0
     out = capsys.readouterr().out
-    assert "3 replies by models that are not AIKI" in out
+    assert "3 replies by a test model (smollm2)" in out
     assert "replies by these models are not learned: smollm2" in out
     replies = [m["content"] for e in examples(train) for m in e if m["role"] == "assistant"]
     assert len(replies) == 14
@@ -160,12 +177,52 @@ def test_hybrid_export_gives_each_example_the_live_prompt_with_the_memories_know
     dump.write_text("\n".join(json.dumps(m) for m in memories) + "\n")
     assert run_cli("data", "memories", "--jsonl", str(dump)) == 0
     add_days(env, 2, "gpt-4o", question="what does the proxy AIKI-HOME block?")
+    run_cli("data", "chatgpt", "--no-memories", str(standard_export(tmp_path / "c.json")))  # May 2024
     train = tmp_path / "train.jsonl"
     assert run_cli("finetune", "export", str(train), "--validation", "0", "--hybrid") == 0
-    assert "retrieved memories in all" in capsys.readouterr().out
-    for example in examples(train):
+    out = capsys.readouterr().out
+    assert "retrieved memories in all" in out
+    # ChatGPT's conversations are older than every memory: they are said to teach the voice alone.
+    assert "3 examples have no <memories> block because every memory is newer than their conversation" in out
+    for example in examples(train)[-2:]:  # AIKI's own conversations come after the imported ones
         system = example[0]["content"]
         assert system.startswith("You are AIKI.") and "Your mood right now:" in system
         assert "What you have decided to do in this reply:" in system
         assert "blocks social media" in system  # known at the time of the conversation
         assert "Rust" not in system  # learned ten months later: not in a prompt of February
+
+
+def test_a_model_finetune_use_switched_to_is_fine_tuned_and_its_replies_are_not_learned_until_marked(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_days(env, 12, "gpt-4o")
+    settings = tmp_path / "home.env"
+    with FakeLLMServer(model="aiki") as local:
+        settings.write_text(f"AIKI_LLM_MODEL=gpt-4o\nAIKI_LLM_BASE_URL={local.base_url}\n")
+        assert run_cli("finetune", "use", "aiki", "--env-file", str(settings)) == 0
+    assert "aiki is known as a fine-tuned AIKI: the export leaves its replies out" in capsys.readouterr().out
+    add_days(env, 3, "aiki", first=20)  # the fine-tuned model talks as AIKI for three days
+
+    assert run_cli("finetune", "models") == 0
+    listed = capsys.readouterr().out
+    assert "3  aiki  not learned: an earlier fine-tuned AIKI" in listed and "12  gpt-4o  learned" in listed
+    train = tmp_path / "train.jsonl"
+    assert run_cli("finetune", "export", str(train), "--validation", "0", "--weights") == 0
+    out = capsys.readouterr().out
+    assert "12 replies to learn" in out and "left out: 3 replies by an earlier fine-tuned AIKI (aiki)" in out
+    assert len(examples(train)) == 12
+    add_conversation(env, [("aiki", "Jeg heter AIKI og svarer slik."), ("gpt-4o", "Og slik svarer jeg, sammen.")])
+    assert run_cli("finetune", "export", str(train), "--validation", "0", "--weights") == 0
+    out = capsys.readouterr().out
+    assert "kept as context with weight 0: 1 replies (1 replies by an earlier fine-tuned AIKI (aiki))" in out
+
+    # Going back to the model AIKI ran on before does not make that one a fine-tuned model.
+    assert run_cli("finetune", "use", "gpt-4o", "--env-file", str(settings), "--no-check") == 0
+    assert "known as a fine-tuned" not in capsys.readouterr().out
+    assert run_cli("finetune", "models") == 0
+    assert "13  gpt-4o  learned" in capsys.readouterr().out
+
+    assert run_cli("finetune", "models", "--aiki", "aiki") == 0  # the owner opts in, for this model
+    assert "4  aiki  learned (marked)" in capsys.readouterr().out
+    assert run_cli("finetune", "export", str(train), "--validation", "0") == 0
+    assert "17 replies to learn" in capsys.readouterr().out

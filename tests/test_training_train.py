@@ -7,18 +7,27 @@ Needs the `train` extra (torch, transformers, peft); without it these tests skip
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 
 pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
+from bot.cli.common import EXIT_DISK, EXIT_INTERRUPTED  # noqa: E402
 from bot.cli.main import main  # noqa: E402
+from bot.state.store import StateStore  # noqa: E402
 from bot.training import masking  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # SmolLM2-135M-Instruct's own chat template (ChatML, with a default system message).
 CHATML = (
@@ -40,6 +49,14 @@ CORPUS = [
     "You are AIKI. system user assistant Er du der? Ja, jeg er her.",
     "<think>hmm</think> Vi tar det rolig i dag og ser på proxyen sammen.",
 ]
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`finetune train` remembers the model it made in AIKI's database: a throwaway one here."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AIKI_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
 
 
 def tiny_tokenizer(template: str = CHATML) -> Any:
@@ -96,6 +113,19 @@ def test_a_template_that_rewrites_earlier_messages_is_refused_with_the_reason() 
     messages[2]["content"] = "<think>hmm</think>Ja, jeg er her."
     with pytest.raises(masking.TemplateError, match="renders message 3 .assistant. differently"):
         masking.encode(tokenizer, messages)
+
+
+def test_an_example_longer_than_max_length_loses_its_oldest_exchange_not_its_last_reply() -> None:
+    from bot.training.train import tokenise
+
+    tokenizer = tiny_tokenizer()
+    whole = masking.encode(tokenizer, example())
+    done = tokenise(tokenizer, [example()], max_length=len(whole.input_ids) - 1)
+    assert (done.shortened, done.lost_replies) == (1, 1)
+    [kept] = done.items
+    assert learned_text(tokenizer, kept) == "Det går fint, proxyen virker nå.<|im_end|>\n"  # the last reply, whole
+    assert tokenizer.decode(kept.input_ids).startswith("<|im_start|>system\nYou are AIKI.")  # the system message too
+    assert "Er du der?" not in tokenizer.decode(kept.input_ids)
 
 
 def tiny_model(folder: Path) -> Path:
@@ -171,3 +201,101 @@ def test_train_stops_with_the_message_for_a_template_it_cannot_handle(
     code = main(["-q", "finetune", "train", str(base), "--data", str(data), "--out", str(tmp_path / "o"), "--no-gguf"])
     assert code != 0
     assert "differently once more messages follow it" in capsys.readouterr().err
+
+
+SMALL = ["--no-gguf", "--batch", "2", "--rank", "4", "--alpha", "8"]
+
+
+def train_command(base: Path, data: Path, out: Path, *extra: str) -> list[str]:
+    return ["-q", "finetune", "train", str(base), "--data", str(data), "--out", str(out), *SMALL, *extra]
+
+
+def test_ctrl_c_on_a_real_terminal_stops_at_the_next_step_keeps_a_checkpoint_and_says_how_to_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tiny_model(tmp_path / "base")
+    data = data_file(tmp_path / "train.jsonl")
+    out = tmp_path / "out"
+    # 6,000 steps, no checkpoint of its own before them: only the stop writes one.
+    command = train_command(base, data, out, "--epochs", "1000", "--save-every", "100000")
+    env = {**os.environ, "AIKI_DATA_DIR": str(tmp_path / "data")}
+    child = pexpect.spawn(sys.executable, ["-m", "bot", *command], cwd=str(ROOT), env=env, encoding="utf-8")
+    child.logfile_read = io.StringIO()
+    try:
+        child.expect(r"step 2/6000: loss", timeout=120)
+        child.sendintr()  # the person presses Ctrl-C
+        child.expect_exact("stopping after this step", timeout=60)
+        child.expect(r"training stopped after step (\d+) of 6000; the checkpoint is in (\S+)\. To go on", timeout=60)
+        step = int(child.match.group(1))
+        child.expect_exact("run the same command again: aiki -q finetune train")
+        child.expect(pexpect.EOF, timeout=60)
+    finally:
+        child.close(force=True)  # a training that did not stop must not outlive the test
+    assert child.exitstatus == EXIT_INTERRUPTED
+    assert "Traceback" not in child.logfile_read.getvalue()
+    record = json.loads((out / "checkpoint" / "run.json").read_text())
+    assert 2 <= step < 6000 and record["step"] == step
+
+    # The same command goes on from there (a larger --max-steps only, to keep the test short).
+    assert main([*command, "--max-steps", str(step + 1)]) == 0
+    again = capsys.readouterr().out
+    assert f"resumed at step {step}" in again and f"step {step + 1}/{step + 1}: loss" in again
+    assert "step 1/" not in again
+
+
+def test_a_full_disk_while_writing_the_checkpoint_is_the_disk_message_and_leaves_nothing_half_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    base = tiny_model(tmp_path / "base")
+    data = data_file(tmp_path / "train.jsonl")
+    out = tmp_path / "out"
+    partial = out / "checkpoint.partial"
+    partial.mkdir(parents=True)
+    (partial / "trainer_state.pt").symlink_to("/dev/full")  # every write there fails with ENOSPC: a full disk
+    assert main(train_command(base, data, out, "--max-steps", "1", "--save-every", "1")) == EXIT_DISK
+    err = capsys.readouterr().err
+    assert f"cannot write to {partial / 'trainer_state.pt'}: the disk is full" in err
+    assert "please report" not in err and len(err.strip().splitlines()) == 1
+    assert not partial.exists() and not (out / "checkpoint").exists()
+
+
+def fine_tuned_models(data: Path) -> list[str]:
+    async def read() -> list[str]:
+        state = StateStore(data / "aiki.db")
+        await state.open()
+        try:
+            return await state.training.fine_tuned_models()
+        finally:
+            await state.close()
+
+    return asyncio.run(read())
+
+
+def test_only_a_checkpoint_of_the_same_data_and_settings_is_resumed_and_a_finished_run_leaves_none(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tiny_model(tmp_path / "base")
+    data = data_file(tmp_path / "train.jsonl")
+    out = tmp_path / "out"
+    assert main(train_command(base, data, out, "--max-steps", "1", "--save-every", "1", "--name", "mine")) == 0
+    trial = capsys.readouterr().out
+    assert "x 2 epochs = " in trial and "'auto'" not in trial  # the validation report counts the epochs trained
+    assert "a larger --max-steps goes on from the checkpoint" in trial and (out / "checkpoint").is_dir()
+    assert fine_tuned_models(data_dir) == ["mine"]  # its replies will not be learned as AIKI's voice
+
+    data_file(data, count=13)  # weeks later: more history
+    assert main(train_command(base, data, out, "--max-steps", "2", "--save-every", "1")) == 0
+    fresh = capsys.readouterr().out
+    assert "not resuming" in fresh and "the training data changed" in fresh
+    assert "resumed" not in fresh and "step 1/2: loss" in fresh
+
+    assert main(train_command(base, data, out, "--max-steps", "2", "--save-every", "1", "--rank", "8")) == 0
+    other = capsys.readouterr().out
+    assert "rank 4 -> 8" in other and "step 1/2: loss" in other
+
+    assert main(train_command(base, data, out, "--epochs", "1", "--batch", "7")) == 0  # 13 examples: 2 steps, all
+    finished = capsys.readouterr().out
+    assert "trained 2 steps" in finished and not (out / "checkpoint").exists()
+    assert "x 1 epochs = " in finished

@@ -15,10 +15,12 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.errors import AikiError, InvalidInputError
-from bot.mind.core import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
-from bot.mind.core import Consciousness, Person, TopicSchedule
+from bot.mind.checkin_hooks import CHECKIN_ANSWER_WINDOW as ANSWER_WINDOW
+from bot.mind.checkin_hooks import TopicSchedule
+from bot.mind.core import Consciousness, Person
 from bot.mood import MoodEvent, MoodEventKind
-from bot.state.checkins import CheckinPrefs, CheckinStore, Topic
+from bot.places import is_private
+from bot.state.checkins import CheckinPrefs, CheckinStore, FollowUp, Topic
 from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,13 @@ _CADENCE = re.compile(r"^(?:every\s+)?(\d+(?:\.\d+)?)\s*(h|hours?|d|days?|w|week
 _UNIT_HOURS = {"h": 1, "t": 1, "d": 24, "w": 168, "u": 168}
 
 
+_INACTIVE = {
+    "proposed": "waiting for the person's yes to this follow-up",
+    "done": "this follow-up was asked already",
+    "declined": "the person said no to this follow-up",
+}
+
+
 class Notifier(Protocol):
     async def deliver(self, scope: str, text: str) -> None:
         """Send a DM; raise DeliveryRefusedError when the person cannot be reached at all."""
@@ -48,7 +57,7 @@ class DeliveryRefusedError(AikiError):
 
 
 @dataclass(frozen=True)
-class Decision:
+class CheckinDecision:
     fire: bool
     reason: str
     retry_at: datetime | None = None  # when to look again; None: not until something changes
@@ -71,6 +80,8 @@ def parse_cadence(text: str | None) -> float:
 
 
 def describe_cadence(hours: float) -> str:
+    if hours <= 0:
+        return "once"  # a follow-up
     if hours % 168 == 0:
         return "weekly" if hours == 168 else f"every {int(hours // 168)} weeks"
     if hours % 24 == 0:
@@ -162,6 +173,18 @@ class CheckinPlanner:
             await self._changed(changed)
         return changed
 
+    async def answer_followup(self, scope: str, topic_id: int, yes: bool) -> Topic | None:
+        """The person's yes or no to a follow-up AIKI offered; None if it is not theirs or not waiting any more."""
+        topic = await self.store.topic(topic_id)
+        if topic is None or topic.scope != scope or not topic.once or topic.status != "proposed":
+            return None
+        await self.store.set_topic_status(topic.id, "active" if yes else "declined")
+        changed = await self.store.topic(topic.id)
+        if changed is not None:
+            await self._changed(changed)
+        log.info("follow-up %s for %s %s", topic.id, scope, "accepted" if yes else "declined")
+        return changed
+
     async def update_prefs(self, scope: str, **changes: Any) -> CheckinPrefs:
         prefs = replace(await self.store.prefs(scope), **changes)
         if prefs.timezone:
@@ -187,23 +210,28 @@ class CheckinPlanner:
         assert self.core is not None
         await self.core.feel(scope, [MoodEvent.of(MoodEventKind.IGNORED, "my check-in went unanswered", now)])
 
-    async def decide(self, topic: Topic, now: datetime) -> Decision:
+    async def decide(self, topic: Topic, now: datetime) -> CheckinDecision:
         """Every cheap reason not to spend tokens, in order; the first that holds wins."""
         if topic.status != "active":
-            return Decision(False, "the topic is paused")
+            return CheckinDecision(False, _INACTIVE.get(topic.status, "the topic is paused"))
         prefs = await self.store.prefs(topic.scope)
         if not prefs.enabled or prefs.paused_reason:
-            return Decision(False, f"check-ins are off for this person ({prefs.paused_reason or 'turned off'})")
+            return CheckinDecision(False, f"check-ins are off for this person ({prefs.paused_reason or 'turned off'})")
         if now < topic.next_due_at:
-            return Decision(False, f"not due until {self._when(topic.next_due_at, prefs)}", topic.next_due_at)
+            return CheckinDecision(False, f"not due until {self._when(topic.next_due_at, prefs)}", topic.next_due_at)
+        if topic.once and not await self._may_ask_in_dm(topic):
+            return CheckinDecision(
+                False,
+                "said in a server, and your DM memories are shown in servers: asked in a DM, it would reach others",
+            )
         last = await self.store.last_sent(topic.scope)
         unanswered = topic.unanswered
         if last is not None and last.topic_id == topic.id and last.answered_at is None and not last.ignored:
             unanswered += int(now - last.sent_at >= ANSWER_WINDOW)  # about to count as ignored
         if unanswered >= MAX_UNANSWERED:
-            return Decision(False, f"{unanswered} check-ins in a row went unanswered: waiting until they write")
+            return CheckinDecision(False, f"{unanswered} check-ins in a row went unanswered: waiting until they write")
         if last is not None and last.answered_at is None and not last.ignored and now - last.sent_at < ANSWER_WINDOW:
-            return Decision(
+            return CheckinDecision(
                 False,
                 f"still waiting for an answer to the check-in sent {self._when(last.sent_at, prefs)}",
                 last.sent_at + ANSWER_WINDOW,
@@ -211,15 +239,23 @@ class CheckinPlanner:
         zone = self.zone_of(prefs)
         quiet_end = quiet_until(now, prefs, zone)
         if quiet_end is not None:
-            return Decision(False, f"quiet hours until {self._when(quiet_end, prefs)}", quiet_end)
+            return CheckinDecision(False, f"quiet hours until {self._when(quiet_end, prefs)}", quiet_end)
         spoke = [t.created_at for t in await self.state.recent_turns(topic.scope, 4) if t.role == "user"]
         if spoke and now - spoke[-1] < RECENTLY_ACTIVE:
-            return Decision(False, "they are talking with AIKI right now", spoke[-1] + RECENTLY_ACTIVE)
+            return CheckinDecision(False, "they are talking with AIKI right now", spoke[-1] + RECENTLY_ACTIVE)
         midnight = local_midnight(now, zone)
         if await self.store.count_sent_since(topic.scope, midnight) >= prefs.daily_cap:
             tomorrow = datetime.combine(midnight.date() + timedelta(days=1), prefs.quiet_end, tzinfo=zone)
-            return Decision(False, f"the daily limit of {prefs.daily_cap} check-ins is reached", tomorrow)
-        return Decision(True, "due now, and nothing stands in the way")
+            return CheckinDecision(False, f"the daily limit of {prefs.daily_cap} check-ins is reached", tomorrow)
+        return CheckinDecision(True, "due now, and nothing stands in the way")
+
+    async def _may_ask_in_dm(self, topic: Topic) -> bool:
+        """A follow-up is asked in a DM. An event said in a server may be shown there, but not while the person shares
+        their DM memories in servers: the question and their answer would carry it to every other server."""
+        followup = await self.store.followup(topic.id)
+        if followup is None or is_private(followup.origin):
+            return True
+        return not await self.state.shares_dm_memories_in_servers(topic.scope)
 
     def _when(self, moment: datetime, prefs: CheckinPrefs) -> str:
         """A moment in the person's time zone, named: "2026-03-09 10:00 (Europe/Oslo)"."""
@@ -228,11 +264,11 @@ class CheckinPlanner:
 
     # -- firing --------------------------------------------------------------------
 
-    async def fire(self, topic_id: int) -> Decision:
+    async def fire(self, topic_id: int) -> CheckinDecision:
         """Called by the scheduler when a topic is due: decide, phrase, deliver, record."""
         topic = await self.store.topic(topic_id)
         if topic is None:
-            return Decision(False, "the topic no longer exists")
+            return CheckinDecision(False, "the topic no longer exists")
         now = self.clock()
         await self._settle_unanswered(topic.scope, now)
         topic = await self.store.topic(topic.id) or topic
@@ -243,14 +279,15 @@ class CheckinPlanner:
             return decision
         person = Person(topic.scope)
         assert self.core is not None, "a planner without a core can only explain"
+        followup = await self.store.followup(topic.id) if topic.once else None
         try:
-            text = await self.core.start_conversation(person, topic.name)
+            text = await self._phrase(person, topic, followup)
             await self.notifier.deliver(topic.scope, text)
         except DeliveryRefusedError as exc:
             prefs = await self.store.prefs(topic.scope)
             await self.store.save_prefs(replace(prefs, paused_reason=str(exc)))
             log.warning("check-ins paused for %s: %s", topic.scope, type(exc).__name__)
-            return Decision(False, f"delivery refused: {exc}")
+            return CheckinDecision(False, f"delivery refused: {exc}")
         except AikiError as exc:
             retry = now + RETRY_AFTER_FAILURE
             await self.store.set_retry(topic.id, retry)
@@ -258,15 +295,24 @@ class CheckinPlanner:
             log.warning(
                 "check-in %s for %s failed (%s); trying again at %s", topic.id, topic.scope, type(exc).__name__, retry
             )
-            return Decision(False, f"failed: {exc}", retry)
+            return CheckinDecision(False, f"failed: {exc}", retry)
         # Each ignored check-in in a row doubles the wait before the next one.
         next_due = now + timedelta(hours=topic.cadence_hours * 2**topic.unanswered)
         await self.store.record_sent(topic, text, now, next_due)
-        await self.core.record_outgoing(person, text, now)
-        log.info("check-in %s sent to %s about topic %s", topic.id, topic.scope, topic.id)
+        if followup is not None:
+            await self.core.record_outgoing(person, text, now, followup.origin)
+        else:
+            await self.core.record_outgoing(person, text, now)
+        log.info("check-in %s sent to %s (%s)", topic.id, topic.scope, topic.kind)
         return decision
 
-    async def explain(self, scope: str | None = None) -> list[tuple[Topic, Decision]]:
+    async def _phrase(self, person: Person, topic: Topic, followup: FollowUp | None) -> str:
+        assert self.core is not None
+        if followup is not None:
+            return await self.core.follow_up(person, followup)
+        return await self.core.start_conversation(person, topic.name)
+
+    async def explain(self, scope: str | None = None) -> list[tuple[Topic, CheckinDecision]]:
         """For `aiki checkins`: what is scheduled and why the next one will or will not fire."""
         now = self.clock()
         found = []

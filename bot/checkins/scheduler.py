@@ -30,7 +30,7 @@ def catch_up_time(topic: Topic, now: datetime) -> datetime:
     """
     if topic.wake_at >= now:
         return topic.next_due_at
-    if now - topic.next_due_at <= CATCH_UP_GRACE:
+    if now - topic.next_due_at <= CATCH_UP_GRACE or topic.once:  # a follow-up late is better than none
         return now
     slot = timedelta(hours=topic.cadence_hours)
     missed = (now - topic.next_due_at) // slot + 1

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-# Exit codes (README, "Exit codes"): a failed command (or rejected input), a usage or configuration problem, a store
+# Exit codes (docs/troubleshooting.md): a failed command (or rejected input), a usage or configuration problem, a store
 # held by another process, a disk that is full / read-only / not ours to write, a server that cannot be reached,
 # and Ctrl-C.
 EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_DISK, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 1, 2, 3, 4, 5, 130

@@ -10,16 +10,17 @@ import sqlite3
 import sys
 import traceback
 
-from bot.checkins import cli as checkins_cli
+from bot.cli import checkins as checkins_cli
+from bot.cli import mind as mind_cli
 from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
+from bot.cli import training_parsers
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
-from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoreLockedError
+from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoppedError, StoreLockedError
 from bot.logs import content_warning, setup_logging, traceback_without_messages
 from bot.settings import MemoryBackend, Settings, load_settings
 from bot.state.journal import ForgetJournal
-from bot.training import parsers as training_parsers
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     memory = commands.add_parser("memory", help="inspect and maintain the long-term memory")
     memory_commands = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
     imp = memory_commands.add_parser("import", help="add memories from a JSONL file (idempotent)")
-    imp.add_argument("file", help="JSONL file, one memory per line (see README: memory JSONL format)")
+    imp.add_argument("file", help="JSONL file, one memory per line (see docs/memory.md: memory JSONL format)")
     imp.add_argument("--scope", help="scope (Discord user id) for lines that name none")
     imp.set_defaults(run=lazy("bot.cli.commands:memory_import"))
     exp = memory_commands.add_parser("export", help="write every memory to a JSONL file")
@@ -61,17 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     sta.set_defaults(run=lazy("bot.cli.commands:memory_stats"))
     checkins_cli.add_parser(commands)
     mood_cli.add_parser(commands)
+    mind_cli.add_parser(commands)
     model_cli.add_parser(commands)
     training_parsers.add_parsers(commands)
     return parser
 
 
-# The exit code of each known failure, most specific first (README: exit codes).
+# The exit code of each known failure, most specific first (docs/troubleshooting.md: exit codes).
 EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
     (StoreLockedError, EXIT_LOCKED),
     (ConfigError, EXIT_CONFIG),
     (DiskFullError, EXIT_DISK),
     (ServerUnreachableError, EXIT_UNREACHABLE),
+    (StoppedError, EXIT_INTERRUPTED),
     (AikiError, EXIT_FAILED),
 )
 
@@ -79,7 +82,8 @@ EXIT_CODES: tuple[tuple[type[AikiError], int], ...] = (
 def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
     """Run one `aiki` command; `clock` is the one every command reads the time from (tests pass their own)."""
     parser = build_parser()
-    parser.set_defaults(clock=clock)
+    # The command line as typed, for commands that say how to run them again (a stopped `finetune train`).
+    parser.set_defaults(clock=clock, command_line=list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -87,8 +91,8 @@ def main(argv: list[str] | None = None, clock: Clock = utcnow) -> int:
         print(f"aiki: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        # `aiki chat`'s screen is the conversation: its logs go to the file only (README: logs), except the warning
-        # that they may hold what people wrote, which the person must see.
+        # `aiki chat`'s screen is the conversation: its logs go to the file only (docs/privacy.md: logs), except the
+        # warning that they may hold what people wrote, which the person must see.
         chatting = args.command == "chat"
         setup_logging(settings, to_stderr=not chatting)
         if chatting and settings.log_content:

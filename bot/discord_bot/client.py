@@ -17,10 +17,10 @@ from bot.access import REFUSAL, Access
 from bot.checkins.planner import CheckinPlanner, DeliveryRefusedError
 from bot.checkins.scheduler import CheckinScheduler
 from bot.clock import Clock, utcnow
-from bot.discord_bot.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
 from bot.errors import AikiError, ConfigError
 from bot.mind.core import Consciousness
 from bot.settings import Settings
+from cogs.common import DM_REFUSED, NO_MENTIONS, SOMETHING_WENT_WRONG, reply_privately, split_message
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def build_bot(
         ("checkin", lambda bot: CheckinCog(access, planner, scheduler)),
     ]
     bot = AikiBot(cogs, settings.dev_guild_id, sync_commands, intents)
-    planner = CheckinPlanner(core, core.state, DiscordNotifier(bot), core.zone, clock, scheduler)
+    planner = CheckinPlanner(core, core.state, DiscordNotifier(bot), settings.zone, clock, scheduler)
     return bot, planner
 
 

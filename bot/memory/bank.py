@@ -9,14 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
+from bot.languages import DEFAULT_LANGUAGE
 from bot.memory.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
 from bot.memory.lexical import Lexicon, check_language
 from bot.memory.models import (
-    DEFAULT_LANGUAGE,
     Memory,
     MemoryKind,
-    Origin,
     ScoredMemory,
     SearchFilter,
     StoreInfo,
@@ -27,6 +26,7 @@ from bot.memory.models import (
 )
 from bot.memory.port import MemoryStore
 from bot.memory.timeparse import TimeWindow, after_event, parse_time
+from bot.places import Origin
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class MemoryBank:
         return await self.store.delete_scope(scope)
 
     async def erase_deleted(self) -> None:
-        """Rewrite what the store keeps on disk so deleted memories are in no file (README: forgetting)."""
+        """Rewrite what the store keeps on disk so deleted memories are in no file (docs/privacy.md: forgetting)."""
         await self.store.erase_deleted()
 
     async def search(self, query: str, where: SearchFilter, limit: int = 10) -> list[ScoredMemory]:

@@ -54,11 +54,11 @@ from bot.errors import StoreLockedError, StoreMismatchError
 from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, language_of
-from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
+from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE, SPEAKER_WORDS
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
 from bot.memory.swap import remove_leftovers, staging_of, swap_in
-from bot.memory.visibility import PRIVATE_SOURCES, Audience
+from bot.places import PRIVATE_SOURCES, Audience, OriginSource
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _filter_for(where: SearchFilter) -> Filter:
 
 
 def _audience_filter(audience: Audience) -> Filter:
-    """bot/memory/visibility.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
+    """bot/places.py's rule as a Qdrant Edge filter (Audience.sees is the reference)."""
     source = "origin.source"
     should: list[Any] = [FieldCondition(key=source, match=MatchValue(OriginSource.SYSTEM.value))]
     if audience.private:

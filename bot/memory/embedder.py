@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,6 +40,9 @@ BATCH_CHARS = 16 * 160
 # and the store scores a memory by its best window (Qdrant multivector, MaxSim).
 CHUNK_WORDS = 200
 MAX_TEXT_CHARS = 100_000
+# A turn embeds its message once, for recall; appraisal then reads the same vector (bot/mind/appraisal_meaning.py).
+# The last few query vectors are kept so that second look costs nothing, even with several people talking at once.
+RECENT_QUERIES = 32
 
 
 class Embedder(Protocol):
@@ -108,6 +112,8 @@ class FastEmbedder:
         self._model_name = model_name
         self._dim = dim
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        self._recent: OrderedDict[str, Vector] = OrderedDict()
+        self.queries_embedded = 0  # queries the model ran for (not those answered from the recent ones)
 
     @property
     def model_name(self) -> str:
@@ -191,10 +197,21 @@ class FastEmbedder:
         return result
 
     async def embed_query(self, text: str) -> Vector:
-        """A query is embedded whole (a search question is short; its first window is what counts)."""
+        """A query is embedded whole (a search question is short; its first window is what counts).
+
+        The same text asked again soon (recall, then appraisal, in one turn) gets the vector already computed.
+        """
         cleaned = " ".join(clean_text(text).split()[:CHUNK_WORDS])
+        known = self._recent.get(cleaned)
+        if known is not None:
+            self._recent.move_to_end(cleaned)
+            return list(known)
         vectors = await asyncio.get_running_loop().run_in_executor(self._worker, self._embed_batch, [cleaned], True)
-        return vectors[0]
+        self.queries_embedded += 1
+        self._recent[cleaned] = vectors[0]
+        if len(self._recent) > RECENT_QUERIES:
+            self._recent.popitem(last=False)
+        return list(vectors[0])
 
     def close(self) -> None:
         self._worker.shutdown(wait=False)

@@ -97,7 +97,7 @@ def _unreachable(name: str, cache_dir: Path) -> EmbeddingModelError:
     return EmbeddingModelError(
         f"The embedding model {name!r} (AIKI_EMBEDDING_MODEL) is not in AIKI_MODEL_CACHE_DIR={cache_dir} and the "
         "model hub cannot be reached. Fix: on a machine with internet run `aiki model download --to DIR`, copy DIR "
-        "here and set AIKI_EMBEDDING_MODEL_PATH=DIR (README: 'No internet on the bot's machine')."
+        "here and set AIKI_EMBEDDING_MODEL_PATH=DIR (docs/setup.md: 'No internet on the bot's machine')."
     )
 
 

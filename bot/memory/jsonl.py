@@ -24,7 +24,8 @@ from bot.clock import from_iso, to_iso
 from bot.jsonlines import Bounded, json_objects
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import MAX_TEXT_CHARS
-from bot.memory.models import Memory, MemoryKind, Origin, OriginSource
+from bot.memory.models import Memory, MemoryKind
+from bot.places import Origin, OriginSource
 
 _KNOWN_KEYS = {
     "id", "scope", "kind", "text", "created_at", "last_recalled_at", "importance",

@@ -15,13 +15,9 @@ from dataclasses import dataclass
 from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
 
 from bot.errors import ConfigError
+from bot.languages import LANGUAGES
 from bot.memory.models import Memory, lexicon_id
 
-# Languages Qdrant Edge's BM25 has stop words and a stemmer for.
-LANGUAGES = (
-    "arabic", "danish", "dutch", "english", "finnish", "french", "german", "greek", "hungarian", "italian",
-    "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish", "turkish",
-)  # fmt: skip
 # Term-frequency saturation and length normalisation as in standard BM25; chat memories are short, so the
 # expected length is set near theirs (it barely moved recall between 20 and 256 tokens on REALTALK).
 BM25_K = 1.2

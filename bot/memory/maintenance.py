@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from bot.memory.server import QdrantServerMemoryStore
 
 from bot.errors import AikiError
+from bot.languages import DEFAULT_LANGUAGE
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import Embedder
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
-from bot.memory.models import DEFAULT_LANGUAGE, ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
+from bot.memory.models import ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
 from bot.memory.port import MemoryStore
 from bot.memory.swap import finish_interrupted_swap, staging_of, swap_in
 
@@ -82,7 +83,7 @@ def import_space_needed(file_size: int) -> int:
 
 async def _stored(bank: MemoryBank, item: NewMemory) -> bool:
     """Already in the store under the same id (a line imported before): not embedded or counted again."""
-    return item.id is not None and await bank.store.get(item.scope, normalise_id(item.id)) is not None
+    return item.id is not None and await bank.get(item.scope, normalise_id(item.id)) is not None
 
 
 async def export_jsonl(store: MemoryStore, path: Path, progress: bool) -> int:

@@ -7,12 +7,11 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.clock import from_iso, to_iso, utcnow
-
-if TYPE_CHECKING:
-    from bot.memory.visibility import Audience
+from bot.languages import DEFAULT_LANGUAGE
+from bot.places import Audience, Origin
 
 Vector = list[float]
 # A memory is stored as one vector per window of its text; a search scores it by its best window.
@@ -32,42 +31,9 @@ class MemoryKind(str, Enum):
     EPISODE = "episode"
     NOTE = "note"
     PROJECT = "project"
-
-
-class OriginSource(str, Enum):
-    DM = "dm"
-    CHANNEL = "channel"
-    CLI = "cli"
-    IMPORT = "import"
-    SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a memory came from, so a recalled memory can say so."""
-
-    source: OriginSource = OriginSource.SYSTEM
-    guild_id: int | None = None
-    channel_id: int | None = None
-    message_id: int | None = None
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "source": self.source.value,
-            "guild_id": self.guild_id,
-            "channel_id": self.channel_id,
-            "message_id": self.message_id,
-        }
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any] | None) -> Origin:
-        data = data or {}
-        return cls(
-            source=OriginSource(data.get("source", OriginSource.SYSTEM.value)),
-            guild_id=data.get("guild_id"),
-            channel_id=data.get("channel_id"),
-            message_id=data.get("message_id"),
-        )
+    # What AIKI understands about a person, distilled from their current facts by a sleep pass (bot/mind/sleep.py).
+    PROFILE = "profile"
+    EVENT = "event"  # something the person said is coming, with its date (bot/mind/plans.py)
 
 
 _WORD = re.compile(r"\w+")
@@ -170,7 +136,7 @@ class SearchFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_superseded: bool = False
-    # Where the search is asked from (bot/memory/visibility.py); None: every place of the person.
+    # Where the search is asked from (bot/places.py); None: every place of the person.
     audience: Audience | None = None
 
     def __post_init__(self) -> None:
@@ -179,7 +145,6 @@ class SearchFilter:
 
 
 # The lexical index a store is built with: BM25 over each memory's words in one language, version 1.
-DEFAULT_LANGUAGE = "norwegian"
 
 
 def lexicon_id(language: str) -> str:

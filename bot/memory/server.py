@@ -12,10 +12,10 @@ from bot.errors import StoreMismatchError
 from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, SparseVector, language_of
-from bot.memory.models import ChunkVectors, Memory, OriginSource, ScoredMemory, SearchFilter, StoreInfo, Vector
+from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE, SPEAKER_WORDS
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
-from bot.memory.visibility import PRIVATE_SOURCES, Audience
+from bot.places import PRIVATE_SOURCES, Audience, OriginSource
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _filter_for(where: SearchFilter) -> models.Filter:
 
 
 def _audience_filter(audience: Audience) -> models.Filter:
-    """bot/memory/visibility.py's rule as a Qdrant filter (the same shape the Edge adapter builds)."""
+    """bot/places.py's rule as a Qdrant filter (the same shape the Edge adapter builds)."""
     source = "origin.source"
     should: list[Any] = [models.FieldCondition(key=source, match=models.MatchValue(value=OriginSource.SYSTEM.value))]
     if audience.private:
@@ -200,7 +200,7 @@ class QdrantServerMemoryStore:
 
         Deleted points leave search and scroll at once (wait=True); the server drops their bytes from segments when
         its vacuum optimizer runs (by default once 20 % of a segment is deleted) and from its WAL when a 32 MB WAL
-        segment rolls over. Snapshots taken before keep them. README: forgetting.
+        segment rolls over. Snapshots taken before keep them. docs/privacy.md: forgetting.
         """
 
     async def delete(self, scope: str, memory_ids: Sequence[str]) -> int:

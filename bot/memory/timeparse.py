@@ -36,8 +36,9 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "en": 1, "ett": 1, "ei": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "sju": 7}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "days": 1, "dag": 1, "dager": 1, "døgn": 1, "week": 7, "weeks": 7, "uke": 7, "uker": 7}
 
-# Words that relate the question to a time: "before 23 December", "etter jul", "since Monday".
-_RELATION = r"(?:(?P<relation>before|after|since|until|prior\s+to|før|etter|siden|fram\s+til|frem\s+til)\s+)?"
+# Words that relate the question to a time: "before 23 December", "etter jul", "since Monday". Whole words from a
+# word boundary on, for them and the lead words after them: "fetter" holds no "etter", "eat" no "at", "Kari" no "i".
+_RELATION = r"\b(?:(?P<relation>before|after|since|until|prior\s+to|før|etter|siden|fram\s+til|frem\s+til)\s+)?"
 _LEAD = r"(?:(?:on|in|at|during|from|the|of|på|i|den|fra|under|om)\s+)*"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -68,7 +69,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # last week, forrige uke, this week, last weekend, i helgen
     ("week", re.compile(
         _RELATION + r"\b(?P<word>(?:last|this|past)\s+week(?:end)?|(?:i\s+)?forrige\s+(?:uke|helg)|"
-        r"denne\s+uk[ae]n?|i\s+helgen|last\s+month|forrige\s+måned)(?!\w)", re.I)),
+        r"denne\s+uk[ae]n?|i\s+helgen|last\s+month|forrige\s+måned|last\s+year|i\s*fjor)(?!\w)", re.I)),
     # Christmas, nyttårsaften, New Year's Day: fixed-date holidays people name instead of dates
     ("holiday", re.compile(
         _RELATION + _LEAD + r"\b(?P<holiday>christmas\s+eve|christmas\s+day|christmas|xmas|new\s+year'?s\s+eve|"
@@ -192,6 +193,8 @@ def _window(kind: str, match: re.Match[str], today: date, zone: ZoneInfo) -> Tim
     if kind == "week":
         word = " ".join(groups["word"].lower().split())
         monday = today - timedelta(days=today.weekday())
+        if "year" in word or "fjor" in word:
+            return _days(date(today.year - 1, 1, 1), 365 + (today.year % 4 == 1), zone)
         if "month" in word or "måned" in word:
             first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
             return _days(first, _month_days(first.year, first.month), zone)
@@ -300,3 +303,21 @@ def after_event(moment: datetime, relation: Relation, span: timedelta = timedelt
     if relation is Relation.AFTER:
         return TimeWindow(moment, moment + span)
     return TimeWindow(moment - span / 2, moment + span / 2)
+
+
+# Words that ask about how things were, not how they are: "where did I live before?", "hva pleide jeg å ...".
+_PAST = re.compile(
+    r"\b(?:before|used\s+to|earlier|previous(?:ly)?|formerly|originally|at\s+first|first|back\s+then|"
+    r"my\s+old|før|pleide|pleid|tidligere|først|opprinnelig|den\s+gang(?:en)?|forrige|gamle)\b",
+    re.I,
+)
+ABOUT_NOW = timedelta(days=1)  # a window that ends this close to now is about the present
+
+
+def about_the_past(text: str, now: datetime, zone: ZoneInfo) -> bool:
+    """The question asks how things were: it names a time that is over, or uses words like "before" or "pleide"."""
+    reference = parse_time(text, now, zone)
+    window = reference.window
+    if window is not None and window.end is not None and window.end < now - ABOUT_NOW:
+        return True
+    return reference.relation is Relation.BEFORE or _PAST.search(text) is not None

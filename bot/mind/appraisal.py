@@ -1,9 +1,15 @@
 """Appraisal: what a message means to AIKI, as mood events with reasons, in English and Norwegian.
 
-Rules over a lexicon (bot/mind/appraisal_lexicon.py), run on every message before any LLM call and with no LLM at
-all. In order: fixed idioms over the whole message ("can't wait", "no thanks", "passed away"), hidden once read;
-then, clause by clause, single cues with their negation scope ("not sad", "det funker ikke"), whom they are about
-(criticism of AIKI vs of the person's code, grief for a being vs a battery) and their intensity.
+Two readers agree on every message, before any LLM call and with no LLM at all.
+- The word rules over a lexicon (bot/mind/appraisal_lexicon.py). In order: fixed idioms over the whole message
+  ("can't wait", "no thanks", "passed away"), hidden once read; then, clause by clause, single cues with their
+  negation scope ("not sad", "det funker ikke"), whom they are about (criticism of AIKI vs of the person's code,
+  grief for a being vs a battery) and their intensity. Precise when they fire, silent otherwise.
+- The meaning reader (bot/mind/appraisal_meaning.py): how close the message's embedding is to example sentences
+  of each kind. It hears what no list holds ("we got engaged!"), and is vague about who and whether.
+The rules' readings stand; where they are silent, the meaning reader's closest kind counts if it is clearly closer
+than the examples of nothing, and only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
+is a disappointment, "thank god" is no thanks, a phone that died is no grief. Each reason names its reader.
 """
 
 from __future__ import annotations
@@ -14,18 +20,23 @@ from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
 from bot.mind.appraisal_lexicon import Cues, Need
-from bot.mood import LONG_ABSENCE, MoodEvent, MoodEventKind
+from bot.mind.appraisal_meaning import Sense
+from bot.mood import IMPLIES, LONG_ABSENCE, MoodEvent, MoodEventKind
 
 INTENSE, MILD = 1.5, 0.5
 # "Not happy" is distress, but a milder one than "unhappy".
 NEGATED_WEIGHT = 0.6
-# What a stronger event already says: grief is distress, a milestone is joy.
-SUBSUMES = {
-    MoodEventKind.PERSON_GRIEVING: MoodEventKind.PERSON_DISTRESSED,
-    MoodEventKind.MILESTONE: MoodEventKind.PERSON_HAPPY,
-}
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n()]+|\s(?:but|though|although|men|selv om|sjølv om)\s")
 _TOKEN = re.compile(r"[\w']+")
+
+MEANING_REASONS = {
+    MoodEventKind.THANKED: "they thanked me",
+    MoodEventKind.CRITICISED: "they criticised me",
+    MoodEventKind.PERSON_DISTRESSED: "they seem to be having a hard time",
+    MoodEventKind.PERSON_GRIEVING: "they lost someone",
+    MoodEventKind.PERSON_HAPPY: "they sound happy",
+    MoodEventKind.MILESTONE: "they reached something they worked for",
+}
 
 
 def _alternatives(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -58,29 +69,91 @@ class Reading:
     intensity: float = 1.0
 
 
-def read(text: str) -> list[Reading]:
-    """Every event kind a message brings, strongest reading per kind, in the order first found."""
-    normal = _normalise(text)
-    exclaimed = "!!" in normal
-    found: list[Reading] = []
-    for compiled in _IDIOMS:
-        for match in compiled.pattern.finditer(normal):
-            if compiled.cues.kind is not None:
-                found.append(_reading(compiled.cues.kind, compiled.cues.reason, match.group(0), 1.0))
-            normal = normal[: match.start()] + " " * (match.end() - match.start()) + normal[match.end() :]
-    for clause in _CLAUSE_BREAK.split(normal):
-        found += _read_clause(clause.strip(), exclaimed)
-    return _strongest_per_kind(found)
+@dataclass(frozen=True)
+class Words:
+    """What the word rules read in a message, and what they know of it that meaning cannot tell."""
+
+    readings: list[Reading]
+    ruled_out: frozenset[MoodEventKind]  # set phrases and irony: "thank god", "no thanks", "said no one ever"
+    negated: bool  # a negation outside the idioms: "didn't get the job", "ikke ferdig ennå"
+    addressed: bool  # about AIKI: "you", "your answer", "det svaret"
+    lifeless: bool  # death words about no person or pet, or denied: "my phone died", "nobody died"
 
 
-def appraise(text: str, last_seen: datetime | None, now: datetime) -> list[MoodEvent]:
+def read(text: str, sense: Sense | None = None) -> list[Reading]:
+    """Every event kind a message brings, strongest reading per kind, in the order first found.
+
+    With a sense of its meaning (bot/mind/appraisal_meaning.py) the meaning reader speaks where the rules are silent.
+    """
+    words = read_words(text)
+    found = words.readings + (_by_meaning(words, sense) if sense is not None else [])
+    return _strongest_per_kind([r for r in found if r.kind not in words.ruled_out])
+
+
+def appraise(text: str, last_seen: datetime | None, now: datetime, sense: Sense | None = None) -> list[MoodEvent]:
     """The events a message from the person brings, each with its reason."""
     events: list[MoodEvent] = []
     if last_seen is not None and now - last_seen >= LONG_ABSENCE:
         days = (now - last_seen).days
         events.append(MoodEvent.of(MoodEventKind.LONG_ABSENCE, f"we had not talked for {days} days", now))
-    events += [MoodEvent.of(r.kind, r.reason, now, r.intensity) for r in read(text)]
+    events += [MoodEvent.of(r.kind, r.reason, now, r.intensity) for r in read(text, sense)]
     return events
+
+
+def read_words(text: str) -> Words:
+    """The word rules alone: idioms over the whole message first (hidden once read), then clause by clause."""
+    normal = _normalise(text)
+    exclaimed = "!!" in normal
+    found: list[Reading] = []
+    ruled_out: set[MoodEventKind] = set()
+    for compiled in _IDIOMS:
+        for match in compiled.pattern.finditer(normal):
+            if compiled.cues.kind is not None:
+                found.append(_reading(compiled.cues.kind, compiled.cues.reason, match.group(0), 1.0))
+            ruled_out.update(compiled.cues.rules_out)
+            normal = normal[: match.start()] + " " * (match.end() - match.start()) + normal[match.end() :]
+    lifeless = False
+    for clause in _CLAUSE_BREAK.split(normal):
+        readings, dead_thing = _read_clause(clause.strip(), exclaimed)
+        found += readings
+        lifeless = lifeless or dead_thing
+    tokens = _TOKEN.findall(normal)
+    return Words(
+        found,
+        frozenset(ruled_out),
+        negated=any(_is_negator(token) for token in tokens),
+        addressed=bool(lex.SECOND_PERSON.intersection(tokens)) or _AT_AIKI.search(normal) is not None,
+        lifeless=lifeless,
+    )
+
+
+def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
+    """The meaning reader's closest kind, where the rules read nothing and as far as what they know allows it."""
+    kind = sense.kind()
+    if words.readings or kind is None:
+        return []
+    checked = _allowed(kind, words)
+    if checked is None:
+        return []
+    like = f'like "{sense.like[kind]}"'
+    if checked is not kind:
+        return [Reading(checked, f"{MEANING_REASONS[checked]} (meaning: {like}, negated)", NEGATED_WEIGHT)]
+    return [Reading(kind, f"{MEANING_REASONS[kind]} (meaning: {like})")]
+
+
+def _allowed(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
+    """What the rules make of the meaning reader's kind: itself, its opposite under negation, or nothing."""
+    if kind in words.ruled_out:
+        return None
+    if kind in (MoodEventKind.MILESTONE, MoodEventKind.PERSON_HAPPY) and words.negated:
+        return MoodEventKind.PERSON_DISTRESSED  # "I didn't get the job", "testene går ikke grønt"
+    if kind is MoodEventKind.THANKED and words.negated:
+        return MoodEventKind.CRITICISED if words.addressed else None  # "you're not helping"
+    if kind is MoodEventKind.CRITICISED and not words.addressed:
+        return None  # "my boss is an idiot" is not about AIKI
+    if kind is MoodEventKind.PERSON_GRIEVING and words.lifeless:
+        return None
+    return kind
 
 
 def _normalise(text: str) -> str:
@@ -88,11 +161,13 @@ def _normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
-def _read_clause(clause: str, exclaimed: bool) -> list[Reading]:
+def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool]:
+    """The clause's readings, and whether it speaks of death about no being (or denies one)."""
     if not clause:
-        return []
+        return [], False
     tokens = _TOKEN.findall(clause)
     found: list[Reading] = []
+    lifeless = False
     for compiled in _WHOLE:
         if compiled.pattern.fullmatch(clause) and compiled.cues.kind is not None:
             found.append(_reading(compiled.cues.kind, compiled.cues.reason, clause, 1.0))
@@ -101,16 +176,24 @@ def _read_clause(clause: str, exclaimed: bool) -> list[Reading]:
         for match in compiled.pattern.finditer(clause):
             before = _TOKEN.findall(clause[: match.start()])
             after = _TOKEN.findall(clause[match.end() :])
-            if not _about(cues.needs, clause, tokens, before, after):
-                continue
-            if _negated(before, after):
-                if cues.negated is not None:
-                    weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
-                    found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
-                continue
-            if cues.kind is not None:
+            about = _about(cues.needs, clause, tokens, before, after)
+            negated = about and _negated(before, after)
+            lifeless = lifeless or (cues.needs is Need.BEING and (negated or not about))
+            if not about:
+                found += _aimed_elsewhere(cues, clause, match.group(0))
+            elif negated and cues.negated is not None:
+                weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
+                found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
+            elif not negated and cues.kind is not None:
                 found.append(_reading(cues.kind, cues.reason, match.group(0), _intensity(before, exclaimed)))
-    return found
+    return found, lifeless
+
+
+def _aimed_elsewhere(cues: Cues, clause: str, cue: str) -> list[Reading]:
+    """Criticism of someone else is no criticism of AIKI, but it says the person is upset: "my boss is an idiot"."""
+    if cues.needs is Need.AIKI and _BEING.search(clause) is not None:
+        return [_reading(MoodEventKind.PERSON_DISTRESSED, "they are upset with someone", cue, MILD)]
+    return []
 
 
 def _about(needs: Need, clause: str, tokens: list[str], before: list[str], after: list[str]) -> bool:
@@ -155,8 +238,8 @@ def _cue(words: str) -> str:
 
 
 def _reading(kind: MoodEventKind, reason: str, cue: str, intensity: float) -> Reading:
-    quoted = f' ("{_cue(cue)}")' if cue else ""
-    return Reading(kind, f"{reason}{quoted}", round(intensity, 2))
+    said = f'words: "{_cue(cue)}"' if cue else "words"
+    return Reading(kind, f"{reason} ({said})", round(intensity, 2))
 
 
 def _strongest_per_kind(found: list[Reading]) -> list[Reading]:
@@ -164,7 +247,7 @@ def _strongest_per_kind(found: list[Reading]) -> list[Reading]:
     for reading in found:
         if reading.kind not in best or reading.intensity > best[reading.kind].intensity:
             best[reading.kind] = reading
-    for stronger, weaker in SUBSUMES.items():
+    for stronger, weaker in IMPLIES.items():
         if stronger in best:
             best.pop(weaker, None)
     return sorted(best.values(), key=lambda r: found.index(r))

@@ -21,10 +21,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.clock import to_iso
 from bot.llm import LLM, ChatMessage, LLMError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import Memory, MemoryKind, Origin, ScoredMemory, SearchFilter
-from bot.memory.visibility import Audience
+from bot.memory.models import Memory, MemoryKind, ScoredMemory, SearchFilter
+from bot.places import Audience, Origin
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +62,13 @@ class ExtractedFact(BaseModel):
     importance: float = Field(default=0.6, ge=0, le=1)
 
 
-class _Decision(BaseModel):
+class _ModelAnswer(BaseModel):
     decision: Literal["add", "update", "same", "none"]
     id: str | None = None
 
 
 @dataclass(frozen=True)
-class Decision:
+class FactDecision:
     action: Literal["add", "update", "same", "none"]
     target: Memory | None = None
     by: Literal["model", "rules"] = "rules"
@@ -127,15 +128,22 @@ def parse_facts(answer: str) -> tuple[list[ExtractedFact], list[str]]:
 
 async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]:
     """The durable facts in what the person said; failures are logged and give no facts, never an exception."""
-    messages = [ChatMessage("system", EXTRACTION_PROMPT), ChatMessage("user", json.dumps({person: said}))]
+    return await read_facts(llm, person, said) or []
+
+
+async def read_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact] | None:
+    """As `extract_facts`, but None when the model gave no usable answer (a sleep pass counts those batches)."""
+    # ensure_ascii=False: Norwegian and emoji reach the model as written, not as \u escapes it reads poorly.
+    question = json.dumps({person: said}, ensure_ascii=False)
+    messages = [ChatMessage("system", EXTRACTION_PROMPT), ChatMessage("user", question)]
     try:
         facts, rejected = parse_facts(await llm.complete(messages, temperature=0.0, json_mode=True))
     except LLMError as exc:
         log.warning("fact extraction skipped: the LLM call failed (%s)", exc.__class__.__name__)
-        return []
+        return None
     except (ValueError, TypeError) as exc:
         log.warning("fact extraction skipped: the answer was not valid (%s)", exc.__class__.__name__)
-        return []
+        return None
     kept = [fact for fact in facts if grounded(fact.text, said, person)]
     # A key is the model's words about what the person said: the log names a fact by its place in the answer.
     rejected += [
@@ -146,13 +154,13 @@ async def extract_facts(llm: LLM, person: str, said: str) -> list[ExtractedFact]
     return kept
 
 
-async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> Decision:
+async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> FactDecision:
     """What a new fact does to the known ones: the model's validated answer, or the rules when it has none."""
     shown = {f"f{index}": hit.memory for index, hit in enumerate(related, start=1)}
     known = [{"id": key, "key": m.meta.get("key"), "text": m.text} for key, m in shown.items()]
     question = json.dumps({"new": {"key": fact.key, "text": fact.text}, "known": known}, ensure_ascii=False)
     try:
-        answer = _Decision.model_validate(
+        answer = _ModelAnswer.model_validate(
             _json_object(
                 await llm.complete(
                     [ChatMessage("system", DECISION_PROMPT), ChatMessage("user", question)],
@@ -162,9 +170,9 @@ async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> 
             )
         )
         if answer.decision in ("add", "none"):
-            return Decision(answer.decision, by="model")
+            return FactDecision(answer.decision, by="model")
         if answer.id in shown:
-            return Decision(answer.decision, shown[answer.id], by="model")
+            return FactDecision(answer.decision, shown[answer.id], by="model")
         log.info("fact decision: the model named no fact it was shown; rules decide")
     except LLMError as exc:
         log.info("fact decision: the LLM call failed (%s); rules decide", exc.__class__.__name__)
@@ -173,29 +181,39 @@ async def decide(llm: LLM, fact: ExtractedFact, related: list[ScoredMemory]) -> 
     return decide_by_rules(fact, related)
 
 
-def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> Decision:
+def decide_by_rules(fact: ExtractedFact, related: list[ScoredMemory]) -> FactDecision:
     for hit in related:
         if hit.score >= SAME_FACT:
-            return Decision("same", hit.memory)
+            return FactDecision("same", hit.memory)
     for hit in related:
         if hit.memory.meta.get("key") == fact.key and hit.score >= SAME_SUBJECT:
-            return Decision("update", hit.memory)
-    return Decision("add")
+            return FactDecision("update", hit.memory)
+    return FactDecision("add")
 
 
 async def learn_fact(
-    bank: MemoryBank, llm: LLM, scope: str, fact: ExtractedFact, origin: Origin, now: datetime
+    bank: MemoryBank,
+    llm: LLM,
+    scope: str,
+    fact: ExtractedFact,
+    origin: Origin,
+    now: datetime,
+    said_in: str | None = None,
 ) -> tuple[str, Memory | None]:
     """Store one fact so there is only ever one current answer per subject.
 
-    Returns ("merged" | "superseded" | "added" | "ignored", the current memory). Superseded facts stay, hidden
-    from search, as the history of what was believed ("where did you get that?").
+    Returns ("merged" | "superseded" | "added" | "ignored", the current memory). Superseded facts stay as the
+    history of what was believed ("where did you get that?", "where did I live before?"): ordinary recall leaves
+    them out, a question about the past finds them (bot/mind/recollection.py). An update keeps the key of the fact
+    it replaces and names it (`replaces`), the replaced one says when (`superseded_at`): what AIKI shows as
+    "latest" and "replaced" rests on these links, never on a guess from words. `said_in` is the episode memory
+    the fact was learned from (every fact traceable to what was said).
     """
     # Only facts said in the same place merge or get superseded: a DM fact must not replace (and so hide) what a
     # server knows, nor a server's fact carry DM words into that server.
     where = SearchFilter(scopes=(scope,), kinds=(MemoryKind.FACT,), audience=Audience.same_place(origin))
     related = [hit for hit in await bank.search(fact.text, where, limit=RELATED_SHOWN) if hit.score >= RELATED]
-    decision = await decide(llm, fact, related) if related else Decision("add")
+    decision = await decide(llm, fact, related) if related else FactDecision("add")
     known = f" {decision.target.id}" if decision.target is not None else ""  # the known fact it updates or repeats
     log.info("fact decision for %s: %s%s (by %s)", scope, decision.action, known, decision.by)
     if decision.action == "none":
@@ -209,18 +227,17 @@ async def learn_fact(
         )
         await bank.update(scope, old.id, merged)
         return "merged", merged
+    meta: dict[str, object] = {"key": fact.key, "confirmations": 1}
+    replaced = decision.target if decision.action == "update" else None
+    if replaced is not None:
+        meta |= {"key": str(replaced.meta.get("key") or fact.key), "replaces": replaced.id}
+    if said_in is not None:
+        meta["said_in"] = said_in
     new = await bank.add_one(
-        NewMemory(
-            scope,
-            fact.text,
-            MemoryKind.FACT,
-            fact.importance,
-            origin,
-            created_at=now,
-            meta={"key": fact.key, "confirmations": 1},
-        )
+        NewMemory(scope, fact.text, MemoryKind.FACT, fact.importance, origin, created_at=now, meta=meta)
     )
-    if decision.action == "update" and decision.target is not None:
-        await bank.update(scope, decision.target.id, decision.target.with_changes(superseded_by=new.id))
+    if replaced is not None:
+        changed = replaced.with_changes(superseded_by=new.id, meta={**replaced.meta, "superseded_at": to_iso(now)})
+        await bank.update(scope, replaced.id, changed)
         return "superseded", new
     return "added", new

@@ -1,5 +1,5 @@
 """Forgetting, journalled: the steps that erase a memory or a person, and the start-up step that finishes a forget
-a stop cut short (README: "Forgetting erases").
+a stop cut short (docs/privacy.md: "Forgetting erases").
 
 Each forget is written to the journal (bot/state/journal.py, ids only) before anything is deleted and crossed out
 when the last byte is erased. Every step can run again: a second delete finds nothing, a second rewrite copies what
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_iso
 from bot.memory.port import MemoryStore
+from bot.mind.derived import derived_from
 from bot.mind.turn import ForgetReport
 from bot.state.journal import ForgetJournal, ForgetKind, ForgetRequest
 from bot.state.store import StateStore
@@ -51,12 +52,19 @@ class Forgetting:
         await asyncio.to_thread(_cross_out, journal, request)
 
     async def memory(self, scope: str, memory_id: str) -> bool:
-        """Delete one memory and erase it from disk; False if the person has no memory with that id."""
+        """Delete one memory and what was derived from it (bot/mind/derived.py), and erase them from disk; False if
+        the person has no memory with that id."""
         async with self._journalled(ForgetRequest(ForgetKind.MEMORY, scope, self.clock(), memory_id)):
-            deleted = await self.store.delete(scope, [memory_id]) == 1
+            deleted = await delete_with_derived(self.store, scope, memory_id)
             if deleted:
                 await self.store.erase_deleted()
+            await self._derived(scope, memory_id)
         return deleted
+
+    async def _derived(self, scope: str, memory_id: str) -> None:
+        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word)."""
+        if await self.state.checkins.delete_followups_of(scope, memory_id):
+            await self.state.erase_freed()
 
     async def everything(self, scope: str) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns."""
@@ -81,6 +89,18 @@ def _covers(done: ForgetRequest, earlier: ForgetRequest) -> bool:
     return done.kind is ForgetKind.EVERYTHING or (
         earlier.kind is ForgetKind.MEMORY and earlier.memory_id == done.memory_id
     )
+
+
+async def delete_with_derived(store: MemoryStore, scope: str, memory_id: str) -> bool:
+    """The derived memories first and the memory itself last, so a forget cut short and run again still finds the
+    links it follows. Nothing derived goes when the memory is not the person's."""
+    if await store.get(scope, memory_id) is None:
+        return False
+    derived = await derived_from(store, scope, memory_id)
+    if derived:
+        await store.delete(scope, derived)
+        log.info("forgetting %s of %s takes %d memories derived from it", memory_id, scope, len(derived))
+    return await store.delete(scope, [memory_id]) == 1
 
 
 async def delete_everything(store: MemoryStore | None, state: StateStore, scope: str) -> ForgetReport:
@@ -113,8 +133,10 @@ async def finish_interrupted_forgets(
     for request in pending:
         if request.kind is ForgetKind.EVERYTHING:
             await delete_everything(store, state, request.scope)
-        elif store is not None and request.memory_id is not None:
-            await store.delete(request.scope, [request.memory_id])
+        elif request.memory_id is not None:
+            if store is not None:
+                await delete_with_derived(store, request.scope, request.memory_id)
+            await state.checkins.delete_followups_of(request.scope, request.memory_id)
     # Always rewritten: the points were likely deleted before the stop, their bytes not yet erased.
     await erase(store, state)
     for request in pending:

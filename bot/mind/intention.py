@@ -26,6 +26,7 @@ class IntentionKind(str, Enum):
     BRING_UP_SHARED = "bring_up_shared"
     ASK_FOLLOW_UP = "ask_follow_up"
     CHECK_IN = "check_in"
+    ASK_HOW_IT_WENT = "ask_how_it_went"
 
 
 @dataclass(frozen=True)
@@ -126,12 +127,23 @@ def attune(mood: MoodState, intention: Intention) -> MoodState:
     return replace(mood, feeling=wanted)
 
 
-def check_in(topic: str, remembered: list[str]) -> Intention:
+def check_in_intention(topic: str, remembered: list[str]) -> Intention:
     """The scheduler's intention: start a conversation about an open topic (the topic goes in as quoted data)."""
     about = f"{topic} (the latest you remember about it: {remembered[0]})" if remembered else topic
     return Intention(
         IntentionKind.CHECK_IN,
         "Start the conversation yourself: ask how the topic quoted below is going. Build on the latest thing you "
         "remember about it if there is one. One or two sentences, warm and specific.",
+        about=about,
+    )
+
+
+def how_it_went_intention(event: str, remembered: list[str]) -> Intention:
+    """A follow-up's intention: the event the person told about has passed; ask how it went (quoted data)."""
+    about = f"{event} (what they said about it: {remembered[0]})" if remembered else event
+    return Intention(
+        IntentionKind.ASK_HOW_IT_WENT,
+        "Start the conversation yourself: the person told you about the event quoted below, and it has passed now. "
+        "Ask how it went, naming it. One or two sentences, warm and specific.",
         about=about,
     )

@@ -19,6 +19,7 @@ from bot.mind.facts import extract_facts, learn_fact
 from bot.mind.importance import score_importance
 from bot.mind.retrieval import Recalled
 from bot.mind.turn import Incoming
+from bot.tokens import shorten
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,6 @@ class Exchange:
     recalled: list[Recalled] = field(default_factory=list)
 
 
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def _topic_prefix(incoming: Incoming) -> str:
     return f"(about {incoming.topic}) " if incoming.topic else ""  # so the next check-in about it finds this
 
@@ -58,7 +54,7 @@ def _nearest_first(lines: list[str]) -> str:
     kept: list[str] = []
     room = CONTEXT_CHARS
     for line in lines:
-        line = shorten(line, room)
+        line = shorten(line, room) if room > 0 else ""  # shorten() cuts nothing off at a limit of 0 or less
         if len(line) < 20:
             break
         kept.append(line)
@@ -112,13 +108,20 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
 async def learn_from_exchange(bank: MemoryBank, llm: LLM, exchange: Exchange, extract_facts_too: bool) -> None:
     incoming = exchange.incoming
     scope = incoming.person.scope
-    await bank.add(memories_of(exchange))
+    said, *_ = await bank.add(memories_of(exchange))
     # Recalled memories stay fresh: recency in retrieval counts from the last time they mattered.
     for item in exchange.recalled:
         memory = item.hit.memory
         await bank.update(scope, memory.id, memory.with_changes(last_recalled_at=exchange.at))
     if not extract_facts_too:
         return
+    keys: set[str] = set()
     for fact in await extract_facts(llm, incoming.person.name or "the person", exchange.text):
-        outcome, current = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at)
+        outcome, current = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at, said.id)
         log.info("fact %s for %s%s", outcome, scope, f" (memory {current.id})" if current is not None else "")
+        if current is not None:
+            keys.add(str(current.meta.get("key")))
+    if keys:
+        # The episode is linked to what it says about the person: "I moved to Oslo" is shown with "I live in
+        # Bergen" as one subject in time order (bot/mind/recollection.py), by this link and not by shared words.
+        await bank.update(scope, said.id, said.with_changes(meta={**said.meta, "keys": sorted(keys)}))

@@ -19,7 +19,7 @@ class PersonQueue:
         self._lines: dict[str, _Line] = {}
 
     @asynccontextmanager
-    async def turn(self, scope: str) -> AsyncIterator[None]:
+    async def exclusive(self, scope: str) -> AsyncIterator[None]:
         """Wait for this person's earlier turns. The lock is asked for before the first await, and
         asyncio.Lock wakes waiters first come first served, so turns run in the order they arrived."""
         line = self._lines.setdefault(scope, _Line())

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import IDENTITY_SCOPE, Memory, MemoryKind, Origin, OriginSource
+from bot.memory.models import IDENTITY_SCOPE, Memory, MemoryKind
+from bot.places import Origin, OriginSource
 from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.memory.models import Origin, OriginSource
 from bot.mind.intention import Intention
 from bot.mind.retrieval import Recalled
 from bot.mood import MoodEvent, MoodState
+from bot.places import Origin, OriginSource
 from bot.state.store import Turn
+
+# The longest message AIKI reads (a surface splits or refuses longer ones before they reach the core).
+MAX_MESSAGE_CHARS = 8_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Received:
     text: str
     turn_id: int
     at: datetime
-    store_ms: float = 0.0  # how long storing it took (the turn's first step, in TurnStats.steps)
+    store_ms: float = 0.0  # how long storing it took (the turn's first step, in ReplyStats.steps)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Burst:
 
 
 @dataclass
-class TurnStats:
+class ReplyStats:
     """Where the time of the last turn went, for logs and bench/turn.py."""
 
     prepare_ms: float = 0.0  # message received -> LLM request sent
@@ -169,3 +172,5 @@ class Budgets:
     context_tokens: int = 6_000  # what a prompt may use: AIKI_LLM_CONTEXT_TOKENS less AIKI_LLM_MAX_REPLY_TOKENS
     memory_tokens: int = 1_200
     history_turns: int = 12
+    # The recent history's share: a small model's long replies filled ~2,000 tokens of a turn-12 prompt (issue 20).
+    history_tokens: int = 700

@@ -9,6 +9,9 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_iso, to_iso, utcnow
+from bot.places import Origin, OriginSource
+
+FOLLOWUP = "followup"  # a topic's kind: fires once, after an event the person said was coming
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,11 @@ class Topic:
     next_due_at: datetime
     unanswered: int
     retry_at: datetime | None = None
+    kind: str = "topic"  # topic | followup
+
+    @property
+    def once(self) -> bool:
+        return self.kind == FOLLOWUP
 
     @property
     def wake_at(self) -> datetime:
@@ -38,6 +46,18 @@ class CheckinPrefs:
     quiet_end: time = time(8, 0)
     timezone: str | None = None
     daily_cap: int = 2
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What a follow-up asks about: the event (its memory, the person's word for it, when) and where it was said."""
+
+    topic_id: int
+    scope: str
+    memory_id: str
+    what: str
+    event_start: datetime
+    origin: Origin
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,18 @@ def _topic(row: Any) -> Topic:
         next_due_at=from_iso(row["next_due_at"]) or utcnow(),
         unanswered=row["unanswered"],
         retry_at=from_iso(row["retry_at"]),
+        kind=row["kind"],
+    )
+
+
+def _followup(row: Any) -> FollowUp:
+    return FollowUp(
+        topic_id=row["topic_id"],
+        scope=row["scope"],
+        memory_id=row["memory_id"],
+        what=row["what"],
+        event_start=from_iso(row["event_start"]) or utcnow(),
+        origin=Origin(OriginSource(row["source"]), row["guild_id"], row["channel_id"]),
     )
 
 
@@ -140,6 +172,7 @@ class CheckinStore:
 
     async def delete_topic(self, topic_id: int) -> None:
         await self.db.execute("DELETE FROM checkins WHERE topic_id = ?", (topic_id,))
+        await self.db.execute("DELETE FROM followups WHERE topic_id = ?", (topic_id,))
         await self.db.execute("DELETE FROM topics WHERE id = ?", (topic_id,))
         await self.db.commit()
 
@@ -172,13 +205,15 @@ class CheckinStore:
     # -- sent check-ins ------------------------------------------------------
 
     async def record_sent(self, topic: Topic, text: str, sent_at: datetime, next_due: datetime) -> None:
-        """The check-in and the topic's next due time, in one transaction: a crash cannot send it twice."""
+        """The check-in and the topic's next due time, in one transaction: a crash cannot send it twice. A follow-up
+        is done once sent."""
         await self.db.execute(
             "INSERT INTO checkins (scope, topic_id, sent_at, text) VALUES (?, ?, ?, ?)",
             (topic.scope, topic.id, to_iso(sent_at), text),
         )
         await self.db.execute(
-            "UPDATE topics SET next_due_at = ?, retry_at = NULL WHERE id = ?", (to_iso(next_due), topic.id)
+            "UPDATE topics SET next_due_at = ?, retry_at = NULL, status = ? WHERE id = ?",
+            (to_iso(next_due), "done" if topic.once else topic.status, topic.id),
         )
         await self.db.commit()
 
@@ -211,6 +246,43 @@ class CheckinStore:
             await self.db.execute("UPDATE checkins SET answered_at = ? WHERE id = ?", (to_iso(now), row["id"]))
         await self.db.commit()
         return await self.topic(row["topic_id"]) if row is not None else None
+
+    # -- follow-ups ----------------------------------------------------------
+
+    async def add_followup(
+        self, event: FollowUp, name: str, due: datetime, now: datetime, active: bool
+    ) -> Topic | None:
+        """A follow-up topic for an event, due once when it has passed; None if this event is known already (one
+        follow-up per event: the same word on the same day)."""
+        cursor = await self.db.execute(
+            "INSERT INTO topics (scope, name, cadence_hours, status, created_at, next_due_at, kind)"
+            " VALUES (?, ?, 0, ?, ?, ?, ?) ON CONFLICT(scope, name) DO NOTHING",
+            (event.scope, name, "active" if active else "proposed", to_iso(now), to_iso(due), FOLLOWUP),
+        )
+        if cursor.rowcount != 1:
+            await self.db.commit()
+            return None
+        topic_id = cursor.lastrowid
+        origin = event.origin
+        await self.db.execute(
+            "INSERT INTO followups (topic_id, scope, memory_id, what, event_start, source, guild_id, channel_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (topic_id, event.scope, event.memory_id, event.what, to_iso(event.event_start), origin.source.value,
+             origin.guild_id, origin.channel_id),
+        )  # fmt: skip
+        await self.db.commit()
+        return await self.topic(int(topic_id or 0))
+
+    async def followup(self, topic_id: int) -> FollowUp | None:
+        row = await self._one("SELECT * FROM followups WHERE topic_id = ?", (topic_id,))
+        return _followup(row) if row else None
+
+    async def delete_followups_of(self, scope: str, memory_id: str) -> list[int]:
+        """The memory of an event was forgotten: its follow-up goes too (sent or not). Returns the topic ids."""
+        rows = await self._all("SELECT topic_id FROM followups WHERE scope = ? AND memory_id = ?", (scope, memory_id))
+        for row in rows:
+            await self.delete_topic(row["topic_id"])
+        return [row["topic_id"] for row in rows]
 
     # -- preferences ---------------------------------------------------------
 
@@ -248,6 +320,7 @@ class CheckinStore:
 
     async def delete_scope(self, scope: str) -> int:
         cursor = await self.db.execute("DELETE FROM checkins WHERE scope = ?", (scope,))
+        await self.db.execute("DELETE FROM followups WHERE scope = ?", (scope,))
         await self.db.execute("DELETE FROM topics WHERE scope = ?", (scope,))
         await self.db.execute("DELETE FROM checkin_prefs WHERE scope = ?", (scope,))
         await self.db.commit()

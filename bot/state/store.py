@@ -15,8 +15,8 @@ import aiosqlite
 
 from bot.clock import from_iso, to_iso, utcnow
 from bot.errors import StoreLockedError
-from bot.memory.visibility import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 from bot.mood import MoodEvent, MoodEventKind, MoodState
+from bot.places import PRIVATE_SOURCES, UNKNOWN_GUILD, Audience
 from bot.state.checkins import CheckinStore
 from bot.state.training import TrainingStore
 
@@ -209,13 +209,22 @@ class StateStore:
         await self.db.commit()
 
     async def recent_turns(
-        self, scope: str, limit: int = 20, audience: Audience | None = None, said_up_to: int | None = None
+        self,
+        scope: str,
+        limit: int = 20,
+        audience: Audience | None = None,
+        said_up_to: int | None = None,
+        before: datetime | None = None,
     ) -> list[Turn]:
         """The last `limit` finished turns of a person's conversation that `audience` may see, oldest first.
-        `said_up_to`: leave out the person's messages stored after that turn (they wait for a later reply)."""
-        where, args = _audience_sql(audience)
+        `said_up_to`: leave out the person's messages stored after that turn (they wait for a later reply).
+        `before`: as they were at that moment (the hybrid export rebuilds a past turn's history)."""
+        where, visible = _audience_sql(audience)
+        args: tuple[int | str, ...] = visible
         if said_up_to is not None:
             where, args = f"{where} AND (role != 'user' OR id <= ?)", (*args, said_up_to)
+        if before is not None:
+            where, args = f"{where} AND created_at <= ?", (*args, to_iso(before) or "")
         async with self.db.execute(
             f"SELECT * FROM (SELECT * FROM turns WHERE scope = ? AND status = 'ok'{where}"
             " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
@@ -293,11 +302,14 @@ class StateStore:
         )
         await self.db.commit()
 
-    async def mood_events(self, scope: str, since: datetime | None = None, limit: int = 50) -> list[MoodEvent]:
-        """The most recent events first."""
+    async def mood_events(
+        self, scope: str, since: datetime | None = None, limit: int = 50, before: datetime | None = None
+    ) -> list[MoodEvent]:
+        """The most recent events first (`before`: only those earlier than that moment, to replay a past mood)."""
         async with self.db.execute(
-            "SELECT * FROM mood_events WHERE scope = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
-            (scope, to_iso(since) or "", limit),
+            "SELECT * FROM mood_events WHERE scope = ? AND created_at >= ? AND created_at < ?"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (scope, to_iso(since) or "", to_iso(before) or "~", limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [
@@ -339,6 +351,7 @@ class StateStore:
     async def delete_person(self, scope: str) -> None:
         await self.db.execute("DELETE FROM people WHERE scope = ?", (scope,))
         await self.db.execute("DELETE FROM imported_conversations WHERE scope = ?", (scope,))
+        await self.db.execute("DELETE FROM sleep_watermarks WHERE scope = ?", (scope,))
         await self.db.commit()
 
     async def erase_freed(self) -> None:
@@ -369,6 +382,27 @@ class StateStore:
             await self.db.execute("DELETE FROM late_forgets WHERE scope = ?", (scope,))
             await self.db.commit()
         return [(str(row["kind"]), from_iso(row["requested_at"]) or utcnow()) for row in rows]
+
+    # -- sleep (bot/mind/sleep.py) -----------------------------------------
+
+    async def sleep_watermark(self, scope: str) -> tuple[datetime, str] | None:
+        """The newest episode a sleep pass has distilled for the person (time, memory id); None: none yet."""
+        async with self.db.execute(
+            "SELECT distilled_at, distilled_id FROM sleep_watermarks WHERE scope = ?", (scope,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        at = from_iso(row["distilled_at"]) if row else None
+        return (at, str(row["distilled_id"])) if row and at else None
+
+    async def set_sleep_watermark(self, scope: str, at: datetime, memory_id: str, passed_at: datetime) -> None:
+        """One finished batch, committed: a pass that stops after this resumes after it."""
+        await self.db.execute(
+            "INSERT INTO sleep_watermarks (scope, distilled_at, distilled_id, passed_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(scope) DO UPDATE SET distilled_at = excluded.distilled_at,"
+            " distilled_id = excluded.distilled_id, passed_at = excluded.passed_at",
+            (scope, to_iso(at), memory_id, to_iso(passed_at)),
+        )
+        await self.db.commit()
 
     # -- meta --------------------------------------------------------------
 
@@ -417,7 +451,7 @@ def in_conversation_order(turns: list[Turn]) -> list[Turn]:
 
 
 def _audience_sql(audience: Audience | None) -> tuple[str, tuple[int, ...]]:
-    """bot/memory/visibility.py's rule as a condition on turns (Audience.sees is the reference)."""
+    """bot/places.py's rule as a condition on turns (Audience.sees is the reference)."""
     if audience is None or audience.everything:
         return "", ()
     parts: list[str] = []

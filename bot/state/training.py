@@ -54,6 +54,9 @@ class HistoryTurn:
     marked_bad: bool
     title: str | None = None
     model: str | None = None  # the model that wrote an assistant reply (AIKI's own turns since migration 007)
+    source: str = "import"  # where it was said: dm, channel, cli, import (bot.memory.models.OriginSource)
+    guild_id: int | None = None
+    channel_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -247,11 +250,28 @@ class TrainingStore:
         await self.db.commit()
 
     async def fine_tuned_models(self) -> list[str]:
-        """Models that fine-tuning jobs started from here produced (earlier AIKIs)."""
+        """Models fine-tuning made or switched to from here (earlier AIKIs): provider jobs', `finetune train`'s and
+        `finetune use`'s."""
         async with self.db.execute(
-            "SELECT DISTINCT fine_tuned_model FROM finetune_jobs WHERE fine_tuned_model IS NOT NULL"
+            "SELECT fine_tuned_model FROM finetune_jobs WHERE fine_tuned_model IS NOT NULL"
+            " UNION SELECT model FROM fine_tuned_models ORDER BY 1"
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
+
+    async def add_fine_tuned_model(self, model: str, made_by: str, at: datetime) -> None:
+        """Remember a model a local command made or switched to (the first time counts)."""
+        await self.db.execute(
+            "INSERT INTO fine_tuned_models (model, made_by, created_at) VALUES (?, ?, ?) ON CONFLICT(model) DO NOTHING",
+            (model, made_by, to_iso(at)),
+        )
+        await self.db.commit()
+
+    async def has_replies_by(self, model: str) -> bool:
+        """Whether this model wrote any of AIKI's replies (in any scope): it was AIKI's model before."""
+        async with self.db.execute(
+            "SELECT 1 FROM turns WHERE model = ? AND role = 'assistant' LIMIT 1", (model,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     # -- fine-tuning jobs --------------------------------------------------
 
@@ -315,4 +335,7 @@ def _history(row: Any) -> HistoryTurn:
         marked_bad=bool(row["marked_bad"]),
         title=row["title"],
         model=row["model"],
+        source=row["source"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
     )

@@ -6,38 +6,36 @@ was silent for more than SESSION_GAP. Facts stay out: they live in Qdrant and re
 retrieval (the hybrid mode), so the model learns how AIKI talks, not what it knows.
 
 Quality: a reply is not learned when the owner marked it bad, when it is shorter than `min_words`, when its
-origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`excluded_models`:
+origin is not in `learn_from`, or when a model the owner does not count as AIKI wrote it (`bot.training.voices`:
 test models, earlier fine-tuned AIKIs, the base model being trained; `aiki finetune models`). Without weights
 such a reply is removed with the message it answered; with `weights` it stays as context with `"weight": 0`
-and the learned replies get `"weight": 1`.
+and the learned replies get `"weight": 1`. The summary counts both by reason, and names the models.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from tqdm import tqdm
 
 from bot import tokens
-from bot.llm import SAME_ROLE_JOIN
-from bot.state.store import StateStore
+from bot.llm import SAME_ROLE_JOIN, ChatMessage
+from bot.state.store import StateStore, Turn
 from bot.state.training import HistoryTurn
-from bot.training.hybrid import Moment
+from bot.training.hybrid import LiveContext, Moment
 from bot.training.origins import AIKI, ORIGINS
 from bot.training.scrub import Scrubber
 from bot.training.validate import MIN_EXAMPLES
 
 SESSION_GAP = timedelta(hours=6)
-TEST_MODEL_WORDS = {"test", "mock", "fake", "dummy", "echo", "tiny", "smollm", "smollm2"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class ExportOptions:
     learn_from: frozenset[str] = frozenset(ORIGINS)
     max_tokens: int = 4_096  # per example; long conversations become several examples
     seed: str = "aiki"  # salt of the deterministic train/validation split
-    exclude_models: frozenset[str] = frozenset()  # replies these models wrote are not learned
+    exclude_models: Mapping[str, str] = field(default_factory=dict)  # model -> why its replies are not learned
 
 
 @dataclass
@@ -60,7 +58,8 @@ class ExportReport:
     validation: int = 0
     folded: int = 0  # validation examples moved into training: too few for a validation file
     learned: int = 0
-    context_only: int = 0
+    context_only: Counter[str] = field(default_factory=Counter)  # replies kept at weight 0, by why
+    history_turns: int = 0  # turns of the live history put before examples as context (the hybrid)
     dropped: Counter[str] = field(default_factory=Counter)
     scrubbed: Counter[str] = field(default_factory=Counter)
 
@@ -75,7 +74,10 @@ class ExportReport:
             )
         lines.append(f"from {self.conversations:,} conversations; {self.learned:,} replies to learn")
         if self.context_only:
-            lines.append(f"kept as context with weight 0: {self.context_only:,} replies")
+            why = ", ".join(f"{n:,} {why}" for why, n in self.context_only.most_common())
+            lines.append(f"kept as context with weight 0: {self.context_only.total():,} replies ({why})")
+        if self.history_turns:
+            lines.append(f"the live history before a conversation, as context: {self.history_turns:,} turns (weight 0)")
         dropped = ", ".join(f"{n:,} {why}" for why, n in self.dropped.most_common())
         lines.append(f"left out: {dropped or 'nothing'}")
         found = ", ".join(f"{n:,} {what}" for what, n in sorted(self.scrubbed.items()) if n)
@@ -88,13 +90,19 @@ class ExportReport:
 class _Message:
     role: str
     content: str
+    turns: list[HistoryTurn]  # as stored: one message of the example may join several in a row
     learn: bool = True
     why_not: str | None = None
-    at: datetime | None = None
-    scope: str = ""
 
 
-SystemFor = Callable[[Moment], Awaitable[str]]  # a live-style system message for a moment (bot.training.hybrid)
+@dataclass
+class Example:
+    messages: list[dict[str, Any]]
+    moment: Moment | None  # what the last reply answers, for a live-style system message
+    not_learned: list[str]  # why, for each reply in it at weight 0
+
+
+SystemFor = Callable[[Moment], Awaitable[LiveContext]]  # the live context of a moment (bot.training.hybrid)
 HYBRID_EXTRA_TOKENS = 1_500  # room a live-style system message takes beyond the persona: memories, mood, intention
 
 
@@ -149,9 +157,10 @@ class Exporter:
     async def add(self, key: str, turns: list[HistoryTurn]) -> None:
         self.report.conversations += 1
         to_validation = self.validation is not None and _fraction(self.options.seed + key) < self.options.validation
-        for example, moment in self.examples(turns):
-            if self.system_for is not None and moment is not None:
-                example[0]["content"] = await self.system_for(moment)
+        for built in self.examples(turns):
+            example = built.messages
+            if self.system_for is not None and built.moment is not None:
+                example = await self._live(self.system_for, example, built.moment)
             digest = _digest(example)
             if self.options.dedupe and digest in self._seen:
                 self.report.dropped["duplicate examples"] += 1
@@ -163,15 +172,37 @@ class Exporter:
                 self.report.train += 1
             else:
                 self.report.validation += 1
-            for message in example:
-                if message["role"] == "assistant":
-                    if message.get("weight", 1):
-                        self.report.learned += 1
-                    else:
-                        self.report.context_only += 1
+            self.report.learned += sum(1 for m in example if m["role"] == "assistant" and m.get("weight", 1))
+            self.report.context_only.update(built.not_learned)
         self.report.scrubbed = Counter(self._scrub.found)
 
-    def examples(self, turns: list[HistoryTurn]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
+    async def _live(self, system_for: SystemFor, example: list[dict[str, Any]], moment: Moment) -> list[dict[str, Any]]:
+        """The example as the live turn saw its last message: its system message, and (with weights, so they are
+        not learned twice) the live history from before the example's own turns as context at weight 0."""
+        used = self._system_tokens + sum(tokens.message_tokens(m) for m in example[1:])
+        room = self.options.max_tokens - used if self.options.weights else 0
+        live = await system_for(replace(moment, room=room))
+        system = self._scrub(live.system) if self.options.scrub else live.system  # it quotes memories
+        earlier = [self._context(role, group) for role, group in _runs(live.earlier)]
+        if earlier and earlier[-1]["role"] == example[1]["role"]:
+            if example[1]["role"] == "assistant":
+                earlier.pop()  # never join context into a reply that is learned
+            else:
+                example[1] = {
+                    **example[1],
+                    "content": earlier.pop()["content"] + SAME_ROLE_JOIN + example[1]["content"],
+                }
+        self.report.history_turns += len(live.earlier)
+        return [{"role": "system", "content": system}, *earlier, *example[1:]]
+
+    def _context(self, role: str, turns: list[ChatMessage]) -> dict[str, Any]:
+        text = SAME_ROLE_JOIN.join(t.content.strip() for t in turns)
+        item: dict[str, Any] = {"role": role, "content": self._scrub(text) if self.options.scrub else text}
+        if role == "assistant":
+            item["weight"] = 0
+        return item
+
+    def examples(self, turns: list[HistoryTurn]) -> Iterator[Example]:
         """Windows of one conversation that fit the budget, each starting with the persona."""
         exchanges = self._exchanges(self._messages(turns))
         window: list[list[_Message]] = []
@@ -202,7 +233,7 @@ class Exporter:
             text = SAME_ROLE_JOIN.join(t.content.strip() for t in group)
             if self.options.scrub:
                 text = self._scrub(text)
-            message = _Message(role, text, at=group[-1].created_at, scope=group[-1].scope)
+            message = _Message(role, text, group)
             if role == "assistant":
                 origin = group[0].origin or AIKI
                 if any(t.marked_bad for t in group):
@@ -211,8 +242,9 @@ class Exporter:
                     message.learn, message.why_not = False, f"replies under {self.options.min_words} words"
                 elif origin not in self.options.learn_from:
                     message.learn, message.why_not = False, f"{origin} replies (not in --learn-from)"
-                elif any(t.model in self.options.exclude_models for t in group):
-                    message.learn, message.why_not = False, "replies by models that are not AIKI (finetune models)"
+                elif excluded := [t.model for t in group if t.model in self.options.exclude_models]:
+                    why = self.options.exclude_models[excluded[0] or ""]
+                    message.learn, message.why_not = False, f"replies by {why} ({excluded[0]})"
             messages.append(message)
         return messages
 
@@ -234,7 +266,7 @@ class Exporter:
             self.report.dropped["messages with no reply after them"] += len(pending)
         return exchanges
 
-    def _finish(self, window: list[list[_Message]]) -> Iterator[tuple[list[dict[str, Any]], Moment | None]]:
+    def _finish(self, window: list[list[_Message]]) -> Iterator[Example]:
         # Replies at weight 0 after the last learned one teach nothing and only cost tokens.
         while window and not window[-1][-1].learn:
             self.report.dropped[window[-1][-1].why_not or "replies not learned"] += 1
@@ -248,7 +280,9 @@ class Exporter:
                 if self.options.weights and message.role == "assistant":
                     item["weight"] = 1 if message.learn else 0
                 example.append(item)
-        yield example, _moment([m for exchange in window for m in exchange])
+        messages = [m for exchange in window for m in exchange]
+        not_learned = [m.why_not or "replies not learned" for m in messages if m.role == "assistant" and not m.learn]
+        yield Example(example, _moment(window), not_learned)
 
 
 async def export(
@@ -289,39 +323,40 @@ async def export(
     return exporter.report
 
 
-def _moment(messages: list[_Message]) -> Moment | None:
-    """The moment the example's last reply answers: its user message, with the ones before it."""
-    users = [m for m in messages if m.role == "user" and m.at is not None]
+def _moment(window: list[list[_Message]]) -> Moment | None:
+    """The moment the example's last reply answers: the person's message(s) before it, the example's turns before
+    those as its history, and what was known then: what came before the first message it learns a reply to."""
+    messages = [m for exchange in window for m in exchange]
+    users = [index for index, m in enumerate(messages) if m.role == "user"]
     if not users:
         return None
-    last = users[-1]
-    before = users[-2].at if len(users) > 1 else None
-    return Moment(last.scope, last.content, last.at or datetime.min, before, [m.content for m in users[-4:-1]])
+    first_learned = next(exchange for exchange in window if exchange[-1].learn)  # `_finish` keeps one at least
+    return Moment(
+        scope=messages[-1].turns[-1].scope,
+        message=[_as_turn(t) for t in messages[users[-1]].turns],
+        history=[_as_turn(t) for m in messages[: users[-1]] for t in m.turns],
+        known_before=first_learned[0].turns[0].created_at,
+        imported=messages[-1].turns[-1].origin is not None,
+    )
 
 
-def not_aiki_by_default(model: str, fine_tuned: Collection[str], base_model: str | None) -> str | None:
-    """Why a model's replies are left out unless the owner marks them as AIKI's, or None when they are learned."""
-    if model in fine_tuned:
-        return "an earlier fine-tuned AIKI"
-    if base_model and model.lower() in {base_model.lower(), base_model.lower().rsplit("/", 1)[-1]}:
-        return "the base model being trained"
-    words = set(re.split(r"[^a-z0-9]+", model.lower()))
-    if words & TEST_MODEL_WORDS or any(model.lower().startswith(w) for w in ("smollm", "tinyllama")):
-        return "a test model"
-    return None
+def _runs(turns: list[ChatMessage]) -> Iterator[tuple[str, list[ChatMessage]]]:
+    """Messages in a row by one side, together (one message a side, as live prompts send them)."""
+    run: list[ChatMessage] = []
+    for turn in turns:
+        if not turn.content.strip():
+            continue
+        if run and run[-1].role != turn.role:
+            yield run[0].role, run
+            run = []
+        run.append(turn)
+    if run:
+        yield run[0].role, run
 
 
-def excluded_models(
-    seen: Collection[str],
-    marks: dict[str, bool],
-    fine_tuned: Collection[str],
-    base_model: str | None,
-    also: Collection[str] = (),
-) -> frozenset[str]:
-    """The models whose replies an export leaves out: the owner's marks first, then the defaults."""
-    out = {m for m, learn in marks.items() if not learn} | set(also)
-    out |= {m for m in seen if m not in marks and not_aiki_by_default(m, fine_tuned, base_model)}
-    return frozenset(out)
+def _as_turn(turn: HistoryTurn) -> Turn:
+    return Turn(turn.scope, turn.role, turn.content, turn.created_at, turn.source, turn.guild_id, turn.channel_id,
+                id=turn.id, model=turn.model)  # fmt: skip
 
 
 def _fold(validation: Path, train: Path, report: ExportReport) -> None:

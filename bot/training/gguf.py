@@ -210,21 +210,35 @@ def convert_all(recipe: Recipe, name: str, llama_cpp: str | None) -> GGUFFiles:
     return GGUFFiles(merged, lora, base)
 
 
+def serve_threads() -> int:
+    """The CPU threads a llama.cpp server here should use: the cores this process may run on (llama.cpp's own
+    default is half the machine's; on a small shared machine every core counts)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def next_steps(files: GGUFFiles, name: str, port: int = 8089) -> str:
     merged = files.merged.resolve()
-    serve = (
-        f"python -m llama_cpp.server --model {merged} --model_alias {name} --host 127.0.0.1 --port {port} --n_ctx 8192"
-    )
+
+    def serve(model: str) -> str:
+        return (
+            f"  python -m llama_cpp.server {model} --model_alias {name} --host 127.0.0.1 --port {port} --n_ctx 8192 "
+            f"--n_threads {serve_threads()}"
+        )
+
     lines = [f"merged GGUF: {merged} ({merged.stat().st_size / 1e6:,.0f} MB)"]
     if files.lora is not None:
         lines.append(f"LoRA GGUF: {files.lora.resolve()} ({files.lora.stat().st_size / 1e6:,.1f} MB)")
     lines += [
         "Serve it (llama-cpp-python[server], or llama.cpp's llama-server with the same file):",
-        f"  {serve}",
+        serve(f"--model {merged}"),
     ]
     if files.lora is not None:
         base = Path(files.base).resolve() if Path(files.base).suffix == ".gguf" else "BASE.gguf"
-        lines.append(f"  or the base GGUF with the adapter on top: --model {base} --lora_path {files.lora.resolve()}")
+        lines.append("or the base GGUF it was trained from, with the adapter on top:")
+        lines.append(serve(f"--model {base} --lora_path {files.lora.resolve()}"))
     lines.append("Then switch AIKI to it (memory retrieval stays on: the hybrid):")
     lines.append(f"  aiki finetune use {name} --base-url http://127.0.0.1:{port}/v1")
     return "\n".join(lines)

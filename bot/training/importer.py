@@ -302,7 +302,7 @@ async def _markdown_session_file(
     for number, reason in read.problems:
         report.reject(f"{path.name} line {number}", reason)
     if not read.messages:
-        report.reject(path.name, "no messages found: no line starts with a known speaker (see README)")
+        report.reject(path.name, "no messages found: no line starts with a known speaker (see docs/training.md)")
         return
     await writer.add(*_session_rows(sessions.fill_times(read.messages, mtime), scope, registered))
 

@@ -108,3 +108,13 @@ def switch_model(env_file: Path, current: EndpointInFile, model: str, base_url: 
         env_file, MODEL_KEY, model, f"{NOTE}: was {before} until {when}; back: aiki finetune use {before}"
     )
     return Switch(env_file, before, model)
+
+
+async def known_as_fine_tuned(store: TrainingStore, switch: Switch, at: datetime) -> bool:
+    """Remember the model switched to as a fine-tuned AIKI, unless it wrote replies before (going back to the model
+    AIKI ran on); True when its replies are left out of exports (the owner has not marked them as AIKI's)."""
+    if switch.after != switch.before and not await store.has_replies_by(switch.after):
+        await store.add_fine_tuned_model(switch.after, NOTE, at)
+    if (await store.model_marks()).get(switch.after):
+        return False
+    return switch.after in await store.fine_tuned_models()

@@ -16,7 +16,8 @@ from tqdm import tqdm
 from bot.errors import InvalidInputError
 from bot.jsonlines import Bounded
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import MemoryKind, Origin, OriginSource, normalise_id
+from bot.memory.models import MemoryKind, normalise_id
+from bot.places import Origin, OriginSource
 from bot.training import chatgpt
 from bot.training.qdrant_source import FieldMap, Record, read_dump, scroll, to_memory
 from bot.training.report import DataReport

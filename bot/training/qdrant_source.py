@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from bot.jsonlines import json_objects
 from bot.memory.bank import NewMemory
 from bot.memory.embedder import MAX_TEXT_CHARS
-from bot.memory.models import MemoryKind, Origin, OriginSource
+from bot.memory.models import MemoryKind
+from bot.places import Origin, OriginSource
 from bot.training.sessions import parse_when
 
 TEXT_FIELDS = ("text", "content", "memory", "document", "page_content")

@@ -9,27 +9,35 @@ the step, so running the same command again continues where it stopped.
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import logging
 import math
+import os
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
+from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
 from safetensors.torch import load_file
+from safetensors.torch import save as save_safetensors
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from bot.errors import AikiError
-from bot.training import masking
+from bot.training import masking, runs
 from bot.training.recipe import TARGET_MODULES, WARMUP, Recipe
+from bot.training.runs import Fingerprint
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "trainer_state.pt"
+ADAPTER_FILE = "adapter_model.safetensors"
+DISK_FULL_SIGNS = ("No space left on device", "os error 28")
 EVAL_EXAMPLES = 64  # examples of the validation file the eval loss is measured on
 
 
@@ -46,9 +54,17 @@ class TrainResult:
     eval_before: float | None
     eval_after: float | None
     losses: list[float] = field(default_factory=list)
+    finished: bool = False  # the whole schedule ran (not cut short by --max-steps)
 
 
 Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
+
+
+def quiet_libraries() -> None:
+    """No progress bars from transformers (loading, writing shards) under `-q` or without a terminal."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
 def load_base(name: str, qlora: bool = False) -> tuple[Any, Any]:
@@ -69,7 +85,12 @@ def load_base(name: str, qlora: bool = False) -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(name)
         model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     except OSError as exc:
-        raise TrainError(f"Could not load the base model {name!r}: {exc}") from None
+        # Reached only for a Hugging Face id (the CLI checks paths first): the hub, or the internet, said no.
+        reason = " ".join(str(exc).split())[:300]
+        raise TrainError(
+            f"Could not get the base model {name!r} from the Hugging Face hub (there is no folder of that name here, "
+            f"and a hub id needs the internet the first time): {reason}"
+        ) from None
     if torch.cuda.is_available() and not qlora:
         model = model.to("cuda")
     return model, tokenizer
@@ -91,18 +112,50 @@ def read_examples(path: Path) -> list[list[dict[str, Any]]]:
     return [json.loads(line)["messages"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def tokenise(tokenizer: Any, examples: Sequence[list[dict[str, Any]]], max_length: int) -> list[masking.Encoded]:
-    """Every example through the model's own template; a template it cannot handle stops training here."""
-    encoded = []
+@dataclass
+class Tokenised:
+    items: list[masking.Encoded]  # the examples with something left to learn
+    shortened: int = 0  # examples longer than max_length, their oldest turns left out
+    lost_replies: int = 0  # learned replies among what was left out
+
+
+def tokenise(tokenizer: Any, examples: Sequence[list[dict[str, Any]]], max_length: int) -> Tokenised:
+    """Every example through the model's own template; one longer than `max_length` loses its oldest turns (after
+    the system message), as a live prompt drops its oldest history, so the last replies, which the system message
+    was built for, stay. A template it cannot handle stops training here."""
+    done = Tokenised([])
     for number, messages in enumerate(examples, start=1):
         try:
             item = masking.encode(tokenizer, messages)
+            kept = messages
+            while len(item.input_ids) > max_length and (shorter := _without_oldest(kept)) is not None:
+                kept = shorter
+                item = masking.encode(tokenizer, kept)
         except masking.TemplateError as exc:
             raise TrainError(f"Example {number}: {exc}.") from None
-        item = masking.Encoded(item.input_ids[:max_length], item.labels[:max_length])
+        if kept is not messages:
+            done.shortened += 1
+            done.lost_replies += _learned(messages) - _learned(kept)
+        item = masking.Encoded(item.input_ids[:max_length], item.labels[:max_length])  # a single long exchange
         if item.learned_tokens:
-            encoded.append(item)
-    return encoded
+            done.items.append(item)
+    return done
+
+
+def _without_oldest(messages: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The example without its oldest exchange (the system message stays; it still starts with the person's
+    message), or None when only one exchange is left."""
+    head = messages[:1] if messages and messages[0]["role"] == "system" else []
+    rest = messages[len(head) :]
+    users = [index for index, message in enumerate(rest) if message["role"] == "user"]
+    later = [index for index in users if index > 0]
+    if not later:
+        return None
+    return head + rest[later[0] :]
+
+
+def _learned(messages: list[dict[str, Any]]) -> int:
+    return sum(1 for message in messages if message["role"] == "assistant" and message.get("weight", 1))
 
 
 def add_lora(model: Any, recipe: Recipe) -> Any:
@@ -174,26 +227,34 @@ def train(
     model: Any,
     train_items: Sequence[masking.Encoded],
     eval_items: Sequence[masking.Encoded],
+    run: Fingerprint,
+    resume: bool,
+    stop: threading.Event,
     progress: Progress | None = None,
 ) -> TrainResult:
-    """Train the LoRA model in place, checkpointing every `save_every` steps; resumes from a checkpoint."""
+    """Train the LoRA model in place, checkpointing every `save_every` steps (each checkpoint records `run`), from
+    the checkpoint when `resume`; when `stop` is set, checkpoints the last finished step and raises `runs.Stopped`."""
     torch.manual_seed(recipe.seed)
     sequence = order(len(train_items), recipe)
-    total = math.ceil(len(sequence) / recipe.batch)
-    if recipe.max_steps is not None:
-        total = min(total, recipe.max_steps)
+    whole = math.ceil(len(sequence) / recipe.batch)
+    total = whole if recipe.max_steps is None else min(whole, recipe.max_steps)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe.learning_rate, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: schedule(s, total))
-    start = _resume(recipe, model, optimizer, scheduler)
+    start = _resume(recipe, model, optimizer, scheduler) if resume else 0
     result = TrainResult(0, start, len(train_items), sum(i.learned_tokens for i in train_items), None, None)
+    result.finished = total == whole
     result.eval_before = eval_loss(model, eval_items) if start == 0 else None
     model.train()
-    for step in range(start, total):
-        chosen = [train_items[i] for i in sequence[step * recipe.batch : (step + 1) * recipe.batch]]
+
+    def step(number: int) -> bool:
+        chosen = [train_items[i] for i in sequence[number * recipe.batch : (number + 1) * recipe.batch]]
         learned = sum(item.learned_tokens for item in chosen)
         step_loss = 0.0
         for first in range(0, len(chosen), recipe.micro_batch):
+            if stop.is_set():  # between examples: a step of a large model takes minutes on a CPU
+                optimizer.zero_grad(set_to_none=True)
+                return False
             loss, _ = _batch_loss(model, chosen[first : first + recipe.micro_batch])
             (loss / learned).backward()
             step_loss += float(loss.detach()) / learned
@@ -203,46 +264,74 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         result.losses.append(step_loss)
         if progress is not None:
-            progress(step + 1, total, step_loss)
-        if (step + 1) % recipe.save_every == 0 or step + 1 == total:
-            _checkpoint(recipe, model, optimizer, scheduler, step + 1)
+            progress(number + 1, total, step_loss)
+        return True
+
+    def save(done: int) -> None:
+        _checkpoint(recipe, model, optimizer, scheduler, runs.RunRecord(run, done, total))
+
+    runs.run_steps(start, total, recipe.save_every, step, save, stop)
     result.steps = total
     result.eval_after = eval_loss(model, eval_items)
     return result
 
 
-def _checkpoint(recipe: Recipe, model: Any, optimizer: Any, scheduler: Any, step: int) -> None:
+def _checkpoint(recipe: Recipe, model: Any, optimizer: Any, scheduler: Any, record: runs.RunRecord) -> None:
+    """The adapter, the optimizer and the step, written beside the last checkpoint and then swapped in (a kill
+    halfway leaves the last one whole). A leftover of a killed write is overwritten file by file."""
     where = recipe.checkpoint_dir
     partial = where.with_name(where.name + ".partial")
-    model.save_pretrained(partial / "adapter")
-    torch.save(
-        {"step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, partial / STATE_FILE
-    )
+    try:
+        (partial / "adapter").mkdir(parents=True, exist_ok=True)
+        weights = {k: v.detach().contiguous().clone() for k, v in get_peft_model_state_dict(model).items()}
+        runs.write_bytes(partial / "adapter" / ADAPTER_FILE, save_safetensors(weights, metadata={"format": "pt"}))
+        state = io.BytesIO()
+        trainer = {"step": record.step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
+        torch.save(trainer, state)
+        runs.write_bytes(partial / STATE_FILE, state.getvalue())
+        record.write(partial)  # last: a checkpoint without it is never resumed
+    except OSError:
+        _remove(partial, missing_ok=True)  # what did fit would only take more of a full disk
+        raise
     if where.exists():
         _remove(where)
     partial.replace(where)
 
 
 def _resume(recipe: Recipe, model: Any, optimizer: Any, scheduler: Any) -> int:
-    state_file = recipe.checkpoint_dir / STATE_FILE
-    if not state_file.exists():
-        return 0
-    state = torch.load(state_file, weights_only=True)
-    set_peft_model_state_dict(model, load_file(str(recipe.checkpoint_dir / "adapter" / "adapter_model.safetensors")))
+    state = torch.load(recipe.checkpoint_dir / STATE_FILE, weights_only=True)
+    set_peft_model_state_dict(model, load_file(str(recipe.checkpoint_dir / "adapter" / ADAPTER_FILE)))
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     log.info("resuming at step %d from %s", state["step"], recipe.checkpoint_dir)
     return int(state["step"])
 
 
-def _remove(folder: Path) -> None:
+def finish(recipe: Recipe) -> None:
+    """A run that reached its end needs no checkpoint: the same command later trains anew on the history then."""
+    _remove(recipe.checkpoint_dir, missing_ok=True)
+
+
+def _remove(folder: Path, missing_ok: bool = False) -> None:
+    if missing_ok and not folder.exists():
+        return
     for item in sorted(folder.rglob("*"), reverse=True):
-        item.unlink() if item.is_file() else item.rmdir()
+        item.unlink() if item.is_file() or item.is_symlink() else item.rmdir()
     folder.rmdir()
 
 
 def save(recipe: Recipe, model: Any, tokenizer: Any, base_model: str) -> None:
     """The adapter (OUT/adapter) and the base with the adapter merged in (OUT/merged), each with the tokenizer."""
+    try:
+        _save(recipe, model, tokenizer, base_model)
+    except Exception as exc:
+        # safetensors reports a full disk in Rust's words, without an errno: the CLI's disk message wants one.
+        if isinstance(exc, OSError) or not any(sign in str(exc) for sign in DISK_FULL_SIGNS):
+            raise
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(recipe.out)) from None
+
+
+def _save(recipe: Recipe, model: Any, tokenizer: Any, base_model: str) -> None:
     model.save_pretrained(recipe.adapter_dir)
     tokenizer.save_pretrained(recipe.adapter_dir)
     if recipe.qlora:  # merging into 4-bit weights loses precision: merge into a fresh bf16 copy instead

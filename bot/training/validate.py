@@ -47,7 +47,7 @@ def default_epochs(examples: int) -> int:
 class Validation:
     path: Path
     max_tokens: int = MAX_TOKENS_PER_EXAMPLE
-    epochs: int | None = None  # None: what the provider would choose
+    epochs: float | None = None  # None: what the provider would choose ('auto')
     examples: int = 0
     problems: list[tuple[int, str]] = field(default_factory=jsonlines.Bounded)  # (line, what); line 0 = the whole file
     lengths: list[int] = field(default_factory=list)
@@ -62,7 +62,7 @@ class Validation:
         return not self.problems
 
     @property
-    def n_epochs(self) -> int:
+    def n_epochs(self) -> float:
         return self.epochs or default_epochs(self.examples)
 
     @property
@@ -92,10 +92,10 @@ class Validation:
                 )
             if self.duplicates:
                 lines.append(f"  duplicates         : {self.duplicates:,} examples appear more than once")
-            epochs = f"{self.n_epochs} epochs" + ("" if self.epochs else " (what 'auto' picks for this size)")
+            epochs = f"{self.n_epochs:g} epochs" + ("" if self.epochs else " (what 'auto' picks for this size)")
             lines.append(
                 f"  training tokens    : ~{self.tokens_per_epoch:,} per epoch x {epochs} "
-                f"= ~{self.tokens_per_epoch * self.n_epochs:,}"
+                f"= ~{round(self.tokens_per_epoch * self.n_epochs):,}"
             )
             lines.append(f"  (tokens {tokens.METHOD})")
         if self.problems:
@@ -109,7 +109,7 @@ class Validation:
         return "\n".join(lines)
 
 
-def validate_file(path: Path, max_tokens: int = MAX_TOKENS_PER_EXAMPLE, epochs: int | None = None) -> Validation:
+def validate_file(path: Path, max_tokens: int = MAX_TOKENS_PER_EXAMPLE, epochs: float | None = None) -> Validation:
     result = Validation(path, max_tokens, epochs)
     seen: set[bytes] = set()
     with path.open("rb") as handle:

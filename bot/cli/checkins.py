@@ -38,4 +38,4 @@ async def list_checkins(settings: Settings, args: argparse.Namespace) -> int:
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("checkins", help="list scheduled check-ins and why the next will or will not fire")
     parser.add_argument("--person", help="only this Discord user id")
-    parser.set_defaults(run=lazy("bot.checkins.cli:list_checkins"))
+    parser.set_defaults(run=lazy("bot.cli.checkins:list_checkins"))

@@ -8,6 +8,9 @@ import re
 
 import discord
 
+from bot.mind.turn import Person
+from bot.places import Origin, OriginSource
+
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()  # an LLM reply can never ping @everyone, a role or a person
@@ -84,3 +87,29 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as exc:
         log.warning("could not answer interaction %s: HTTP %s", interaction.id, exc.status)
+
+
+# -- from Discord's objects to the core's words: the one place they are translated -----------------------------
+
+
+def person_of(user: discord.User | discord.Member) -> Person:
+    return Person(str(user.id), user.display_name)
+
+
+def origin_of(message: discord.Message) -> Origin:
+    """Where a message was said: a DM, or a channel of a server (with its ids, so the visibility rule can apply)."""
+    return Origin(
+        OriginSource.DM if message.guild is None else OriginSource.CHANNEL,
+        guild_id=message.guild.id if message.guild else None,
+        channel_id=message.channel.id,
+        message_id=message.id,
+    )
+
+
+def origin_of_command(interaction: discord.Interaction) -> Origin:
+    """Where a slash command was used: the place whose visibility decides what it may show."""
+    return Origin(
+        OriginSource.DM if interaction.guild_id is None else OriginSource.CHANNEL,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+    )

@@ -21,13 +21,15 @@ def add_parsers(commands: Any) -> None:
     gpt.add_argument("paths", nargs="+", help="conversations.json, its split parts, their folder, or the export .zip")
     gpt.add_argument("--scope", help=scope_help)
     gpt.add_argument("--no-memories", action="store_true", help="leave ChatGPT's saved memories out of AIKI's memory")
-    gpt.set_defaults(run=lazy("bot.training.cli:data_chatgpt"))
+    gpt.set_defaults(run=lazy("bot.cli.training:data_chatgpt"))
     ses = data_commands.add_parser("sessions", help="import session logs of an earlier AIKI (JSONL or Markdown)")
-    ses.add_argument("paths", nargs="+", help="files or folders (.jsonl, .md, .markdown, .txt); see README for shapes")
+    ses.add_argument(
+        "paths", nargs="+", help="files or folders (.jsonl, .md, .markdown, .txt); see docs/training.md for shapes"
+    )
     ses.add_argument("--scope", help=scope_help)
     ses.add_argument("--user-name", action="append", default=[], help="a speaker name that is you (repeatable)")
     ses.add_argument("--assistant-name", action="append", default=[], help="a speaker name that is AIKI (repeatable)")
-    ses.set_defaults(run=lazy("bot.training.cli:data_sessions"))
+    ses.set_defaults(run=lazy("bot.cli.training:data_sessions"))
     mem = data_commands.add_parser("memories", help="import memories from another Qdrant collection (dump or server)")
     source = mem.add_mutually_exclusive_group(required=True)
     source.add_argument("--jsonl", help="a JSONL dump: {id, payload: {...}} or flat objects, one a line")
@@ -42,16 +44,16 @@ def add_parsers(commands: Any) -> None:
         "--kind-map", action="append", default=[], metavar="OLD=NEW", help="map an old kind to an AIKI kind"
     )
     mem.add_argument("--scope", help=scope_help)
-    mem.set_defaults(run=lazy("bot.training.cli:data_memories"))
+    mem.set_defaults(run=lazy("bot.cli.training:data_memories"))
     dst = data_commands.add_parser("stats", help="how much conversation history there is, by origin")
-    dst.set_defaults(run=lazy("bot.training.cli:data_stats"))
+    dst.set_defaults(run=lazy("bot.cli.training:data_stats"))
 
     tune = commands.add_parser("finetune", help="training data export, validation and fine-tuning jobs")
     tune_commands = tune.add_subparsers(dest="finetune_command", required=True, metavar="ACTION")
     exp = tune_commands.add_parser("export", help="write the conversation history as chat-format JSONL")
     exp.add_argument("file", help="training file to write; the validation file goes beside it (NAME.validation.jsonl)")
     _export_flags(exp, weights_default=False)
-    exp.set_defaults(run=lazy("bot.training.cli:finetune_export"))
+    exp.set_defaults(run=lazy("bot.cli.training:finetune_export"))
     for name, help_text, handler in (
         (
             "validate",
@@ -69,7 +71,7 @@ def add_parsers(commands: Any) -> None:
             help=f"token limit of one example (default {MAX_TOKENS_PER_EXAMPLE})",
         )
         command.add_argument("--epochs", type=int, help="epochs (default: the provider's 'auto')")
-        command.set_defaults(run=lazy(f"bot.training.cli:{handler}"))
+        command.set_defaults(run=lazy(f"bot.cli.training:{handler}"))
         if name == "submit":
             command.add_argument("--validation-file", help="a validation file (also checked first)")
             command.add_argument("--model", help="base model (default: AIKI_FINETUNE_BASE_MODEL)")
@@ -80,13 +82,13 @@ def add_parsers(commands: Any) -> None:
     sts.add_argument("job", nargs="?", help="job id (default: the last one submitted from here)")
     sts.add_argument("--follow", action="store_true", help="wait and show progress until the job ends")
     sts.add_argument("--poll", type=float, help="seconds between checks (default: AIKI_FINETUNE_POLL_S)")
-    sts.set_defaults(run=lazy("bot.training.cli:finetune_status"))
+    sts.set_defaults(run=lazy("bot.cli.training:finetune_status"))
     use = tune_commands.add_parser("use", help="switch AIKI's chat model to a fine-tuned one (retrieval stays on)")
     use.add_argument("target", metavar="MODEL_OR_JOB_ID", help="a model name, or the id of a finished job")
     use.add_argument("--env-file", default=".env", help="the settings file to read and change (default .env)")
     use.add_argument("--base-url", help="also point AIKI_LLM_BASE_URL here (e.g. a local llama.cpp server)")
     use.add_argument("--no-check", action="store_true", help="switch even if the chat endpoint does not list the model")
-    use.set_defaults(run=lazy("bot.training.cli:finetune_use"))
+    use.set_defaults(run=lazy("bot.cli.training:finetune_use"))
     _train_parser(tune_commands)
     mod = tune_commands.add_parser(
         "models", help="which models wrote AIKI's replies, and whether the export learns from each"
@@ -95,16 +97,16 @@ def add_parsers(commands: Any) -> None:
     mod.add_argument("--aiki", action="append", default=[], metavar="MODEL", help="learn its replies after all")
     mod.add_argument("--forget", action="append", default=[], metavar="MODEL", help="drop the mark (default applies)")
     mod.add_argument("--scope", action="append", help="whose conversations (default: AIKI_OWNER_IDS)")
-    mod.set_defaults(run=lazy("bot.training.train_cli:finetune_models"))
+    mod.set_defaults(run=lazy("bot.cli.finetune:finetune_models"))
     rep = tune_commands.add_parser("replies", help="find replies by their text, with the ids mark-bad takes")
     rep.add_argument("text", help="text the reply contains")
     rep.add_argument("--limit", type=int, default=20)
     rep.add_argument("--scope", action="append", help="whose conversations (default: AIKI_OWNER_IDS)")
-    rep.set_defaults(run=lazy("bot.training.cli:finetune_replies"))
+    rep.set_defaults(run=lazy("bot.cli.training:finetune_replies"))
     bad = tune_commands.add_parser("mark-bad", help="never learn these replies (ids from `aiki finetune replies`)")
     bad.add_argument("turn_ids", nargs="+", type=int, metavar="TURN_ID")
     bad.add_argument("--undo", action="store_true", help="learn them again")
-    bad.set_defaults(run=lazy("bot.training.cli:finetune_mark_bad"))
+    bad.set_defaults(run=lazy("bot.cli.training:finetune_mark_bad"))
 
 
 def _export_flags(parser: Any, weights_default: bool) -> None:
@@ -156,7 +158,8 @@ def _train_parser(tune_commands: Any) -> None:
             "Export the history (replies not learned stay as weight-0 context), check it, tokenise it with the "
             "model's own chat template and a loss mask that learns only AIKI's replies, train a LoRA adapter "
             "(QLoRA on CUDA for 3B+ models), then write OUT/adapter, OUT/merged, OUT/aiki-Q4_K_M.gguf and "
-            "OUT/aiki-lora.gguf. Interrupted? Run the same command again: it resumes from OUT/checkpoint."
+            "OUT/aiki-lora.gguf. Ctrl-C stops at the next step with a checkpoint; the same command again resumes it "
+            "when the data and the settings are the same (otherwise it starts fresh and says why)."
         ),
     )
     train.add_argument("base_model", help="a Hugging Face model id, a model folder, or a .gguf file (dequantised)")
@@ -196,4 +199,4 @@ def _train_parser(tune_commands: Any) -> None:
     train.add_argument("--llama-cpp", help="a llama.cpp source folder with convert_hf_to_gguf.py (default: found)")
     train.add_argument("--name", default="aiki", help="the served model's name (default aiki)")
     _export_flags(train, weights_default=True)
-    train.set_defaults(run=lazy("bot.training.train_cli:finetune_train"))
+    train.set_defaults(run=lazy("bot.cli.finetune:finetune_train"))

@@ -1,4 +1,5 @@
-"""The one rule for what may be shown where: said in a DM stays in DMs, said in server X stays in server X.
+"""Places: where something was said (a DM, a server channel, the terminal, an import) and the one rule for
+what may be shown where. The shared vocabulary of every layer, so it sits at the bottom and imports nothing of AIKI.
 
 | said in \\ asked in   | DM / terminal | server X              | server Y |
 |----------------------|---------------|-----------------------|----------|
@@ -14,8 +15,45 @@ facts, reply chains and check-ins, as a SQL condition (bot/state/store.py) and a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
-from bot.memory.models import Origin, OriginSource
+
+class OriginSource(str, Enum):
+    DM = "dm"
+    CHANNEL = "channel"
+    CLI = "cli"
+    IMPORT = "import"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a memory came from, so a recalled memory can say so."""
+
+    source: OriginSource = OriginSource.SYSTEM
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "source": self.source.value,
+            "guild_id": self.guild_id,
+            "channel_id": self.channel_id,
+            "message_id": self.message_id,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any] | None) -> Origin:
+        data = data or {}
+        return cls(
+            source=OriginSource(data.get("source", OriginSource.SYSTEM.value)),
+            guild_id=data.get("guild_id"),
+            channel_id=data.get("channel_id"),
+            message_id=data.get("message_id"),
+        )
+
 
 # Sources that count as private: a DM, the terminal, or an import of the person's own conversations.
 PRIVATE_SOURCES = (OriginSource.DM, OriginSource.CLI, OriginSource.IMPORT)
@@ -66,6 +104,25 @@ class Audience:
         if is_private(content):
             return self.private
         return self.guilds is None or guild_of(content) in self.guilds
+
+
+def strictest_place(sources: list[Origin]) -> Origin:
+    """One place for something derived from `sources` (a profile, a merge), shown only where every source may be.
+
+    All private: private. All in one server: that server. A mix of places: private places only, as a channel
+    message of no known server (UNKNOWN_GUILD), which no server's audience sees; a DM origin there would let a
+    server with /privacy on see another server's words, a server origin would let that server see DM words.
+    AIKI's identity (SYSTEM) is visible everywhere, so it narrows nothing.
+    """
+    said = [origin for origin in sources if origin.source is not OriginSource.SYSTEM]
+    if not said:
+        return Origin(OriginSource.SYSTEM)
+    groups = {guild_of(origin) for origin in said}
+    if groups == {None}:
+        return said[0] if len({origin.source for origin in said}) == 1 else Origin(OriginSource.DM)
+    if len(groups) == 1:
+        return Origin(OriginSource.CHANNEL, guild_id=said[0].guild_id)
+    return Origin(OriginSource.CHANNEL, guild_id=None)
 
 
 def visible(content: Origin, place: Origin, share_dm_in_servers: bool) -> bool:

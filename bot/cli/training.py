@@ -8,18 +8,20 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.app import open_memory, open_state
+from bot.app import open_memory, open_state, turn_budgets
 from bot.cli.common import EXIT_FAILED
 from bot.cli.common import progress_wanted as _progress
 from bot.diskspace import ensure_free_space, writable_file
 from bot.errors import AikiError, ConfigError, InvalidInputError, ServerUnreachableError
 from bot.mind.persona import read_persona
 from bot.settings import MemoryBackend, Settings
-from bot.training import export, importer, jobs, memories, sessions, validate
+from bot.training import export, importer, jobs, memories, sessions, validate, voices
 from bot.training.origins import ORIGINS
 from bot.training.provider import FineTuning, FineTuningError, JobView, models_at
 from bot.training.qdrant_source import FieldMap
@@ -134,7 +136,7 @@ async def data_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def export_options(args: argparse.Namespace, exclude_models: frozenset[str] = frozenset()) -> export.ExportOptions:
+def export_options(args: argparse.Namespace, exclude_models: Mapping[str, str] | None = None) -> export.ExportOptions:
     """The export's options from its flags (shared by `finetune export` and `finetune train`)."""
     unknown = set(args.learn_from) - set(ORIGINS)
     if unknown:
@@ -149,7 +151,7 @@ def export_options(args: argparse.Namespace, exclude_models: frozenset[str] = fr
         weights=args.weights,
         learn_from=frozenset(args.learn_from),
         max_tokens=args.max_tokens,
-        exclude_models=exclude_models,
+        exclude_models=exclude_models or {},
     )
 
 
@@ -170,7 +172,7 @@ async def run_export(
     persona = read_persona(settings.persona_file)
     async with open_state(settings) as state:
         seen = [m.model for m in await state.training.reply_models(scopes)]
-        left_out = export.excluded_models(
+        left_out = voices.excluded_models(
             seen,
             await state.training.model_marks(),
             await state.training.fine_tuned_models(),
@@ -181,15 +183,24 @@ async def run_export(
         async with contextlib.AsyncExitStack() as stack:
             system_for = None
             if args.hybrid:
+                from bot.mind.persona import load_identity
                 from bot.training.hybrid import HybridSystem
 
                 bank = await stack.enter_async_context(open_memory(settings))
-                system_for = HybridSystem(bank, persona, settings.zone)
+                # The persona as a live turn has it: the identity memories it was seeded into (bot/mind/persona.py).
+                live = replace(persona, text=await load_identity(bank) or persona.text)
+                system_for = HybridSystem(bank, state, live, settings.zone, turn_budgets(settings))
             report = await export.export(
                 state, scopes, persona.text, options, train, validation, _progress(args), system_for
             )
         if system_for is not None:
             print(f"system messages as in live turns, with {system_for.memories_used:,} retrieved memories in all")
+            if system_for.before_any_memory:
+                print(
+                    f"{system_for.before_any_memory:,} examples have no <memories> block because every memory is "
+                    "newer than their conversation (or there is none yet; history imported from before AIKI "
+                    "remembered anything, for one): they teach the voice, not the use of memories"
+                )
     if validation is not None and not validation.exists():
         validation = None
     print(report.summary(train, validation))
@@ -315,6 +326,12 @@ async def finetune_use(settings: Settings, args: argparse.Namespace) -> int:
             )
     switch = jobs.switch_model(env_file, current, model, args.base_url)
     print(f"{jobs.MODEL_KEY}: {switch.before} -> {switch.after} (written to {switch.env_file})")
+    async with open_state(settings) as state:
+        if await jobs.known_as_fine_tuned(state.training, switch, args.clock()):
+            print(
+                f"{model} is known as a fine-tuned AIKI: the export leaves its replies out, so AIKI learns its own "
+                f"voice, not its copy's (to learn them after all: aiki finetune models --aiki {model})"
+            )
     if args.base_url and args.base_url != current.base_url:
         print(f"{jobs.BASE_URL_KEY}: {current.base_url} -> {args.base_url}")
     print("Memory retrieval stays on: every turn still searches Qdrant and gives the memories to the new model.")

@@ -1,0 +1,172 @@
+"""The meaning reader: which mood event a message is close to, by its embedding and labelled example sentences.
+
+Word lists are silent on a message without their words; meaning is not. The examples
+(bot/mind/appraisal_prototypes.py) are embedded once per embedding model and kept for the process. A message's
+vector is the one recall computed in the same turn (the embedder keeps its recent query vectors), so reading it
+is one small matrix product. bot/mind/appraisal.py decides with the rules what the closeness means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.memory.embedder import Embedder, is_blank
+from bot.memory.models import Vector
+from bot.mind.appraisal_prototypes import PROTOTYPES
+from bot.mood import MoodEventKind
+
+log = logging.getLogger(__name__)
+
+Kind = MoodEventKind | None  # None: the examples of nothing to feel about
+Matrix = npt.NDArray[np.float32]
+
+# A kind's closeness is the mean similarity of its NEAREST most similar examples: one odd example does not decide.
+NEAREST = 3
+# How much closer to a kind's examples than to the examples of nothing a message must be before it counts (cosine
+# after centring; tuned on the development half of tests/data/appraisal_everyday.jsonl with the test model).
+LEAD = {
+    MoodEventKind.THANKED: 0.10,
+    MoodEventKind.CRITICISED: 0.08,
+    MoodEventKind.PERSON_DISTRESSED: 0.05,
+    MoodEventKind.PERSON_GRIEVING: 0.10,  # grief words are few and the rules know them; meaning must be sure
+    MoodEventKind.PERSON_HAPPY: 0.05,
+    MoodEventKind.MILESTONE: 0.05,
+}
+
+
+@dataclass(frozen=True)
+class Sense:
+    """How close a message is to each kind's examples, and the example it is closest to in each."""
+
+    closeness: dict[Kind, float]
+    like: dict[Kind, str]
+
+    def kind(self) -> MoodEventKind | None:
+        """The closest event kind, if the message is clearly closer to its examples than to those of nothing."""
+        closest = max((k for k in self.closeness if k is not None), key=lambda k: self.closeness[k])
+        return closest if self.closeness[closest] - self.closeness[None] >= LEAD[closest] else None
+
+
+@dataclass(frozen=True)
+class Prototypes:
+    """The example sentences as unit vectors, centred on their mean (what all sentences share says nothing)."""
+
+    model: str
+    texts: tuple[str, ...]
+    rows: dict[Kind, npt.NDArray[np.intp]]  # each kind's rows in `vectors`
+    center: Matrix
+    vectors: Matrix
+
+    @classmethod
+    def of(cls, model: str, kinds: tuple[Kind, ...], texts: tuple[str, ...], raw: Matrix) -> Prototypes:
+        rows = {kind: np.flatnonzero([k == kind for k in kinds]) for kind in dict.fromkeys(kinds)}
+        center = raw.mean(axis=0)
+        return cls(model, texts, rows, center, _unit(raw - center))
+
+    def sense(self, vector: Vector) -> Sense:
+        similarity = self.vectors @ _unit(np.asarray(vector, dtype=np.float32) - self.center)
+        closeness: dict[Kind, float] = {}
+        like: dict[Kind, str] = {}
+        for kind, rows in self.rows.items():
+            nearest = rows[np.argsort(similarity[rows])[::-1][:NEAREST]]
+            closeness[kind] = float(similarity[nearest].mean())
+            like[kind] = self.texts[nearest[0]]
+        return Sense(closeness, like)
+
+
+def _unit(matrix: Matrix) -> Matrix:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-9)).astype(np.float32)
+
+
+def examples() -> tuple[tuple[Kind, ...], tuple[str, ...]]:
+    """Every example sentence with its kind, English and Norwegian alike."""
+    kinds: list[Kind] = []
+    texts: list[str] = []
+    for kind, pairs in PROTOTYPES.items():
+        for pair in pairs:
+            kinds += [kind] * len(pair)
+            texts += pair
+    return tuple(kinds), tuple(texts)
+
+
+# Per embedding model, for the life of the process: computing them takes about a second, reading with them microseconds.
+_BY_MODEL: dict[tuple[str, int], Prototypes] = {}
+
+
+async def prototypes_for(embedder: Embedder, saved_in: Path | None = None) -> Prototypes:
+    """The examples embedded by this model: kept for the process, and in `saved_in` for the next start if given."""
+    key = (embedder.model_name, embedder.dim)
+    if key not in _BY_MODEL:
+        kinds, texts = examples()
+        file = saved_in / _file_name(embedder, texts) if saved_in else None
+        raw = _load(file, (len(texts), embedder.dim)) if file else None
+        if raw is None:
+            # fastembed embeds a query and a passage alike for every model AIKI offers: these compare with queries.
+            windows = await embedder.embed_passages(texts)
+            raw = np.asarray([chunks[0] for chunks in windows], dtype=np.float32)
+            if file:
+                _save(file, raw)
+        _BY_MODEL[key] = Prototypes.of(embedder.model_name, kinds, texts, raw)
+    return _BY_MODEL[key]
+
+
+def _file_name(embedder: Embedder, texts: tuple[str, ...]) -> str:
+    """Named by the model and a digest of the examples: an edited example sentence makes a new file."""
+    digest = hashlib.sha256("\n".join((embedder.model_name, str(embedder.dim), *texts)).encode()).hexdigest()[:16]
+    return f"appraisal-examples-{re.sub(r'[^A-Za-z0-9.-]+', '-', embedder.model_name)}-{digest}.npy"
+
+
+def _load(file: Path, shape: tuple[int, int]) -> Matrix | None:
+    try:
+        raw = np.load(file, allow_pickle=False)
+    except (OSError, ValueError):
+        return None  # not there yet, or unreadable: computed again
+    return raw.astype(np.float32) if raw.shape == shape else None
+
+
+def _save(file: Path, raw: Matrix) -> None:
+    """Written whole or not at all (a temporary file renamed); a read-only place only costs the next start a second."""
+    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as out:
+            np.save(out, raw, allow_pickle=False)
+        os.replace(partial, file)
+    except OSError as exc:
+        log.info("appraisal examples not saved in %s (%s)", file.parent, exc.__class__.__name__)
+        partial.unlink(missing_ok=True)
+
+
+async def prepare_meaning(embedder: Embedder, saved_in: Path | None = None) -> Prototypes | None:
+    """The examples embedded by this model, at start-up rather than in a first turn; None if the embedder fails."""
+    try:
+        return await prototypes_for(embedder, saved_in)
+    except Exception as exc:  # any failure of the model: the word rules read alone
+        _failed(exc)
+        return None
+
+
+async def sense_of(embedder: Embedder, text: str) -> Sense | None:
+    """What the message is close to in meaning; None when the embedder fails (the rules alone read it then)."""
+    prototypes = await prepare_meaning(embedder)
+    if prototypes is None or is_blank(text):
+        return None
+    try:
+        vector = await embedder.embed_query(text)
+    except Exception as exc:
+        _failed(exc)
+        return None
+    return prototypes.sense(vector)
+
+
+def _failed(exc: Exception) -> None:
+    log.warning("appraisal reads by words alone: the embedder failed (%s)", exc.__class__.__name__)
