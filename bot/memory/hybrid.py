@@ -37,8 +37,8 @@ Measured in the live layout (`python bench/retrieval.py ../shared/data/realtalk 
 
 | | tuning half (344 questions) | held-out half (361) | all ten (705) |
 |---|---|---|---|
-| before the topic/names change | 0.528 (multi-hop 0.366) | 0.581 (multi-hop 0.383) | 0.556 (0.376) |
-| after | 0.547 (multi-hop 0.388) | 0.603 (multi-hop 0.411) | 0.576 (0.399) |
+| before the topic/names change | 0.530 (multi-hop 0.369) | 0.580 (multi-hop 0.381) | 0.555 (0.373) |
+| after | 0.546 (multi-hop 0.385) | 0.600 (multi-hop 0.409) | 0.574 (0.398) |
 
 Tried on the tuning half and left out (recall@10 against 0.528-0.530, or 0.545 once the topic change was in; a
 difference under ~0.5 points is noise here): what goes into a memory's context (AIKI's reply left out 0.530, only
