@@ -228,7 +228,7 @@ async def test_a_prompt_too_long_for_the_model_is_trimmed_but_keeps_persona_and_
     for i in range(5):  # 5 x ~2,000 characters of history: well over the 6,000 the model takes
         await say(core, JOVNNA, f"Her er en lang historie nummer {i}: " + "ord " * 400)
     server.reset()
-    replies.chat = ["Kort svar."]
+    replies.default = "Kort svar."  # whichever request comes back first
     server.responder = replies
     server.fail_with(overflow)  # type: ignore[arg-type]
     reply = await say(core, JOVNNA, "Og hva husker du om historiene mine?")

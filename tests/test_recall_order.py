@@ -115,7 +115,7 @@ async def test_two_statements_of_one_day_show_their_times(
         core.clock.advance(minutes=20)  # type: ignore[attr-defined]
         await say(core, KARI, filler)
     await say(core, KARI, "Which shop do I work at?")
-    shops = [line for line in memory_lines(server) if "shop" in line and "you said" not in line]
+    shops = [line for line in memory_lines(server) if "shop" in line and ", episode," in line]
     assert len(shops) == 2
     times = [line.split("[", 1)[1].split(",", 1)[0] for line in shops]
     assert all(len(t) == len("2026-03-02 09:00") for t in times) and times[0] != times[1]
