@@ -196,9 +196,7 @@ async def test_messages_sent_while_away_are_answered_once_together_and_old_ones_
 
     turns = await world.core.state.turns_of(str(world.owner.id))
     users = [t.content for t in turns if t.role == "user"]
-    assert sorted(users) == sorted(
-        ["Hei, jeg var på hytta i helga", "Fjellvannet var iskaldt", "Er du der?", "Hallo?"]
-    )
+    assert sorted(users) == sorted(["Hei, jeg var på hytta i helga", "Fjellvannet var iskaldt", "Er du der?", "Hallo?"])
     memories, _ = await world.core.list_memories(world.person(world.owner), 100, None)
     assert any("Fjellvannet var iskaldt" in m.text for m in memories)  # too old to answer, learned all the same
 
