@@ -31,11 +31,6 @@ Run from the repo root (about two minutes on 2 cores):
     python bench/retrieval.py ../shared/data/realtalk
     python bench/retrieval.py path/to/locomo10.json --language english
     python bench/retrieval.py ../shared/data/realtalk --ablations --naive-sample 1000
-    python bench/retrieval.py ../shared/data/realtalk --layout live --split tune --naive-sample 0
-
-`--split tune` keeps the odd-numbered conversations (REALTALK's Chat_1, 3, 5, 7, 9; the 1st, 3rd ... of a LoCoMo
-file), `--split held-out` the even-numbered ones: ideas are tried on the tuning half and the held-out half is
-measured once, before and after, so a number is not the fruit of tuning against it.
 """
 
 from __future__ import annotations
@@ -213,23 +208,6 @@ def load_locomo(path: Path) -> list[Conversation]:
         _questions(conversation, sample.get("qa", []))
         out.append(conversation)
     return out
-
-
-SPLITS = ("all", "tune", "held-out")
-
-
-def conversation_number(conversation: Conversation, position: int) -> int:
-    """REALTALK's number from the file name (Chat_7_... is 7); otherwise the 1-based position in the data."""
-    match = re.match(r"Chat_(\d+)_", conversation.name)
-    return int(match.group(1)) if match else position
-
-
-def split(conversations: list[Conversation], half: str) -> list[Conversation]:
-    """The tuning half (odd-numbered conversations), the held-out half (even-numbered), or all of them."""
-    if half == "all":
-        return conversations
-    odd = half == "tune"
-    return [c for n, c in enumerate(conversations, 1) if (conversation_number(c, n) % 2 == 1) == odd]
 
 
 def load(path: Path) -> list[Conversation]:
@@ -478,16 +456,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--language", default="english", help="BM25 language of the data (default %(default)s)")
     parser.add_argument(
         "--naive-sample", type=int, default=1500,
-        help="turns embedded both the naive way and AIKI's way, side by side; 0 skips it (default %(default)s)",
+        help="turns embedded both the naive way and AIKI's way, side by side (default %(default)s)",
     )  # fmt: skip
     parser.add_argument("--ablations", action="store_true", help="also hybrid with one signal or boost off")
     parser.add_argument(
         "--layout", choices=["both", *LAYOUTS], default="both",
         help="how memories are stored: as AIKI stores what it is told (live), as an import (import), or both",
-    )  # fmt: skip
-    parser.add_argument(
-        "--split", choices=SPLITS, default="all",
-        help="tune: odd-numbered conversations only; held-out: even-numbered only (default %(default)s)",
     )  # fmt: skip
     parser.add_argument("--limit", type=int, default=0, help="only the first N conversations (0: all)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the ingestion sample (default %(default)s)")
@@ -535,7 +509,7 @@ async def measure_layout(
 
 async def run(args: argparse.Namespace) -> None:
     began = time.perf_counter()
-    conversations = split(load(args.data), args.split)
+    conversations = load(args.data)
     if args.limit:
         conversations = conversations[: args.limit]
     turns = sum(len(c.turns) for c in conversations)
@@ -565,21 +539,16 @@ async def run(args: argparse.Namespace) -> None:
         aiki_peak = peak_rss_mb()
         texts = [turn_text(t) for c in conversations for t in c.turns]
         sample = random.Random(args.seed).sample(texts, min(args.naive_sample, len(texts)))
-        rates = None
-        if sample:
-            say(f"Embedding {len(sample):,} sampled turns AIKI's way and the naive way, side by side ...")
-            rates = naive_rate, aiki_rate = await naive_vs_aiki(inner, sample)
-            say(f"  AIKI {aiki_rate:,.1f} turns/s, naive {naive_rate:,.1f} turns/s ({aiki_rate / naive_rate:.2f}x)")
+        say(f"Embedding {len(sample):,} sampled turns AIKI's way and the naive way, side by side ...")
+        naive_rate, aiki_rate = await naive_vs_aiki(inner, sample)
+        say(f"  AIKI {aiki_rate:,.1f} turns/s, naive {naive_rate:,.1f} turns/s ({aiki_rate / naive_rate:.2f}x)")
     finally:
         inner.close()
     categories = sorted({q.category for c in conversations for q in c.questions})
     lines = ["", "## Retrieval benchmark", ""]
     lines.append(f"- Command: python bench/retrieval.py {' '.join(sys.argv[1:])}")
     lines.append(f"- Model: {TEST_MODEL} (offline int8); store: Qdrant Edge; BM25 language: {args.language}")
-    lines.append(
-        f"- {questions} questions in {len(conversations)} conversations (split: {args.split}); "
-        f"candidates per question: {CANDIDATES} (the core's)"
-    )
+    lines.append(f"- {questions} questions; candidates per question: {CANDIDATES} (the core's)")
     for layout, (scores, ingest_s, stored) in results.items():
         lines.append(f"\n### Layout: {layout} ({LAYOUT_WORDS[layout]}; {stored:,} memories)")
         lines += table(scores, categories)
@@ -590,13 +559,11 @@ async def run(args: argparse.Namespace) -> None:
             lines.append(f"| {method} | {percentile(lat, 50):.2f} | {percentile(lat, 95):.2f} | {max(lat):.2f} |")
         lines.append(f"\n`MemoryBank.add` of the {layout} layout: {stored / ingest_s:,.1f} memories/s")
     lines.append("\nIngestion:\n")
-    if rates is not None:
-        naive_rate, aiki_rate = rates
-        lines.append(f"- naive `list(TextEmbedding.embed(texts, batch_size={NAIVE_BATCH}))`: {naive_rate:,.1f} turns/s")
-        lines.append(
-            f"- AIKI `embed_passages` on the same {len(sample):,} turns: {aiki_rate:,.1f} turns/s "
-            f"({aiki_rate / naive_rate:.2f}x the naive loop)"
-        )
+    lines.append(f"- naive `list(TextEmbedding.embed(texts, batch_size={NAIVE_BATCH}))`: {naive_rate:,.1f} turns/s")
+    lines.append(
+        f"- AIKI `embed_passages` on the same {len(sample):,} turns: {aiki_rate:,.1f} turns/s "
+        f"({aiki_rate / naive_rate:.2f}x the naive loop)"
+    )
     lines.append(
         f"- process peak RSS: {aiki_peak:,.0f} MB through ingestion and questions; {peak_rss_mb():,.0f} MB after "
         "the naive loop"

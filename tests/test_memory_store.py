@@ -245,7 +245,7 @@ async def test_a_date_in_the_question_finds_that_days_memory_over_a_closer_sound
         ]
     )
     question = "What did I do on 29 December?"
-    assert (await recall(english, question, time=0.0))[0] != baked  # by meaning and words alone, another day
+    assert (await recall(english, question, time=0.0))[0] == christmas  # by meaning and words alone, the wrong day
     assert (await recall(english, question))[0] == baked
     assert (await recall(english, "Hva gjorde jeg 29. desember?"))[0] == baked
 
@@ -272,29 +272,14 @@ async def test_a_rare_name_is_found_even_when_the_meaning_ranks_it_low(english: 
 
 
 async def test_a_question_naming_a_person_prefers_what_they_said(english: MemoryBank) -> None:
-    """Two people saying the same thing: the one the question names comes first (the speaker boost: a speaker's name
-    is not searched as a word, see the next test)."""
-    said = [("Bob", "I love hiking in the mountains"), ("Kari Nordmann", "I love hiking in the mountains")]
-    said += [("Ola", "Hiking is not for me, I prefer cycling"), ("Bob", "My boots are too old for long walks")]
-    await english.add([NewMemory(ALICE, text, MemoryKind.EPISODE, speaker=who) for who, text in said])
-    for question, who in (("Where does Kari like to hike?", "Kari Nordmann"), ("Where does Bob like to hike?", "Bob")):
-        hits = await english.recall(question, only(ALICE), 10, NOW, OSLO)
-        assert (hits[0].memory.speaker, hits[0].memory.text) == (who, "I love hiking in the mountains")
-
-
-async def test_names_in_a_question_do_not_drown_what_it_asks_about(english: MemoryBank) -> None:
-    """Speaking to AIKI by name about yourself: the names are everywhere, the sport is in one memory."""
-    volleyball = "Kari: I love playing volleyball on the beach with my friends"
-    said = {
-        "Kari": [volleyball, "Kari: Hi AIKI, how are you today?", "Kari: Good morning AIKI!", "Kari: Thanks AIKI"],
-        "AIKI": ["AIKI: Good morning Kari! How did you sleep?", "AIKI: Hi Kari, I'm fine, thanks for asking"],
-    }
     await english.add(
-        [NewMemory(ALICE, text, MemoryKind.EPISODE, speaker=who) for who, texts in said.items() for text in texts]
+        [
+            NewMemory(ALICE, "I love hiking in the mountains", MemoryKind.EPISODE, speaker="Bob"),
+            NewMemory(ALICE, "I love hiking along the coast", MemoryKind.EPISODE, speaker="Kari Nordmann"),
+        ]
     )
-    assert await english.store.speaker_words(only(ALICE).scopes) == {"kari", "aiki"}
-    assert (await recall(english, "AIKI, which sport does Kari enjoy?"))[0] == volleyball
-    assert (await recall(english, "Hei AIKI, hvilken sport liker Kari?"))[0] == volleyball
+    assert (await recall(english, "Where does Kari like to hike?"))[0] == "I love hiking along the coast"
+    assert (await recall(english, "Where does Bob like to hike?"))[0] == "I love hiking in the mountains"
 
 
 async def test_context_words_find_a_reply_that_only_makes_sense_with_its_neighbours(english: MemoryBank) -> None:

@@ -121,15 +121,3 @@ def test_the_benchmark_runs_end_to_end_and_prints_every_method(
     assert "Category 2" in out and "turns/s" in out and "p50" in out
     hybrid = next(line for line in out.splitlines() if line.startswith("| AIKI hybrid | 2 |"))
     assert float(hybrid.split("|")[5]) == 1.0  # recall@10: both questions find their evidence
-
-
-def test_the_tuning_and_held_out_halves_split_by_conversation_number(tmp_path: Path) -> None:
-    folder = tmp_path / "realtalk"
-    folder.mkdir()
-    for number in (1, 2, 3, 10):
-        (folder / f"Chat_{number}_Kari_Ola.json").write_text(json.dumps(REALTALK_LIKE), encoding="utf-8")
-    conversations = retrieval.load(folder)
-    names = {half: [c.name for c in retrieval.split(conversations, half)] for half in retrieval.SPLITS}
-    assert sorted(names["tune"]) == ["Chat_1_Kari_Ola", "Chat_3_Kari_Ola"]
-    assert sorted(names["held-out"]) == ["Chat_10_Kari_Ola", "Chat_2_Kari_Ola"]
-    assert len(names["all"]) == 4

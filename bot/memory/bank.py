@@ -12,7 +12,7 @@ from bot.clock import utcnow
 from bot.languages import DEFAULT_LANGUAGE
 from bot.memory.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
-from bot.memory.lexical import Lexicon, check_language
+from bot.memory.lexical import check_language
 from bot.memory.models import (
     Memory,
     MemoryKind,
@@ -68,7 +68,6 @@ class MemoryBank:
         self.store = store
         self.embedder = embedder
         self.language = check_language(language)
-        self._lexicon = Lexicon(self.language)
 
     @property
     def built_with(self) -> StoreInfo:
@@ -132,25 +131,13 @@ class MemoryBank:
     ) -> Probe:
         """The question as the store searches for it: its vector, its words, its time and the names in it."""
         reference = parse_time(query, now, zone)
+        vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(query)
         window = reference.window
-        topic = query  # the single-signal baselines (bench/retrieval.py) search the question as it was asked
-        if mode is Mode.HYBRID:
-            if reference.anchor:
-                window = await self._anchor_window(reference.anchor, reference.relation, where, now)
-            rest = reference.rest or query  # dates are not topic words
-            topic = await self._topic(rest, where) or rest
-        vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(topic)
-        return Probe(vector, topic, now, window, tuple(name_keys(query)), mode)
-
-    async def _topic(self, question: str, where: SearchFilter) -> str:
-        """What the question is about: its words without stop words or the names of who speaks in these scopes.
-
-        Both the meaning and the words are searched with this (bot/memory/hybrid.py says why and what it measured).
-        Who said something is the speaker boost's, which reads every name in the whole question.
-        """
-        speakers = await self.store.speaker_words(where.scopes)
-        words = self._lexicon.content_words(question)
-        return " ".join(word for word in words if not set(name_keys(word)) & speakers)
+        if reference.anchor and mode is Mode.HYBRID:
+            window = await self._anchor_window(reference.anchor, reference.relation, where, now)
+        # Dates are not topic words: the lexical side searches the question without them.
+        words = reference.rest if mode is Mode.HYBRID and reference.rest else query
+        return Probe(vector, words, now, window, tuple(name_keys(query)), mode)
 
     async def _anchor_window(self, anchor: str, relation: Any, where: SearchFilter, now: datetime) -> TimeWindow | None:
         """'after the rain': when was the rain? The best word match for it, and the days next to it."""

@@ -55,7 +55,7 @@ from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
-from bot.memory.port import PAGE_SIZE, SPEAKER_WORDS
+from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
 from bot.memory.swap import remove_leftovers, staging_of, swap_in
 from bot.places import PRIVATE_SOURCES, Audience, OriginSource
@@ -422,11 +422,6 @@ class EdgeMemoryStore:
             with_payload=True,
         )
         return self._scored(self.shard.query(request))
-
-    async def speaker_words(self, scopes: Sequence[str]) -> frozenset[str]:
-        request = FacetRequest(key="speaker_keys", limit=SPEAKER_WORDS, filter=_scopes_filter(scopes))
-        response = await self._run(self.shard.facet, request)
-        return frozenset(str(hit.value) for hit in response.hits if hit.count > 0)
 
     @staticmethod
     def _scored(hits: Sequence[Any]) -> list[ScoredMemory]:

@@ -21,35 +21,7 @@ Why these choices (measured with bench/retrieval.py on REALTALK; numbers are rec
   similar-sounding memory from another day (+0.4 overall, +1 on the time questions; the dated questions are few).
   An open-ended "before X" is not boosted: it barely narrows and measured worse.
 - A question that names the person who said something ("what did Kari say about ...") favours their words
-  (+1.2 points). That boost is the only place a speaker's name counts (MemoryBank.probe): the names of who speaks
-  in the scope are taken out of the question for both the meaning and the word search, and a memory's own words
-  are indexed without its "Name: " prefix. In the word search a name matched nearly every memory of that person
-  and ordered them by length ("AIKI, which sport do I enjoy?" found "Thanks AIKI" first); in the dense vector it
-  pulled towards anything that person said. The dense vector is also made from the question's topic words alone
-  (no stop words): the frame "What did ... do?" pulled it towards other questions (dense alone 0.36 -> 0.48).
-  With two nearly equal memories of two people in a tiny store, the boost (x1.3) can lose to the normalisation
-  blowing up a small difference in wording; raising it to 0.6 measured +0.5 points, almost all on questions that
-  name AIKI (the bench's other speaker), so it stays at 0.3: a person writing "AIKI, ..." must not favour AIKI's
-  own words.
-
-Measured in the live layout (`python bench/retrieval.py ../shared/data/realtalk --layout live --split tune|held-out
---naive-sample 0`; the split keeps odd-numbered conversations for tuning, even-numbered held out), recall@10:
-
-| | tuning half (344 questions) | held-out half (361) | all ten (705) |
-|---|---|---|---|
-| before the topic/names change | 0.530 (multi-hop 0.369) | 0.580 (multi-hop 0.381) | 0.555 (0.373) |
-| after | 0.546 (multi-hop 0.385) | 0.600 (multi-hop 0.409) | 0.574 (0.398) |
-
-Tried on the tuning half and left out (recall@10 against 0.528-0.530, or 0.545 once the topic change was in; a
-difference under ~0.5 points is noise here): what goes into a memory's context (AIKI's reply left out 0.530, only
-the turn it answers 0.531, the turn it answers first 0.545, AIKI's memory with the turns before it too 0.533); a
-second dense vector of the message with the turn it answers, or with its whole context (0.546, 0.547); memories
-embedded without the speaker's name (0.529); BM25 b 0.4/0.9 and k 0.8/2.0 (0.528-0.534); a second query round from
-the first hits' words or vectors (0.520-0.532, and a second round trip); the neighbours of the best hits pulled
-up (0.45-0.51); at most k hits per session (0.42-0.52); RRF or interleaving instead of DBSF (0.50-0.53); the
-best of the two word signals instead of their sum (0.535); 128 candidates per signal (0.531, 0.546); the time
-boost x1 or x4 (no change); dense weight 1.5 or 2 (0.496-0.540). The questions' own upper bound, a perfect order
-of the 30 candidates, is 0.646 on the tuning half: what is missing is mostly never fetched at all, by any signal.
+  (+1.2 points).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ and must be re-indexed to change it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
@@ -23,8 +22,6 @@ from bot.memory.models import Memory, lexicon_id
 BM25_K = 1.2
 BM25_B = 0.75
 BM25_AVG_LEN = 64.0
-# A word as written, with an apostrophe inside ("Kari's", "don't") kept in one piece.
-_WORD = re.compile(r"\w+(?:['’`]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -72,25 +69,15 @@ class Lexicon:
         vector = self._bm25.embed_query(text)
         return SparseVector(list(vector.indices), list(vector.values))
 
-    def content_words(self, text: str) -> list[str]:
-        """The words of `text` that BM25 searches for (not the language's stop words), as they were written."""
-        return [word for word in _WORD.findall(text) if self._bm25.embed_query(word).indices]
-
     def memory_vectors(self, memory: Memory) -> tuple[SparseVector, SparseVector]:
-        """The memory's own words and its words with the words around it; who said them is the speaker boost's."""
-        text = said(memory)
+        """The memory's own words (with who said it), and its words with the words around it."""
+        text = memory.text
+        if memory.speaker and memory.speaker.lower() not in text.lower():
+            text = f"{memory.speaker}: {text}"
         own = self.document(text)
         if not memory.context:
             return own, own
         return own, self.document(f"{text}\n{memory.context}")
-
-
-def said(memory: Memory) -> str:
-    """A memory's words without the "Name: " of who said them (the text shows it; `speaker` holds it)."""
-    if not memory.speaker:
-        return memory.text
-    prefix = re.compile(r"^(\(about [^)]*\) )?" + re.escape(memory.speaker) + r": ", re.IGNORECASE)
-    return prefix.sub(r"\1", memory.text, count=1)
 
 
 def language_of(lexical: str | None) -> str | None:

@@ -9,8 +9,6 @@ from bot.memory.hybrid import Probe
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 
 PAGE_SIZE = 256
-# At most this many name words in a scope's speakers: a person (under each name they went by) and AIKI.
-SPEAKER_WORDS = 1_000
 
 
 class MemoryStore(Protocol):
@@ -41,10 +39,6 @@ class MemoryStore(Protocol):
 
     async def query(self, probe: Probe, where: SearchFilter, limit: int) -> list[ScoredMemory]:
         """Hybrid retrieval (bot/memory/hybrid.py): every signal and boost fused inside Qdrant, best first."""
-        ...
-
-    async def speaker_words(self, scopes: Sequence[str]) -> frozenset[str]:
-        """The words of the names of whoever speaks in these scopes' memories (their `speaker_keys`)."""
         ...
 
     async def get(self, scope: str, memory_id: str) -> Memory | None: ...

@@ -13,7 +13,7 @@ from bot.memory import hybrid
 from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, SparseVector, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
-from bot.memory.port import PAGE_SIZE, SPEAKER_WORDS
+from bot.memory.port import PAGE_SIZE
 from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
 from bot.places import PRIVATE_SOURCES, Audience, OriginSource
 
@@ -278,13 +278,6 @@ class QdrantServerMemoryStore:
             with_payload=True,
         )
         return self._scored(response.points)
-
-    async def speaker_words(self, scopes: Sequence[str]) -> frozenset[str]:
-        where = models.Filter(must=[models.FieldCondition(key="scope", match=models.MatchAny(any=list(scopes)))])
-        response = await self._client.facet(
-            self._collection, key="speaker_keys", facet_filter=where, limit=SPEAKER_WORDS
-        )
-        return frozenset(str(hit.value) for hit in response.hits if hit.count > 0)
 
     @staticmethod
     def _scored(points: Sequence[Any]) -> list[ScoredMemory]:
