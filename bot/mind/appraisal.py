@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
+from bot.mind.appraisal_irony import irony
 from bot.mind.appraisal_lexicon import Cues, Need
 from bot.mind.appraisal_meaning import Sense
 from bot.mood import IMPLIES, LONG_ABSENCE, MoodEvent, MoodEventKind
@@ -78,6 +79,7 @@ class Words:
     negated: bool  # a negation outside the idioms: "didn't get the job", "ikke ferdig ennå"
     addressed: bool  # about AIKI: "you", "your answer", "det svaret"
     lifeless: bool  # death words about no person or pet, or denied: "my phone died", "nobody died"
+    denied: frozenset[MoodEventKind] = frozenset()  # kinds whose words were negated: "not tired", "ikke stressa"
 
 
 def read(text: str, sense: Sense | None = None) -> list[Reading]:
@@ -101,11 +103,17 @@ def appraise(text: str, last_seen: datetime | None, now: datetime, sense: Sense 
 
 
 def read_words(text: str) -> Words:
-    """The word rules alone: idioms over the whole message first (hidden once read), then clause by clause."""
+    """The word rules alone: irony first, idioms over the whole message (hidden once read), then clause by clause."""
     normal = _normalise(text)
     exclaimed = "!!" in normal
+    addressed = _addressed(normal)
     found: list[Reading] = []
     ruled_out: set[MoodEventKind] = set()
+    ironic = irony(normal, addressed)
+    if ironic is not None:
+        ruled_out.update(lex.IRONY_RULES_OUT)
+        if ironic.at_aiki:
+            found.append(_reading(MoodEventKind.CRITICISED, "they were sarcastic about my help", ironic.cue, 1.0))
     for compiled in _IDIOMS:
         for match in compiled.pattern.finditer(normal):
             if compiled.cues.kind is not None:
@@ -113,18 +121,26 @@ def read_words(text: str) -> Words:
             ruled_out.update(compiled.cues.rules_out)
             normal = normal[: match.start()] + " " * (match.end() - match.start()) + normal[match.end() :]
     lifeless = False
+    denied: set[MoodEventKind] = set()
     for clause in _CLAUSE_BREAK.split(normal):
-        readings, dead_thing = _read_clause(clause.strip(), exclaimed)
+        readings, dead_thing, negated_kinds = _read_clause(clause.strip(), exclaimed)
         found += readings
         lifeless = lifeless or dead_thing
+        denied |= negated_kinds
     tokens = _TOKEN.findall(normal)
     return Words(
         found,
         frozenset(ruled_out),
         negated=any(_is_negator(token) for token in tokens),
-        addressed=bool(lex.SECOND_PERSON.intersection(tokens)) or _AT_AIKI.search(normal) is not None,
+        addressed=addressed,
         lifeless=lifeless,
+        denied=frozenset(denied),
     )
+
+
+def _addressed(normal: str) -> bool:
+    """Whether a message speaks to AIKI: "you", "your answer", "det svaret"."""
+    return bool(lex.SECOND_PERSON.intersection(_TOKEN.findall(normal))) or _AT_AIKI.search(normal) is not None
 
 
 def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
@@ -143,6 +159,11 @@ def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
 
 def _allowed(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
     """What the rules make of the meaning reader's kind: itself, its opposite under negation, or nothing."""
+    checked = _turned(kind, words)
+    return None if checked is None or checked in words.ruled_out or checked in words.denied else checked
+
+
+def _turned(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
     if kind in words.ruled_out:
         return None
     if kind in (MoodEventKind.MILESTONE, MoodEventKind.PERSON_HAPPY) and words.negated:
@@ -161,13 +182,14 @@ def _normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
-def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool]:
-    """The clause's readings, and whether it speaks of death about no being (or denies one)."""
+def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set[MoodEventKind]]:
+    """The clause's readings, whether it speaks of death about no being (or denies one), and the kinds it denies."""
     if not clause:
-        return [], False
+        return [], False, set()
     tokens = _TOKEN.findall(clause)
     found: list[Reading] = []
     lifeless = False
+    denied: set[MoodEventKind] = set()
     for compiled in _WHOLE:
         if compiled.pattern.fullmatch(clause) and compiled.cues.kind is not None:
             found.append(_reading(compiled.cues.kind, compiled.cues.reason, clause, 1.0))
@@ -181,12 +203,14 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool]:
             lifeless = lifeless or (cues.needs is Need.BEING and (negated or not about))
             if not about:
                 found += _aimed_elsewhere(cues, clause, match.group(0))
-            elif negated and cues.negated is not None:
-                weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
-                found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
-            elif not negated and cues.kind is not None:
+            elif negated:
+                denied.update({cues.kind} if cues.kind is not None else ())
+                if cues.negated is not None:
+                    weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
+                    found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
+            elif cues.kind is not None:
                 found.append(_reading(cues.kind, cues.reason, match.group(0), _intensity(before, exclaimed)))
-    return found, lifeless
+    return found, lifeless, denied
 
 
 def _aimed_elsewhere(cues: Cues, clause: str, cue: str) -> list[Reading]:

@@ -777,3 +777,90 @@ BEINGS = (
     r"han",
     r"hun",
 )
+
+# -- irony (bot/mind/appraisal_irony.py) ------------------------------------------------------------------------
+# Praise that opens a message ("great, ...", "supert, ..."), or stands alone as its last clause ("... amazing.").
+IRONY_PRAISE = (
+    r"(?:oh |åh |å |wow,? |yeah,? |ja,? )*(?:so |så |just |bare |helt |really |super ?|virkelig )?"
+    r"(?:great|perfect|wonderful|fantastic|amazing|brilliant|lovely|nice|awesome|yay|super|superb|excellent|splendid|"
+    r"helpful|useful|supert|flott|fint|herlig|fantastisk|strålende|topp|perfekt|nydelig|jippi|hurra|deilig|genialt|"
+    r"kjempebra|hjelpsom|nyttig)"
+)
+# Praise built into a sentence: "love it when ...", "elsker når ...", "just what I needed", "thanks for the 'help'".
+IRONY_FRAMES = (
+    r"(?:love|loving|i love) (?:it )?(?:how|when)",
+    r"elsker (?:det )?(?:når|at)",
+    r"just what i needed",
+    r"akkurat (?:det|hva) (?:jeg|eg) trengte",
+)
+# Thanks that opens a message; ironic only with a strong sign (a genuine thanks may mention a broken build).
+IRONY_THANKS = r"(?:wow,? |oh,? |åh,? )?(?:thanks?|thank you|takk|tusen takk)(?: a lot| so much| masse)?"
+# Strong signs: the emoji of an eye-roll, scare quotes, "typical", "of course", "helped nothing".
+IRONY_SIGNS = (
+    r"[🙃🙄😒😑🤡]",
+    r"'\w[\w ]*'",
+    r'"\w[\w ]*"',
+    r"typisk",
+    r"typical",
+    r"classic",
+    r"of course",
+    r"as usual",
+    r"som vanlig",
+    r"selvfølgelig",
+    r"(?:virkelig |really |absolutely |absolutt )?(?:ingenting|nothing)",
+)
+# Things going wrong, which make a praise that opens the message ironic: "great, the train is delayed again".
+IRONY_MISHAPS = (
+    r"cancel+ed",
+    r"innstilt",
+    r"delayed",
+    r"late again",
+    r"forsinket",
+    r"forsinka",
+    r"broke",
+    r"breaks",
+    r"broken",
+    r"crash\w*",
+    r"krasj\w*",
+    r"(?:is|are|went|goes|gikk) (?:\w+ )?down",
+    r"jams?",
+    r"spilled",
+    r"sølte",
+    r"ødelagt",
+    r"deleted",
+    r"slettet",
+    r"slettet",
+    r"overtime",
+    r"overtid",
+    r"kø",
+    r"traffic",
+    r"rain\w*",
+    r"regn\w*",
+    r"another monday",
+    r"enda (?:en|et|ei|mer)",
+    r"(?:right|just) before",
+    r"rett før",
+    r"in the middle of",
+    r"midt i",
+    r"flat tire",
+    r"punktering",
+    r"strømmen gikk",
+    r"power (?:went|is) out",
+    r"(?:made|gjorde) (?:it|everything|alt|det) (?:worse|verre)",
+)
+# What a sarcastic praise is about when it is AIKI's help: "brilliant advice", "strålende forslag".
+HELP_NOUNS = (
+    r"answer",
+    r"repl(?:y|ies)",
+    r"advice",
+    r"suggestion",
+    r"help",
+    r"tip",
+    r"svar\w*",
+    r"råd\w*",
+    r"forslag\w*",
+    r"hjelp\w*",
+    r"tips\w*",
+)
+# What irony says the opposite of.
+IRONY_RULES_OUT = (HAPPY, THANKED, MILESTONE)
