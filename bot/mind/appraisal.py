@@ -140,7 +140,10 @@ def read_words(text: str) -> Words:
 
 def _addressed(normal: str) -> bool:
     """Whether a message speaks to AIKI: "you", "your answer", "det svaret"."""
-    return bool(lex.SECOND_PERSON.intersection(_TOKEN.findall(normal))) or _AT_AIKI.search(normal) is not None
+    tokens = _TOKEN.findall(normal)
+    if lex.SECOND_PERSON.intersection(tokens):
+        return True
+    return _AT_AIKI.search(normal) is not None and not lex.OTHER_AGENTS.intersection(tokens)
 
 
 def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
@@ -199,12 +202,14 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set
             before = _TOKEN.findall(clause[: match.start()])
             after = _TOKEN.findall(clause[match.end() :])
             about = _about(cues.needs, clause, tokens, before, after)
-            negated = about and _negated(before, after)
+            denies = _negated(before, after)
+            if denies and cues.kind is not None:
+                denied.add(cues.kind)  # "not that tired": whoever it is about, meaning must not read it either
+            negated = about and denies
             lifeless = lifeless or (cues.needs is Need.BEING and (negated or not about))
             if not about:
                 found += _aimed_elsewhere(cues, clause, match.group(0))
             elif negated:
-                denied.update({cues.kind} if cues.kind is not None else ())
                 if cues.negated is not None:
                     weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
                     found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
@@ -225,6 +230,10 @@ def _about(needs: Need, clause: str, tokens: list[str], before: list[str], after
     if needs is Need.NOTHING:
         return True
     if needs is Need.SELF:
+        if lex.SELF_SUBJECTS.intersection(tokens):
+            return True
+        if _BEING.search(" ".join(before)) is not None:
+            return False  # "my coworker seems stressed", "søstera mi er stressa": someone else's feeling
         return bool(lex.FIRST_PERSON.intersection(tokens)) or len(before) < 2
     if needs is Need.BEING:
         return _BEING.search(clause) is not None
@@ -232,6 +241,8 @@ def _about(needs: Need, clause: str, tokens: list[str], before: list[str], after
     near = before[-3:] + after[:3]
     if lex.OWN.intersection(near):
         return False
+    if lex.OTHER_AGENTS.intersection(tokens) and not lex.SECOND_PERSON.intersection(tokens):
+        return False  # "ChatGPT gave me a wrong answer"
     return bool(lex.SECOND_PERSON.intersection(tokens)) or _AT_AIKI.search(clause) is not None
 
 

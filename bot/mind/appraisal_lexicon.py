@@ -88,8 +88,8 @@ IDIOMS: tuple[Cues, ...] = (
             r"no (?:problem|worries)",
             r"ikke noe problem",
             # A feeling that belongs to a story, not to the person: "a sad movie", "en trist film".
-            r"(?:sad|depressing|scary|happy) (?:movie|film|song|story|book|poem|news|ending|episode|show)s?",
-            r"(?:trist|triste|skummel|skumle|deprimerende|lykkelig) (?:film|sang|historie|bok|dikt|slutt|episode|serie)"
+            r"(?:sad|depressing|scary|happy) (?:movie|film|song|story|book|poem|news|ending|episode|show|scene|chapter|character)s?",
+            r"(?:trist|triste|skummel|skumle|deprimerende|lykkelig) (?:film|sang|historie|bok|dikt|slutt|episode|serie|scene|kapittel)"
             r"(?:en|a|et|er|ene)?",
         ),
     ),
@@ -240,6 +240,154 @@ IDIOMS: tuple[Cues, ...] = (
         (r"passed away", r"funeral", r"begravelse\w*", r"gravferd\w*", r"omkom\w*", r"minnestund\w*", r"memorial"),
     ),
     Cues(THANKED, "they thanked me", (r"thanks to you", r"takket være deg", r"takka vere deg")),
+    Cues(
+        None,
+        "a question about someone else's feelings",
+        (
+            r"what (?:do|should|can|would) (?:you|i|one) (?:say|write|do|get|give|bring|buy) (?:to |for )?(?:someone|a friend|\w+ who)",
+            r"how (?:do|can|should) i (?:help|comfort|cheer up|support|talk to|console)",
+            r"hva (?:sier|skriver|gjør|gir|kjøper) (?:man|jeg|en) (?:til|for|i)",
+            r"hvordan (?:kan|skal|bør) (?:jeg|man) (?:hjelpe|trøste|støtte|muntre opp|snakke med)",
+            r"hva gir man",
+        ),
+        rules_out=(GRIEVING, DISTRESSED, HAPPY, MILESTONE),
+    ),
+    Cues(
+        CRITICISED,
+        "they said my help did not help",
+        (
+            r"(?:that|this|it|det|dette|det der) (?:var |was )?(?:ikke|ikkje) til (?:noe |noen )?hjelp(?: i det hele tatt)?",
+            r"(?:that|this|det|dette|det der) hjalp (?:virkelig |jo |absolutt )?(?:ingenting|ikke|ikkje)",
+            r"(?:that|this) (?:did ?n'?t|did not|does ?n'?t|does not) (?:help|fix anything)(?: at all| much| one bit)?",
+        ),
+    ),
+    Cues(
+        CRITICISED,
+        "they want me to stop doing something",
+        (
+            r"(?:can|could) you (?:please )?(?:not be|stop \w+ing|quit \w+ing)",
+            r"(?:kan|kunne) du (?:please |være så snill og )?(?:la være|slutte) (?:å|med)",
+            r"stop with the \w+",
+            r"slutt med \w+(?:ene|ne)",
+            r"(?:stop|quit) (?:pretend|lectur|moraliz|moralis|preach|repeat|assum|guess|interrupt|spamm|patroniz)\w*",
+        ),
+    ),
+    Cues(
+        GRIEVING,
+        "they lost someone",
+        (
+            r"(?:took|taken) (?:his|her|their) own life",
+            r"tok livet (?:sitt|av seg)",
+            r"(?:klarer|kan) (?:ikke|ikkje) (?:fatte|forstå|tro) at (?:hun|han|de|mamma|pappa) er borte",
+            r"would(?:'ve| have) (?:been|turned) (?:[\w']+ ){0,3}(?:birthday|\d+)",
+            r"(?:skulle|ville) (?:ha )?fylt \d+",
+            r"\w+'s grave",
+            r"(?:grava|graven|gravstedet) til",
+            r"(?:på|ved) (?:grava|graven)",
+            r"som (?:ikke|ikkje) (?:er )?(?:her|med oss) lenger",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they laughed till they cried",
+        (
+            r"(?:lo|ler|ledde|laughed|laughing) (?:så |so hard |till |until )?(?:jeg |eg |i )?(?:grein|gråt|cried|cry)",
+            r"tears of joy",
+            r"gledestårer",
+        ),
+        rules_out=(DISTRESSED,),
+    ),
+    Cues(
+        HAPPY,
+        "they are doing well",
+        (
+            r"(?:har|have) (?:ikke|ikkje|not) (?:vært|been|felt) (?:så|this|so) (?:glad|happy|fornøyd|lykkelig)"
+            r"(?: på lenge| in (?:ages|years|a long time))",
+            r"have ?n'?t (?:been|felt) (?:this|so) (?:happy|good) in (?:ages|years|a long time)",
+            r"in a (?:really |very )?good place",
+            r"(?:helt )?i hundre",
+            r"frisk igjen",
+            r"healthy again",
+            r"cancer[- ]free",
+            r"kreftfri",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they are expecting a child",
+        (
+            r"(?:skal|ska|kommer til å) bli (?:foreldre|mamma|pappa|mor|far|storebror|storesøster|besteforeldre)",
+            r"going to be (?:parents|a dad|a mom|a mum|a father|a mother|grandparents)",
+        ),
+    ),
+    Cues(
+        MILESTONE,
+        "they reached something they worked for",
+        (
+            r"tok (?:lappen|sertifikatet|doktorgraden|mastergraden|bachelor\w*|fagbrevet|svennebrevet)",
+            r"(?:fikk|fått) (?:lappen|fast (?:stilling|jobb)|fagbrevet)",
+            r"(?:nothing|ingenting) (?:broke|knakk|brakk|crashed|krasjet)",
+            r"(?:on|at) the first try",
+            r"på første forsøk",
+            r"(?:got|have) my (?:driver'?s )?licen[cs]e",
+            r"signed the (?:lease|contract|deal)",
+            r"signerte (?:kontrakten|avtalen)",
+            r"(?:fått )?(?:kjøpt|kjøpte) (?:leilighet|hus|bolig)",
+            r"bought (?:a|our|my) (?:first )?(?:house|apartment|flat|home)",
+            r"personal best",
+            r"ny pers",
+            r"first paycheck",
+            r"første lønning",
+            r"sold my first",
+            r"solgte (?:mitt|min|det) første",
+            r"(?:hit|reached|nådde) (?:my|our|the|mitt|målet)(?: \w+)? (?:goal|mål\w*)",
+            r"nådde målet",
+            r"(?:gått|gikk) ned \d+ (?:kilo|kg)",
+            r"lost \d+ ?(?:kg|kilos|pounds|lbs)",
+            r"(?:is|are|er) (?:nå |now )?(?:live|ute) (?:i|in|on) (?:app store|google play|the store|produksjon|production|prod)",
+            r"alt (?:funker|virker|fungerer)(?! ikke)",
+            r"(?:fiksa|fikset|fixed) (?:den |the |that )?(?:bug\w*|feilen)",
+            r"(?:got |ble |is |er )(?:merget|merged)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "they have had enough",
+        (
+            r"(?:so|så) (?:done|ferdig) (?:with|med)",
+            r"(?:jeg|i) (?:gir|give) (?:opp|up)(?=[.!?,]|$)",
+            r"i'?m giving up(?=[.!?,]|$)",
+            r"(?:losing|lose) my mind",
+            r"går fra vettet",
+            r"(?:driving|drives) me (?:crazy|insane|nuts)",
+            r"(?:gjør|gjorde) meg (?:gal|sprø)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "they cannot take any more",
+        (
+            r"(?:can'?t|cannot|could ?n'?t) (?:focus|concentrate|breathe|think straight|get out of bed|relax)",
+            r"(?:klarer|får) (?:ikke|ikkje) (?:å )?(?:fokusere|konsentrere meg|puste|tenke klart|stå opp|slappe av)",
+            r"(?:alt|everything) (?:blir|er|feels|is) (?:like )?(?:for|too) (?:mye|much)",
+            r"(?:want|wanna) to (?:disappear|hide|scream)",
+            r"vil bare (?:forsvinne|gjemme meg|skrike)",
+            r"(?:alt|everything) (?:går|goes|is going) (?:galt|wrong)",
+            r"nothing (?:goes|is going) right",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "something went wrong for them",
+        (
+            r"(?:gikk|gått) (?:til helvete|rett i dass|i dass|skikkelig dårlig|dårlig)",
+            r"(?:went|go|going) (?:to hell|badly|horribly)",
+            r"bombed",
+            r"vondt i magen",
+            r"stomach (?:hurts|is in knots)",
+            r"klump i magen",
+        ),
+    ),
 )
 
 THANKS: tuple[Cues, ...] = (
@@ -446,7 +594,7 @@ DISTRESS: tuple[Cues, ...] = (
             r"på sjukehus\w*",
             r"anxiety",
             r"panic attacks?",
-            r"angst",
+            r"angst\w*",
             r"panikkanfall",
             r"stress",
             r"stressing me(?: out)?",
@@ -627,8 +775,163 @@ ACCOMPLISHMENT: tuple[Cues, ...] = (
     ),
 )
 
+# More single-word cues, read like the groups above (issue 23, second round).
+MORE_THANKS: tuple[Cues, ...] = (
+    Cues(
+        THANKED,
+        "they were glad of what I did",
+        (
+            r"bless you",
+            r"setter (?:\w+ )?pris på",
+            r"snilt av deg",
+            r"(?:sweet|kind|nice|lovely|thoughtful|good) of you",
+            r"owe you",
+            r"skylder deg",
+            r"nice one",
+            r"exactly what i (?:wanted|needed)",
+            r"akkurat det (?:jeg|eg) (?:trengte|ville ha)",
+            r"(?:you'?re|you are|du er) (?:a |an |en |ei )?(?:legend|hero|star|gem|angel|genius|helt|engel|stjerne|skatt)",
+        ),
+    ),
+)
+MORE_CRITICISM: tuple[Cues, ...] = (
+    Cues(
+        CRITICISED,
+        "they criticised me",
+        (
+            r"(?:sound|sounds|sounding) like an? (?:\w+ )?(?:robot|chatbot|bot|broken record|parrot)",
+            r"(?:høres|hører|høyrest) ut som (?:en |ei )?(?:\w+ )?(?:robot|kundeservice-robot|papegøye|chatbot)",
+            r"robotic",
+            r"generic",
+            r"off[- ]topic",
+            r"ignor(?:e|ed|es|ing|erer|erte)",
+            r"overs(?:å|er)",
+            r"misread\w*",
+            r"contradict\w*",
+            r"motsi(?:er|r|tt)",
+            r"(?:making|made|make|makes|gjorde|gjør) (?:it|things|everything|alt|det) (?:worse|verre)",
+            r"(?:finner|fant|finne) (?:bare |jo )?på (?:ting|noe|det)",
+            r"dikt(?:et|er|a) opp",
+            r"bomm(?:et|a|er)",
+            r"disappointed in",
+            r"disappoint(?:ing|ed)? me",
+            r"skuff(?:a|et|er|ende)",
+            r"(?:not|is ?n'?t|was ?n'?t) (?:very |really |that |at all )?(?:useful|helpful)",
+            r"(?:ikke|ikkje) (?:særlig |så )?(?:nyttig|hjelpsom)",
+            r"forg(?:ot|otten|et) my (?:name|birthday)",
+            r"glem(?:t|te) (?:navnet|bursdagen)(?: mitt| min)?",
+            r"(?:glemt|glemte|forgot|forgotten) (?:det|what|hva) (?:jeg|i) (?:sa|told you|said)",
+            r"leste (?:jo )?(?:ikke|ikkje)",
+            r"(?:did ?n'?t|did not) (?:even )?read",
+            r"(?:too|way too|altfor|for) (?:long|lang|lange|langt|wordy)",
+            r"belær\w*",
+            r"nedlatende",
+            r"condescending",
+            r"preachy",
+            r"patroni[sz]ing",
+            r"lecturing",
+            r"(?:got|gotten|get|getting) (?:my|it|that|this|the) (?:\w+ )?wrong",
+            r"svarte (?:du )?på (?:noe )?(?:helt )?(?:annet|feil)",
+            r"answered (?:something|the wrong)",
+            r"(?:skriv|skriver|skrive|skrev) (?:så|altfor|for) (?:langt|mye|lange)",
+        ),
+        needs=Need.AIKI,
+    ),
+)
+MORE_DISTRESS: tuple[Cues, ...] = (
+    Cues(
+        DISTRESSED,
+        "they are stressed or anxious",
+        (
+            r"gruer meg",
+            r"gruet meg",
+            r"dreading",
+            r"mislykk\w*",
+            r"skjelv(?:er|de)",
+            r"shaking",
+            r"terrified",
+            r"livredd",
+            r"dødsredd",
+            r"panicking",
+            r"panikk\w*",
+            r"(?:hater|hate) (?:meg selv|myself|livet|my life)",
+            r"drittlei",
+            r"savner",
+            r"invisible",
+            r"usynlig",
+            r"numb",
+            r"nummen",
+            r"on edge",
+            r"knust",
+        ),
+        needs=Need.SELF,
+    ),
+    Cues(
+        DISTRESSED,
+        "something hard is happening to them",
+        (r"(?:bare|helt|totalt) kaos", r"(?:total |complete )?chaos"),
+    ),
+)
+MORE_GRIEF: tuple[Cues, ...] = (
+    Cues(
+        GRIEVING,
+        "they lost someone",
+        (
+            r"(?:had to|måtte) (?:say goodbye|ta farvel) (?:to|med)",
+            r"did ?n'?t (?:wake up|make it(?! to))",
+            r"never woke up",
+            r"(?:våknet|våkna) (?:ikke|ikkje|aldri)",
+            r"klarte seg (?:ikke|ikkje)",
+            r"(?:really |truly )gone",
+            r"gone forever",
+            r"borte for alltid",
+            r"no longer alive",
+            r"(?:ikke|ikkje) (?:lenger )?(?:blant oss|i live)",
+        ),
+        needs=Need.BEING,
+    ),
+)
+MORE_JOY: tuple[Cues, ...] = (
+    Cues(
+        HAPPY,
+        "they sound happy",
+        (
+            r"gira",
+            r"gíra",
+            r"giret",
+            r"hyped",
+            r"pumped",
+            r"\w*koselig\w*",
+            r"cozy",
+            r"cosy",
+            r"nydelig\w*",
+            r"gorgeous",
+            r"adopt(?:ed|erte|ert)",
+            r"perfe(?:ct|kt)",
+            r"best \w+ ever",
+            r"tidenes beste",
+            r"loveliest",
+            r"(?:fikk|fått|got|getting) (?:en |a |ny |new )?(?:valp|kattunge|puppy|kitten)",
+            r"[🥰😍😄😁🥳🎉]",
+        ),
+        negated=DISTRESSED,
+    ),
+)
+
 # The order the single-word cues are read in; all of them read every clause.
-WORD_CUES: tuple[Cues, ...] = THANKS + CRITICISM + GRIEF + DISTRESS + ACCOMPLISHMENT + JOY
+WORD_CUES: tuple[Cues, ...] = (
+    THANKS
+    + MORE_THANKS
+    + CRITICISM
+    + MORE_CRITICISM
+    + GRIEF
+    + MORE_GRIEF
+    + DISTRESS
+    + MORE_DISTRESS
+    + ACCOMPLISHMENT
+    + JOY
+    + MORE_JOY
+)
 
 # A whole clause that is only this: "Finally!", "Endelig!", "That's wrong.", "Det er feil."
 WHOLE_CLAUSE: tuple[Cues, ...] = (
@@ -638,7 +941,7 @@ WHOLE_CLAUSE: tuple[Cues, ...] = (
         "they said I was wrong",
         (
             r"(?:(?:that'?s|that is|this is|det er|det var|dette er|nei,?) )?(?:just |so |completely |totally |helt |"
-            r"bare |jo )?(?:wrong|incorrect|not (?:quite |entirely |really )?(?:true|right|correct)|feil|galt|"
+            r"bare |jo |flat out |plain |simply )*(?:wrong|incorrect|false|usant|not (?:quite |entirely |really )?(?:true|right|correct)|feil|galt|"
             r"ikke (?:helt |heilt )?riktig|ikke sant|nonsense|tull)",
             r"(?:det|that|this) (?:stemmer|stemmer jo) (?:ikke|ikkje)(?: helt| heilt)?",
         ),
@@ -664,6 +967,10 @@ FIRST_PERSON = frozenset(
     {"i", "i'm", "im", "me", "my", "myself", "i've", "i'd", "i'll", "mine", "we", "we're", "us", "our",
      "jeg", "eg", "meg", "min", "mitt", "vi", "oss", "vår", "vårt", "våre"}
 )  # fmt: skip
+# Who feels it when a feeling word comes: the person as subject or object ("I'm stressed", "it scares me").
+SELF_SUBJECTS = frozenset(
+    {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "myself", "we", "we're", "us", "jeg", "eg", "meg", "vi", "oss"}
+)
 # Possessives that make the thing criticised the person's own ("my code is wrong"), not AIKI.
 OWN = frozenset({"my", "our", "min", "mitt", "mine", "vår", "vårt", "våre"})
 SECOND_PERSON = frozenset(
@@ -682,7 +989,10 @@ AT_AIKI = (
     r"svar(?:et|ene) (?:ditt|dine)",
     r"stop being",
     r"slutt å være",
+    r"det (?:jeg|eg) skrev",
 )
+# Other assistants and services: criticism of them is not criticism of AIKI ("ChatGPT gave me a wrong answer").
+OTHER_AGENTS = frozenset({"chatgpt", "gpt", "claude", "gemini", "copilot", "siri", "alexa", "google", "bing"})
 BEINGS = (
     r"grand(?:mother|father|ma|pa|mom|dad)",
     r"granny",
