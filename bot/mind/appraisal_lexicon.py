@@ -43,6 +43,23 @@ class Cues:
 # single-word cues ("can't wait" is not distress, "no thanks" is not thanks, "passed away" is not a pass).
 IDIOMS: tuple[Cues, ...] = (
     Cues(
+        HAPPY,
+        "they are doing well",
+        (
+            r"never (?:been|felt) (?:this|so|more) (?:relaxed|happy|calm|good|great|free|alive|rested|loved|content)",
+            r"(?:har )?aldri (?:vært|følt meg) så (?:avslappa|avslappet|glad|rolig|lykkelig|bra|fri|uthvilt|fornøyd)",
+        ),
+    ),
+    Cues(
+        None,
+        "a word mentioned, not said",
+        (
+            r"(?:sier|si|skriver|skrive) (?:man |jeg |en )?(?:takk|tusen takk|unnskyld|beklager) (?:på|in)",
+            r"(?:say|write|spell) (?:'thank you'|thank you|thanks|sorry) in",
+        ),
+        rules_out=(THANKED,),
+    ),
+    Cues(
         CRITICISED,
         "they were sarcastic about my help",
         (r"thanks? for nothing", r"takk for ingenting"),
@@ -56,6 +73,7 @@ IDIOMS: tuple[Cues, ...] = (
             r"thanks?,? but i'?ll pass",
             r"no,? thanks?(?: you)?",
             r"no,? thank (?:you|u)",
+            r"no,? (?:thx|ty|tnx)",
             r"nei,? takk",
             r"ellers takk",
             r"takk for sist",
@@ -241,6 +259,57 @@ IDIOMS: tuple[Cues, ...] = (
     ),
     Cues(THANKED, "they thanked me", (r"thanks to you", r"takket være deg", r"takka vere deg")),
     Cues(
+        THANKED,
+        "they were glad of what I did",
+        (
+            r"(?:explained|explain|forklarte|forklarer) (?:\w+ )?(?:\w+ )?(?:way |much |so |mye |så |langt )?(?:better|bedre)",
+        ),
+    ),
+    Cues(
+        MILESTONE,
+        "they reached something they worked for",
+        (
+            r"(?:is|er|ble|was|got) (?:endelig|finally) (?:squashed|fixed|solved|done|merged|live|out|knust|fikset|"
+            r"løst|merget|ute|ferdig|godkjent|approved)",
+            r"go me",
+            r"sterkt av meg",
+            r"(?:good|well done) me",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they sound happy",
+        (
+            r"went (?:really |so |very |super )?well",
+            r"gikk (?:veldig |så |skikkelig |kjempe|super)(?:bra|fint|godt)",
+            r"first steps",
+            r"første skritt",
+            r"best day",
+            r"beste dag",
+            r"endelig (?:sol|fredag|helg|ferie|sommer)",
+            r"finally (?:friday|the weekend|weekend|vacation|holiday|summer)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "something hard is happening to them",
+        (
+            r"(?:don'?t|do not) know (?:what to do|where to go|how to cope)",
+            r"vet (?:ikke|ikkje) (?:hva|hvor|kva|kor|hvordan) (?:jeg|eg) skal (?:gjøre|gå|gjere|takle)",
+            r"(?:throw|kaste) (?:my |the )?(?:laptop|pc|computer|phone|pc-en|mobilen|laptopen)",
+            r"nobody (?:showed up|came)",
+            r"ingen kom",
+            r"legevakt\w*",
+            r"akutten",
+            r"(?:in|at) the er",
+            r"emergency room",
+            r"(?:tight|tightness) in my chest",
+            r"chest (?:gets|is|feels) tight",
+            r"strammer seg i brystet",
+            r"(?:i'?m|i am|jeg er|eg er) (?:\w+ )?(?:sick|ill|syk|sjuk)(?! of)",
+        ),
+    ),
+    Cues(
         None,
         "a question about someone else's feelings",
         (
@@ -278,7 +347,7 @@ IDIOMS: tuple[Cues, ...] = (
         (
             r"(?:took|taken) (?:his|her|their) own life",
             r"tok livet (?:sitt|av seg)",
-            r"(?:klarer|kan) (?:ikke|ikkje) (?:fatte|forstå|tro) at (?:hun|han|de|mamma|pappa) er borte",
+            r"(?:klarer|kan) (?:fortsatt |enda |ennå )?(?:ikke|ikkje) (?:fatte|forstå|tro) at (?:hun|han|de|mamma|pappa) er borte",
             r"would(?:'ve| have) (?:been|turned) (?:[\w']+ ){0,3}(?:birthday|\d+)",
             r"(?:skulle|ville) (?:ha )?fylt \d+",
             r"\w+'s grave",
@@ -833,6 +902,11 @@ MORE_CRITICISM: tuple[Cues, ...] = (
             r"(?:got|gotten|get|getting) (?:my|it|that|this|the) (?:\w+ )?wrong",
             r"svarte (?:du )?på (?:noe )?(?:helt )?(?:annet|feil)",
             r"answered (?:something|the wrong)",
+            r"twist(?:s|ed|ing)? my words",
+            r"vri(?:r|dd|dde) på (?:ordene|det)",
+            r"left out",
+            r"hoppet over",
+            r"(?:expected|forventet) (?:more|better|mer|bedre) (?:from|of|av)",
             r"(?:skriv|skriver|skrive|skrev) (?:så|altfor|for) (?:langt|mye|lange)",
         ),
         needs=Need.AIKI,
@@ -862,7 +936,6 @@ MORE_DISTRESS: tuple[Cues, ...] = (
             r"numb",
             r"nummen",
             r"on edge",
-            r"knust",
         ),
         needs=Need.SELF,
     ),
@@ -870,6 +943,14 @@ MORE_DISTRESS: tuple[Cues, ...] = (
         DISTRESSED,
         "something hard is happening to them",
         (r"(?:bare|helt|totalt) kaos", r"(?:total |complete )?chaos"),
+    ),
+)
+MORE_WORRY: tuple[Cues, ...] = (
+    Cues(
+        DISTRESSED,
+        "someone close to them is ill",
+        (r"(?:really |very |seriously |alvorlig |veldig )?(?:sick|ill|syk|sjuk)(?! of)",),
+        needs=Need.BEING,
     ),
 )
 MORE_GRIEF: tuple[Cues, ...] = (
@@ -907,7 +988,6 @@ MORE_JOY: tuple[Cues, ...] = (
             r"nydelig\w*",
             r"gorgeous",
             r"adopt(?:ed|erte|ert)",
-            r"perfe(?:ct|kt)",
             r"best \w+ ever",
             r"tidenes beste",
             r"loveliest",
@@ -928,6 +1008,7 @@ WORD_CUES: tuple[Cues, ...] = (
     + MORE_GRIEF
     + DISTRESS
     + MORE_DISTRESS
+    + MORE_WORRY
     + ACCOMPLISHMENT
     + JOY
     + MORE_JOY
