@@ -80,6 +80,7 @@ class Words:
     addressed: bool  # about AIKI: "you", "your answer", "det svaret"
     lifeless: bool  # death words about no person or pet, or denied: "my phone died", "nobody died"
     denied: frozenset[MoodEventKind] = frozenset()  # kinds whose words were negated: "not tired", "ikke stressa"
+    beings: bool = False  # a person or a pet is named: grief needs someone to grieve
 
 
 def read(text: str, sense: Sense | None = None) -> list[Reading]:
@@ -135,6 +136,7 @@ def read_words(text: str) -> Words:
         addressed=addressed,
         lifeless=lifeless,
         denied=frozenset(denied),
+        beings=_BEING.search(normal) is not None,
     )
 
 
@@ -175,8 +177,8 @@ def _turned(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
         return MoodEventKind.CRITICISED if words.addressed else None  # "you're not helping"
     if kind is MoodEventKind.CRITICISED and not words.addressed:
         return None  # "my boss is an idiot" is not about AIKI
-    if kind is MoodEventKind.PERSON_GRIEVING and words.lifeless:
-        return None
+    if kind is MoodEventKind.PERSON_GRIEVING and (words.lifeless or not words.beings):
+        return None  # "my phone died", "I miss home so much": no one to grieve
     return kind
 
 

@@ -1199,6 +1199,8 @@ IRONY_SIGNS = (
     r"som vanlig",
     r"selvfølgelig",
     r"(?:virkelig |really |absolutely |absolutt )?(?:ingenting|nothing)",
+    r",? (?:really|altså|liksom)[.!]*$",  # "super helpful answer, really."
+    r"liksom",
 )
 # Things going wrong, which make a praise that opens the message ironic: "great, the train is delayed again".
 IRONY_MISHAPS = (
