@@ -79,7 +79,7 @@ class Words:
     negated: bool  # a negation outside the idioms: "didn't get the job", "ikke ferdig ennå"
     addressed: bool  # about AIKI: "you", "your answer", "det svaret"
     lifeless: bool  # death words about no person or pet, or denied: "my phone died", "nobody died"
-    denied: frozenset[MoodEventKind] = frozenset()  # kinds whose words were negated: "not tired", "ikke stressa"
+    denied: frozenset[MoodEventKind] = frozenset()  # negated or someone else's: "not tired", "she is stressed"
     beings: bool = False  # a person or a pet is named: grief needs someone to grieve
 
 
@@ -205,8 +205,9 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set
             after = _TOKEN.findall(clause[match.end() :])
             about = _about(cues.needs, clause, tokens, before, after)
             denies = _negated(before, after)
-            if denies and cues.kind is not None:
-                denied.add(cues.kind)  # "not that tired": whoever it is about, meaning must not read it either
+            someone_else = cues.needs is Need.SELF and not about and _BEING.search(clause) is not None
+            if cues.kind is not None and (denies or someone_else):
+                denied.add(cues.kind)  # "not that tired", "my coworker is stressed": meaning must not read it either
             negated = about and denies
             lifeless = lifeless or (cues.needs is Need.BEING and (negated or not about))
             if not about:
