@@ -106,8 +106,10 @@ IDIOMS: tuple[Cues, ...] = (
             r"no (?:problem|worries)",
             r"ikke noe problem",
             # A feeling that belongs to a story, not to the person: "a sad movie", "en trist film".
-            r"(?:sad|depressing|scary|happy) (?:movie|film|song|story|book|poem|news|ending|episode|show|scene|chapter|character)s?",
-            r"(?:trist|triste|skummel|skumle|deprimerende|lykkelig) (?:film|sang|historie|bok|dikt|slutt|episode|serie|scene|kapittel)"
+            r"(?:sad|depressing|scary|happy) "
+            r"(?:movie|film|song|story|book|poem|news|ending|episode|show|scene|chapter|character)s?",
+            r"(?:trist|triste|skummel|skumle|deprimerende|lykkelig) "
+            r"(?:film|sang|historie|bok|dikt|slutt|episode|serie|scene|kapittel)"
             r"(?:en|a|et|er|ene)?",
         ),
     ),
@@ -262,7 +264,8 @@ IDIOMS: tuple[Cues, ...] = (
         THANKED,
         "they were glad of what I did",
         (
-            r"(?:explained|explain|forklarte|forklarer) (?:\w+ )?(?:\w+ )?(?:way |much |so |mye |så |langt )?(?:better|bedre)",
+            r"(?:explained|explain|forklarte|forklarer) (?:\w+ )?(?:\w+ )?"
+            r"(?:way |much |so |mye |så |langt )?(?:better|bedre)",
         ),
     ),
     Cues(
@@ -313,7 +316,8 @@ IDIOMS: tuple[Cues, ...] = (
         None,
         "a question about someone else's feelings",
         (
-            r"what (?:do|should|can|would) (?:you|i|one) (?:say|write|do|get|give|bring|buy) (?:to |for )?(?:someone|a friend|\w+ who)",
+            r"what (?:do|should|can|would) (?:you|i|one) (?:say|write|do|get|give|bring|buy) "
+            r"(?:to |for )?(?:someone|a friend|\w+ who)",
             r"how (?:do|can|should) i (?:help|comfort|cheer up|support|talk to|console)",
             r"hva (?:sier|skriver|gjør|gir|kjøper) (?:man|jeg|en) (?:til|for|i)",
             r"hvordan (?:kan|skal|bør) (?:jeg|man) (?:hjelpe|trøste|støtte|muntre opp|snakke med)",
@@ -325,7 +329,8 @@ IDIOMS: tuple[Cues, ...] = (
         CRITICISED,
         "they said my help did not help",
         (
-            r"(?:that|this|it|det|dette|det der) (?:var |was )?(?:ikke|ikkje) til (?:noe |noen )?hjelp(?: i det hele tatt)?",
+            r"(?:that|this|it|det|dette|det der) (?:var |was )?(?:ikke|ikkje) til (?:noe |noen )?hjelp"
+            r"(?: i det hele tatt)?",
             r"(?:that|this|det|dette|det der) hjalp (?:virkelig |jo |absolutt )?(?:ingenting|ikke|ikkje)",
             r"(?:that|this) (?:did ?n'?t|did not|does ?n'?t|does not) (?:help|fix anything)(?: at all| much| one bit)?",
         ),
@@ -347,7 +352,8 @@ IDIOMS: tuple[Cues, ...] = (
         (
             r"(?:took|taken) (?:his|her|their) own life",
             r"tok livet (?:sitt|av seg)",
-            r"(?:klarer|kan) (?:fortsatt |enda |ennå )?(?:ikke|ikkje) (?:fatte|forstå|tro) at (?:hun|han|de|mamma|pappa) er borte",
+            r"(?:klarer|kan) (?:fortsatt |enda |ennå )?(?:ikke|ikkje) (?:fatte|forstå|tro) at "
+            r"(?:hun|han|de|mamma|pappa) er borte",
             r"would(?:'ve| have) (?:been|turned) (?:[\w']+ ){0,3}(?:birthday|\d+)",
             r"(?:skulle|ville) (?:ha )?fylt \d+",
             r"\w+'s grave",
@@ -413,7 +419,8 @@ IDIOMS: tuple[Cues, ...] = (
             r"nådde målet",
             r"(?:gått|gikk) ned \d+ (?:kilo|kg)",
             r"lost \d+ ?(?:kg|kilos|pounds|lbs)",
-            r"(?:is|are|er) (?:nå |now )?(?:live|ute) (?:i|in|on) (?:app store|google play|the store|produksjon|production|prod)",
+            r"(?:is|are|er) (?:nå |now )?(?:live|ute) (?:i|in|on) "
+            r"(?:app store|google play|the store|produksjon|production|prod)",
             r"alt (?:funker|virker|fungerer)(?! ikke)",
             r"(?:fiksa|fikset|fixed) (?:den |the |that )?(?:bug\w*|feilen)",
             r"(?:got |ble |is |er )(?:merget|merged)",
@@ -859,7 +866,8 @@ MORE_THANKS: tuple[Cues, ...] = (
             r"nice one",
             r"exactly what i (?:wanted|needed)",
             r"akkurat det (?:jeg|eg) (?:trengte|ville ha)",
-            r"(?:you'?re|you are|du er) (?:a |an |en |ei )?(?:legend|hero|star|gem|angel|genius|helt|engel|stjerne|skatt)",
+            r"(?:you'?re|you are|du er) (?:a |an |en |ei )?"
+            r"(?:legend|hero|star|gem|angel|genius|helt|engel|stjerne|skatt)",
         ),
     ),
 )
@@ -1022,7 +1030,8 @@ WHOLE_CLAUSE: tuple[Cues, ...] = (
         "they said I was wrong",
         (
             r"(?:(?:that'?s|that is|this is|det er|det var|dette er|nei,?) )?(?:just |so |completely |totally |helt |"
-            r"bare |jo |flat out |plain |simply )*(?:wrong|incorrect|false|usant|not (?:quite |entirely |really )?(?:true|right|correct)|feil|galt|"
+            r"bare |jo |flat out |plain |simply )*"
+            r"(?:wrong|incorrect|false|usant|not (?:quite |entirely |really )?(?:true|right|correct)|feil|galt|"
             r"ikke (?:helt |heilt )?riktig|ikke sant|nonsense|tull)",
             r"(?:det|that|this) (?:stemmer|stemmer jo) (?:ikke|ikkje)(?: helt| heilt)?",
         ),
