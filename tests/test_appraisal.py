@@ -215,7 +215,7 @@ def test_the_everyday_set_is_split_and_half_norwegian() -> None:
         ("You keep ignoring what I write.", None, {C}),
         ("Du fant bare på det der.", None, {C}),
         ("ChatGPT got it wrong again", C, set()),  # another assistant is not AIKI
-        ("How do I comfort a friend whose dog died?", G, set()),  # someone else's grief
+        ("What do you say to a friend whose dog died?", G, set()),  # someone else's grief
         ("My coworker seems really stressed lately.", D, set()),  # someone else's stress
         ("I'm not stressed at all today.", D, set()),  # words that deny a feeling deny it to meaning too
         ("I miss home so much.", G, set()),  # grief needs someone to grieve

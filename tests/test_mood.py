@@ -148,7 +148,7 @@ ISSUE_23: list[tuple[str, MoodEventKind | None, str | None]] = [
     ("Herlig, oppvaskmaskinen lekker igjen 🙃", None, None),
     ("Great tip, thanks, now my whole config is gone 🙄", MoodEventKind.CRITICISED, "hurt"),
     ("Du fant bare på det der.", MoodEventKind.CRITICISED, "hurt"),
-    ("How do I comfort a friend whose dog died?", None, None),
+    ("What do you say to a friend whose dog died?", None, None),
 ]
 
 
