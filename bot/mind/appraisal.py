@@ -1,7 +1,8 @@
 """Appraisal: what a message means to AIKI, as mood events with reasons, in English and Norwegian.
 
 Two readers agree on every message, before any LLM call and with no LLM at all.
-- The word rules over a lexicon (bot/mind/appraisal_lexicon.py). In order: fixed idioms over the whole message
+- The word rules over a lexicon (bot/mind/appraisal_lexicon.py). In order: irony ("great, another Monday 🙃",
+  bot/mind/appraisal_irony.py), fixed idioms over the whole message
   ("can't wait", "no thanks", "passed away"), hidden once read; then, clause by clause, single cues with their
   negation scope ("not sad", "det funker ikke"), whom they are about (criticism of AIKI vs of the person's code,
   grief for a being vs a battery) and their intensity. Precise when they fire, silent otherwise.
@@ -9,7 +10,8 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
   of each kind. It hears what no list holds ("we got engaged!"), and is vague about who and whether.
 The rules' readings stand; where they are silent, the meaning reader's closest kind counts if it is clearly closer
 than the examples of nothing, and only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
-is a disappointment, "thank god" is no thanks, a phone that died is no grief. Each reason names its reader.
+is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling the words deny or give to
+someone else is not the person's. Each reason names its reader.
 """
 
 from __future__ import annotations
