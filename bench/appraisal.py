@@ -353,7 +353,9 @@ def report_cv(
 ) -> None:
     old = Senses({e.text: before.sense(vectors[e.text], e.text) for e in pooled}, 0.0, 0.0, 0.0)
     report("word rules alone (fit: written while reading both sets)", score(pooled, product_reader), True)
-    report("meaning alone before: nearest example sentences (not trained on the sets)", score(pooled, meaning_reader(old)))
+    report(
+        "meaning alone before: nearest example sentences (not trained on the sets)", score(pooled, meaning_reader(old))
+    )
     report("meaning alone now: the head, held out", score(pooled, meaning_reader(after)), True)
     report("both before: rules + nearest examples", score(pooled, combined_reader(old)), True)
     product = score(pooled, combined_reader(after))

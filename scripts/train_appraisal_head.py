@@ -27,7 +27,10 @@ from bot.mood import MoodEventKind, with_implied
 from scripts.test_model import TEST_MODEL, seed_cache
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_SETS = (ROOT / "tests" / "data" / "appraisal_everyday.jsonl", ROOT / "tests" / "data" / "appraisal_fresh.jsonl")
+TRAINING_SETS = (
+    ROOT / "tests" / "data" / "appraisal_everyday.jsonl",
+    ROOT / "tests" / "data" / "appraisal_fresh.jsonl",
+)
 # The L2 penalty, chosen by the leave-one-set-out estimate (python -m bench.appraisal --cv), not by fit.
 L2 = 30.0
 
@@ -37,7 +40,9 @@ Labelled = tuple[str, frozenset[MoodEventKind], frozenset[MoodEventKind]]  # tex
 def prototype_lines() -> list[Labelled]:
     """The example sentences as labelled lines: each brings its kind (none for the examples of nothing)."""
     kinds, texts = prototype_examples()
-    return [(text, frozenset({kind}) if kind else frozenset(), frozenset()) for kind, text in zip(kinds, texts)]
+    return [
+        (text, frozenset({kind}) if kind else frozenset(), frozenset()) for kind, text in zip(kinds, texts, strict=True)
+    ]
 
 
 def targets(lines: Iterable[Labelled]) -> tuple[Matrix, Matrix]:

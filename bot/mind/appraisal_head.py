@@ -44,10 +44,17 @@ STRUCTURE = (
     "opening_praise",
     "mishap",
     "short",
+    "addressed_and_negated",
+    "addressed_question",
+    "question_about_someone",
+    "glad_emoji",
+    "sad_emoji",
 )
 
-# Example-sentence leads are a few hundredths to tenths of a cosine: scaled to the size of the other inputs.
-LEAD_SCALE = 10.0
+# Input scales, which with one L2 penalty say how freely each part may weigh (chosen by python -m bench.appraisal
+# --cv): the example sentences' margins are hundredths to tenths of a cosine; the structural signs are 0 or 1.
+LEAD_SCALE = 30.0
+STRUCTURE_SCALE = 5.0
 EXTRA = len(STRUCTURE) + len(KINDS)
 
 _TOKEN = re.compile(r"[\w']+")
@@ -57,6 +64,8 @@ _EYE_ROLL = re.compile(r"[🙃🙄😒😑🤡]|(?<![\w'])(?:" + "|".join(lex.IR
 _OPENING_PRAISE = re.compile(r"^\W*(?:" + lex.IRONY_PRAISE + r")(?![\w'])")
 _MISHAP = re.compile(r"(?<![\w'])(?:" + "|".join(lex.IRONY_MISHAPS) + r")(?![\w'])")
 _CONTRAST = frozenset({"but", "though", "although", "however", "men", "selv", "likevel", "uansett", "still"})
+_GLAD_EMOJI = "❤🥰😍😊🙂😁😄😀🥳🎉🙌🙏💪✨👍🤩☺"
+_SAD_EMOJI = "😞😢😭💔😩😔😟😫😖☹🥺😿"
 # Function words that no English sentence uses: one is enough to say a message is Norwegian.
 _NORWEGIAN = frozenset(
     {"jeg", "eg", "ikke", "ikkje", "det", "er", "og", "på", "meg", "du", "deg", "så", "har", "til", "med", "som",
@@ -69,20 +78,31 @@ def structure(text: str) -> npt.NDArray[np.float64]:
     normal = text.lower().replace("\u2019", "'")
     tokens = _TOKEN.findall(normal)
     words = set(tokens)
-    first = bool(lex.FIRST_PERSON & words)
+    addressed = bool(lex.SECOND_PERSON & words) or _AT_AIKI.search(normal) is not None
+    negated = any(t in lex.NEGATORS or t.endswith("n't") for t in tokens)
+    being = _BEING.search(normal) is not None
+    someone_else = being and not lex.SELF_SUBJECTS & words
+    question = "?" in normal
     signs = (
-        bool(lex.SECOND_PERSON & words) or _AT_AIKI.search(normal) is not None,
-        any(t in lex.NEGATORS or t.endswith("n't") for t in tokens),
-        _BEING.search(normal) is not None and not lex.SELF_SUBJECTS & words,
-        first,
+        addressed,
+        negated,
+        someone_else,
+        bool(lex.FIRST_PERSON & words),
         _EYE_ROLL.search(normal) is not None,
         bool(_CONTRAST & words),
-        "?" in normal,
+        question,
         "!" in normal,
         bool(_NORWEGIAN & words) or any(c in normal for c in "æøå"),
         _OPENING_PRAISE.search(normal) is not None,
         _MISHAP.search(normal) is not None,
         len(tokens) <= 3,
+        # What a linear head cannot combine by itself: "you didn't even read it", "why do you keep ...?",
+        # "how do I cheer up a friend who ...?"
+        addressed and negated,
+        addressed and question,
+        being and question,
+        any(c in text for c in _GLAD_EMOJI),
+        any(c in text for c in _SAD_EMOJI),
     )
     return np.asarray(signs, dtype=np.float64)
 
@@ -91,7 +111,8 @@ def inputs(vectors: Matrix, texts: list[str], leads: Matrix) -> Matrix:
     """The head's input rows: the embedding scaled to unit variance per dimension, the structural signs, and how
     much closer the message is to each kind's example sentences than to those of nothing (scaled like the rest)."""
     scaled = np.asarray(vectors, dtype=np.float64) * np.sqrt(vectors.shape[1])
-    return np.hstack([scaled, np.stack([structure(t) for t in texts]), np.asarray(leads, dtype=np.float64) * LEAD_SCALE])
+    signs = np.stack([structure(t) for t in texts]) * STRUCTURE_SCALE
+    return np.hstack([scaled, signs, np.asarray(leads, dtype=np.float64) * LEAD_SCALE])
 
 
 @dataclass(frozen=True)
@@ -102,11 +123,12 @@ class Head:
     weights: Matrix  # (inputs, kinds)
     bias: Matrix  # (kinds,)
 
-    def probabilities(self, vector: npt.ArrayLike, text: str, leads: list[float]) -> dict[MoodEventKind, float]:
+    def probabilities(self, vector: npt.ArrayLike, text: str, leads: list[float]) -> dict[MoodEventKind | None, float]:
         """Each kind's chance; `leads` are the example sentences' margins over nothing, in the order of KINDS."""
         row = inputs(np.asarray([vector], dtype=np.float64), [text], np.asarray([leads]))[0]
         chances = 1.0 / (1.0 + np.exp(-(row @ self.weights + self.bias)))
-        return {kind: float(p) for kind, p in zip(KINDS, chances, strict=True)}
+        found: dict[MoodEventKind | None, float] = {kind: float(p) for kind, p in zip(KINDS, chances, strict=True)}
+        return found
 
     def save(self, file: Path) -> None:
         np.savez(file, model=np.asarray(self.model), weights=self.weights.astype(np.float32), bias=self.bias)

@@ -101,8 +101,8 @@ class Prototypes:
         if self.head is None:
             return Sense(closeness, like)
         leads = [closeness[kind] - closeness[None] for kind in HEAD_KINDS]
-        chances: dict[Kind, float] = dict(self.head.probabilities(vector, text, leads))
-        chances[None] = CHANCE
+        chances: dict[Kind, float] = {None: CHANCE}
+        chances.update(self.head.probabilities(vector, text, leads))
         return Sense(chances, like, dict.fromkeys(LEAD, 0.0))
 
 
