@@ -1,5 +1,8 @@
 """The meaning reader: which mood event a message is close to, by its embedding and labelled example sentences.
 
+With a head trained for the embedding model (bot/mind/appraisal_head.py) the head's chances decide and the closest
+example only names what the message is like; without one, the closeness to the examples decides.
+
 Word lists are silent on a message without their words; meaning is not. The examples
 (bot/mind/appraisal_prototypes.py) are embedded once per embedding model and kept for the process. A message's
 vector is the one recall computed in the same turn (the embedder keeps its recent query vectors), so reading it
