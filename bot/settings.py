@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # An event a person says is coming ("exam on Friday") is followed up once it has passed. False: AIKI asks them
     # first (yes/no buttons where it was said); true: it follows up without asking (quiet hours and limits still hold).
     follow_up_without_asking: bool = False
+    # Sleep passes (bot/checkins/bedtime.py): once a person has been quiet this many minutes after writing, and once
+    # a night at this hour of their time zone, AIKI consolidates what they said (merges, facts, profile, reflections).
+    sleep_after_quiet_minutes: int = Field(default=90, ge=10, le=7 * 24 * 60)
+    sleep_night_hour: int = Field(default=3, ge=0, le=23)
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str = "https://api.openai.com/v1"

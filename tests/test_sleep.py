@@ -17,7 +17,8 @@ from bot.memory.models import Memory, MemoryKind
 from bot.mind.core import Consciousness, Person
 from bot.mind.facts import DECISION_PROMPT, EXTRACTION_PROMPT
 from bot.mind.profile import PROFILE_PROMPT
-from bot.places import Origin, OriginSource
+from bot.mind.reflection import REFLECTION_PROMPT
+from bot.places import Origin, OriginSource, strictest_place
 from tests.core_fixtures import START, Clock, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
 
@@ -34,6 +35,8 @@ class Mind:
     profile: str | None = None  # None: a profile that repeats the facts' words
     extraction: list[str | None] = field(default_factory=list)  # scripted raw answers first (None: by the rule)
     extractions: list[str] = field(default_factory=list)  # what each extraction call was shown
+    reflection: str | None = None  # a raw answer to the reflection prompt (None: one built from what it was shown)
+    reflections: list[dict[str, Any]] = field(default_factory=list)  # what each reflection call was shown
 
     def __call__(self, body: dict[str, Any]) -> str:
         system, asked = body["messages"][0]["content"], body["messages"][-1]["content"]
@@ -43,6 +46,17 @@ class Mind:
             return scripted if scripted is not None else json.dumps({"facts": _facts(asked)})
         if system == DECISION_PROMPT:
             return "{}"  # unusable: the rules decide
+        if system == REFLECTION_PROMPT:
+            shown = json.loads(asked)
+            self.reflections.append(shown)
+            if self.reflection is not None:
+                return self.reflection
+            about = [m for m in shown["memories"] if "deadline" in m["text"]]  # what the tests below worry about
+            if len(about) < 2:
+                return json.dumps({"reflections": []})
+            first = about[0]["text"].split(": ", 1)[-1]
+            cited = [m["id"] for m in about]
+            return json.dumps({"reflections": [{"text": f"Kari keeps coming back to this: {first}", "sources": cited}]})
         if system == PROFILE_PROMPT:
             facts = json.loads(asked)["facts"]
             return json.dumps({"profile": self.profile if self.profile is not None else " ".join(facts)})
@@ -262,3 +276,119 @@ def _test_model() -> str:
     from scripts.test_model import TEST_MODEL
 
     return TEST_MODEL
+
+
+# -- reflections (bot/mind/reflection.py) -------------------------------------------------------------------------
+
+
+async def worried(core: Consciousness, origin: Origin = DM, days: int = 3) -> list[Memory]:
+    """Kari worried about the same deadline on `days` days running, worded differently each day."""
+    words = [
+        "I am worried about the AIKI-HOME deadline",
+        "Still worried, the AIKI-HOME deadline is close",
+        "The AIKI-HOME deadline keeps me awake",
+    ]
+    return [await said(core, words[n], origin, minutes=n * 24 * 60, importance=0.6) for n in range(days)]
+
+
+async def test_a_pass_writes_a_reflection_linked_to_what_it_rests_on_and_recall_finds_it(
+    core: Consciousness, server: FakeLLMServer, mind: Mind
+) -> None:
+    sources = await worried(core)
+    await said(core, "Hm", minutes=5, importance=0.1)  # unimportant: not among what the pass reflects on
+
+    report = await core.sleep(KARI.scope)
+
+    assert (report.reflections, report.reflection) == (1, "written") and len(mind.reflections) == 1
+    assert [m["text"] for m in mind.reflections[0]["memories"]][0] == "Kari: I am worried about the AIKI-HOME deadline"
+    reflection = of_kind(await everything(core), MemoryKind.REFLECTION)[0]
+    assert reflection.text == "Kari keeps coming back to this: I am worried about the AIKI-HOME deadline"
+    assert reflection.meta["rests_on"] == sorted(m.id for m in sources)
+    assert reflection.origin.source is OriginSource.DM
+    assert "AIKI-HOME" not in report.summary() and "reflections: 1 (written)" in report.summary()
+    found = await core.recall(KARI, "the AIKI-HOME deadline", limit=8, place=DM)
+    assert reflection.id in [r.memory_id for r in found]
+    await say(core, KARI, "The AIKI-HOME deadline again", origin=DM)
+    system = [b for b in server.chat_requests if "response_format" not in b][-1]["messages"][0]["content"]
+    assert "what you noticed lately (your reflection, not their words)" in system
+    assert (await core.sleep(KARI.scope)).reflection == "none"  # nothing new since: no model call
+    assert len(mind.reflections) == 1
+
+
+async def test_a_reflection_on_two_places_is_shown_only_where_both_may_be(core: Consciousness) -> None:
+    await said(core, "I am worried about the AIKI-HOME deadline", DM, importance=0.6)
+    await said(core, "The AIKI-HOME deadline keeps me awake", IN_A, minutes=60, importance=0.6)
+
+    await core.sleep(KARI.scope)
+
+    reflection = of_kind(await everything(core), MemoryKind.REFLECTION)[0]
+    assert reflection.origin == strictest_place([DM, IN_A])  # a DM and server A: private places only
+    await core.share_dm_memories_in_servers(KARI, True)  # even with DM memories shown in servers
+    in_dm = await core.recall(KARI, "AIKI-HOME deadline", limit=8, place=DM)
+    in_a = await core.recall(KARI, "AIKI-HOME deadline", limit=8, place=IN_A)
+    assert reflection.id in [r.memory_id for r in in_dm]
+    assert reflection.id not in [r.memory_id for r in in_a]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I'm sorry, I can't help with that.",  # refused
+        '{"reflections": [{"text": "Kari is worried about money and her landlord.", "sources": ["m1", "m2"]}]}',
+        '{"reflections": [{"text": "Kari keeps worrying about the AIKI-HOME deadline.", "sources": ["m1", "m9"]}]}',
+        '{"reflections": [{"text": "Kari keeps worrying about the AIKI-HOME deadline.", "sources": []}]}',
+        '{"reflections": [{"text": "<one sentence>", "sources": ["m1"]}]}',
+    ],
+    ids=["refused", "not-grounded", "unknown-id", "no-sources", "placeholder"],
+)
+async def test_an_unusable_or_unfounded_reflection_stores_nothing(core: Consciousness, mind: Mind, answer: str) -> None:
+    await worried(core)
+    mind.reflection = answer
+
+    report = await core.sleep(KARI.scope)
+
+    assert of_kind(await everything(core), MemoryKind.REFLECTION) == []
+    assert report.reflections == 0 and report.reflection in ("unusable", "none valid")
+
+
+async def test_a_reflection_citing_another_persons_memory_id_is_dropped_and_the_good_one_kept(
+    core: Consciousness, mind: Mind
+) -> None:
+    await worried(core)
+    stranger = await core.bank.add_one(NewMemory("222", "Ola worries about the AIKI-HOME deadline too"))
+    mind.reflection = json.dumps(
+        {
+            "reflections": [
+                {"text": "Kari and Ola worry about the AIKI-HOME deadline.", "sources": ["m1", stranger.id]},
+                {"text": "Kari has worried about the AIKI-HOME deadline three days running.", "sources": ["m1", "m3"]},
+            ]
+        }
+    )
+
+    report = await core.sleep(KARI.scope)
+
+    kept = of_kind(await everything(core), MemoryKind.REFLECTION)
+    assert [m.text for m in kept] == ["Kari has worried about the AIKI-HOME deadline three days running."]
+    assert report.reflections == 1
+
+
+async def test_forgetting_a_source_leaves_no_byte_of_its_reflection_on_disk_and_the_next_pass_rebuilds(
+    core: Consciousness, tmp_path: Path, mind: Mind
+) -> None:
+    from tests.test_privacy import files_holding
+
+    canary = "REFLECTCANARY heron-4471"
+    first = await said(core, f"I am worried about the AIKI-HOME deadline {canary}", importance=0.6)
+    await said(core, "Still worried, the AIKI-HOME deadline is close", minutes=60, importance=0.6)
+    await said(core, "The AIKI-HOME deadline keeps me awake", minutes=120, importance=0.6)
+    await core.sleep(KARI.scope)
+    reflection = of_kind(await everything(core), MemoryKind.REFLECTION)[0]
+    assert canary in reflection.text and files_holding(tmp_path / "memory", canary)
+
+    assert await core.forget(KARI, first.id)
+
+    assert of_kind(await everything(core), MemoryKind.REFLECTION) == []
+    assert files_holding(tmp_path, canary) == []  # neither the episode's words nor the reflection's, in any file
+    await core.sleep(KARI.scope)
+    rebuilt = of_kind(await everything(core), MemoryKind.REFLECTION)
+    assert len(rebuilt) == 1 and first.id not in rebuilt[0].meta["rests_on"] and canary not in rebuilt[0].text

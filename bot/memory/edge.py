@@ -133,7 +133,7 @@ def _expression(node: hybrid.Expr) -> Expression:
         kind = DecayKind.Exp if node.kind == "exp" else DecayKind.Gauss
         return Expression.Decay(kind, _expression(node.x), Expression.Constant(node.target), 0.5, node.scale)
     if isinstance(node, hybrid.Fades):
-        fades = [
+        fades: list[Any] = [
             FieldCondition(key="kind", match=MatchAny(list(node.kinds))),
             FieldCondition(key="importance", range=RangeFloat(lt=node.below)),
             IsEmptyCondition("last_recalled_ts"),

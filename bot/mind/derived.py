@@ -1,7 +1,8 @@
 """What was derived from what, read from the links every derived memory carries (issue 22, item 3).
 
 - a fact names the episode it was learned from: `meta.said_in` (bot/mind/facts.py `learn_fact`);
-- a profile names the facts it rests on: `meta.rests_on` (bot/mind/sleep.py);
+- a profile names the facts it rests on: `meta.rests_on` (bot/mind/sleep.py), and so does a reflection the memories
+  it was written from (bot/mind/reflection.py);
 - an episode that absorbed near-duplicates in a sleep pass names them: `meta.absorbed`, so what was learned from
   an absorbed one is still traced to the memory that now holds its words.
 
