@@ -43,6 +43,8 @@ def test_ids_accept_commas_or_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
         ("AIKI_MEMORY_BACKEND", "postgres"),
         ("AIKI_LLM_BASE_URL", "localhost:11434"),
         ("AIKI_QDRANT_COLLECTION", "bad name!"),
+        ("AIKI_SLEEP_AFTER_QUIET_MINUTES", "5"),
+        ("AIKI_SLEEP_NIGHT_HOUR", "24"),
     ],
 )
 def test_a_wrong_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

@@ -4,8 +4,8 @@ A job of the check-in scheduler (bot/checkins/scheduler.py, `sleep:watch`: one j
 every few minutes, in SQLite alone, at when each person last wrote and when their last pass finished
 (bot/state/store.py), and runs a pass (`Consciousness.sleep`) for each person who is due:
 - **quiet**: they wrote since their last pass, and not for AIKI_SLEEP_AFTER_QUIET_MINUTES;
-- **night**: it is AIKI_SLEEP_NIGHT_HOUR in their time zone (their check-in setting, else AIKI_TIMEZONE) and their
-  last pass finished more than NIGHT_GAP ago.
+- **night**: it is AIKI_SLEEP_NIGHT_HOUR in their time zone (their check-in setting, else AIKI_TIMEZONE) and no pass
+  has finished since that hour began: once a night.
 A pass takes the person's turn lock, so it never runs while a turn of theirs is prepared or answered (it waits). A
 pass killed midway has recorded no finish, so the next look runs it again, and it resumes after its watermark.
 Passes run one person at a time: the machine is small, and sleep is not urgent.
@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 
 # How often the watch looks (SQLite reads only): a pass starts at most this long after it fell due.
 LOOK_EVERY = timedelta(minutes=5)
-# A night pass at most once in this long, however often the watch looks during that hour.
-NIGHT_GAP = timedelta(hours=20)
 
 Reason = Literal["quiet", "night"]
 
@@ -52,8 +50,11 @@ def due(
         return None  # never wrote: nothing to sleep on (`aiki mind sleep` still runs a pass by hand)
     if (passed is None or passed < wrote) and now - wrote >= bedtime.quiet_for:
         return "quiet"
-    if now.astimezone(zone).hour == bedtime.night_hour and (passed is None or now - passed >= NIGHT_GAP):
-        return "night"
+    local = now.astimezone(zone)
+    if local.hour == bedtime.night_hour:
+        began = local.replace(minute=0, second=0, microsecond=0)
+        if passed is None or passed < began:
+            return "night"
     return None
 
 

@@ -78,7 +78,9 @@ class Consciousness:
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
         self.memories = MemoryCommands(self.mind, forgetting, self._order, self.afterwards, self.hooks)
-        self.sleeping = Sleep(self.mind, self._order)  # consolidation between conversations, under the turn lock
+        self.sleeping = Sleep(
+            self.mind, self._order, self.afterwards.drain
+        )  # consolidation between conversations, under the turn lock
         self.last_reply = ReplyStats()  # the latest finished reply's steps and timings (bench/turn.py)
 
     # What the parts share, read through the facade by tests and benches.
@@ -223,7 +225,6 @@ class Consciousness:
 
     async def sleep(self, scope: str, dry_run: bool = False, progress: Progress | None = None) -> SleepReport:
         """One consolidation pass over a person's memories, never while a turn of theirs is prepared or answered."""
-        await self.afterwards.drain()  # what the last turns are still learning is part of what the pass reads
         return await self.sleeping.run(scope, dry_run, progress)
 
     async def about(self, person: Person, place: Origin) -> Memory | None:

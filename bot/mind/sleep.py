@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.memory.models import Memory, MemoryKind, SearchFilter
@@ -123,13 +123,16 @@ def absorbed_into(survivor: Memory, other: Memory) -> Memory:
 
 
 class Sleep:
-    def __init__(self, mind: Faculties, order: PersonQueue) -> None:
+    def __init__(self, mind: Faculties, order: PersonQueue, settle: Callable[[], Awaitable[None]]) -> None:
         self.mind = mind
         self._order = order
+        # What the person's last turns are still learning, waited for once in their line: part of what the pass reads.
+        self._settle = settle
 
     async def run(self, scope: str, dry_run: bool = False, progress: Progress | None = None) -> SleepReport:
         """One pass over the person's memories; a dry run changes nothing and calls no model."""
         async with self._order.exclusive(scope):
+            await self._settle()  # in line first: a turn that ended just before hands its learning over before this
             report = SleepReport(scope, dry_run)
             memories = await self._all(scope)
             report.memories_before = len(memories)
