@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +24,8 @@ from bot.mind.facts import DECISION_PROMPT, EXTRACTION_PROMPT
 from bot.mind.profile import PROFILE_PROMPT
 from bot.mind.reflection import REFLECTION_PROMPT
 from bot.places import Origin, OriginSource, strictest_place
+from bot.state.store import StateStore
+from tests.conftest import ROOT
 from tests.core_fixtures import START, Clock, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
 
@@ -392,3 +399,78 @@ async def test_forgetting_a_source_leaves_no_byte_of_its_reflection_on_disk_and_
     await core.sleep(KARI.scope)
     rebuilt = of_kind(await everything(core), MemoryKind.REFLECTION)
     assert len(rebuilt) == 1 and first.id not in rebuilt[0].meta["rests_on"] and canary not in rebuilt[0].text
+
+
+# -- a pass killed with SIGKILL (-9) resumes and finishes ---------------------------------------------------------
+
+
+class HeldModel:
+    """Facts from "I live in X"; the `hold_at`-th extraction call is held (the test kills the pass there)."""
+
+    def __init__(self, hold_at: int) -> None:
+        self.hold_at = hold_at
+        self.extractions: list[str] = []
+        self.held = threading.Event()  # the held call arrived
+        self.release = threading.Event()
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        system, asked = body["messages"][0]["content"], body["messages"][-1]["content"]
+        if system != EXTRACTION_PROMPT:
+            return "{}"  # decisions, profile, reflections: unusable, so the rules decide or nothing is written
+        self.extractions.append(asked)
+        if len(self.extractions) == self.hold_at:
+            self.held.set()
+            self.release.wait(timeout=60)
+        return json.dumps({"facts": _facts(asked)})
+
+
+def test_a_pass_killed_with_sigkill_midway_resumes_after_its_last_batch_and_finishes(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    data = tmp_path / "data"
+    towns = [f"Town{n}" for n in range(12)]  # three batches of four
+
+    async def seed() -> None:
+        made = await open_core(build_core(data, _embedder(model_cache), server, Clock()))
+        for n, town in enumerate(towns):
+            await said(made, f"I live in {town}", minutes=n)
+        await close_core(made)
+
+    asyncio.run(seed())
+    server.reset()
+    model = HeldModel(hold_at=2)
+    server.responder = model
+    env = {
+        **os.environ, "PYTHONPATH": str(ROOT), "AIKI_DATA_DIR": str(data), "AIKI_MODEL_CACHE_DIR": str(model_cache),
+        "AIKI_EMBEDDING_MODEL": _test_model(), "AIKI_LLM_BASE_URL": server.base_url, "AIKI_LLM_API_KEY": "sk-test",
+    }  # fmt: skip
+    command = [sys.executable, "-m", "bot", "-q", "mind", "sleep", "--person", KARI.scope]
+    child = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert model.held.wait(timeout=240), child.stderr.read().decode() if child.poll() is not None else "no call"
+        os.kill(child.pid, signal.SIGKILL)  # in the middle of the second batch
+        assert child.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        model.release.set()
+        child.kill()
+        child.communicate()
+    assert asyncio.run(_watermark(data)) is not None  # the first batch was committed before the kill
+
+    resumed = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert "8 new episodes" in resumed.stdout and "distilled 8 in 2 batches" in resumed.stdout
+    first_batch, _killed, *after = model.extractions
+    assert "Town3" in first_batch and all("Town3" not in asked for asked in after)
+    assert "Town4" in after[0] and "Town11" in after[-1]  # the killed batch again, then the rest
+    again = subprocess.run(command[:-2] + ["--dry-run"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert "0 new episodes" in again.stdout  # finished: nothing left to read
+
+
+async def _watermark(data: Path) -> tuple[Any, str] | None:
+    state = StateStore(data / "aiki.db")
+    await state.open()
+    try:
+        return await state.sleep_watermark(KARI.scope)
+    finally:
+        await state.close()
