@@ -474,3 +474,17 @@ async def _watermark(data: Path) -> tuple[Any, str] | None:
         return await state.sleep_watermark(KARI.scope)
     finally:
         await state.close()
+
+
+async def test_after_an_unusable_reflection_answer_the_next_pass_asks_again_only_when_something_new_came(
+    core: Consciousness, mind: Mind
+) -> None:
+    await worried(core)
+    mind.reflection = "I'm sorry, I can't help with that."
+    assert (await core.sleep(KARI.scope)).reflection == "unusable"
+    assert (await core.sleep(KARI.scope)).reflection == "none" and len(mind.reflections) == 1
+
+    mind.reflection = None
+    core.clock.advance(hours=1)  # type: ignore[attr-defined]
+    await said(core, "Only two days left until the AIKI-HOME deadline", minutes=3 * 24 * 60 + 30, importance=0.6)
+    assert (await core.sleep(KARI.scope)).reflection == "written" and len(mind.reflections) == 2

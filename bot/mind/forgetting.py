@@ -66,9 +66,11 @@ class Forgetting:
         return deleted
 
     async def _derived(self, scope: str, memory_id: str) -> None:
-        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word)."""
+        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word).
+        The next sleep pass comes sooner and rebuilds what is left to derive (a profile, reflections without it)."""
         if await self.state.checkins.delete_followups_of(scope, memory_id):
             await self.state.erase_freed()
+        await self.state.clear_sleep_passed(scope)
 
     async def everything(self, scope: str) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns."""

@@ -68,10 +68,11 @@ def rests_on(memory: Memory) -> set[str]:
     return {str(item) for item in memory.meta.get("rests_on") or ()}
 
 
-def worth_reflecting_on(memories: list[Memory], now: datetime) -> list[Memory]:
+def worth_reflecting_on(memories: list[Memory], now: datetime, last_pass: datetime | None = None) -> list[Memory]:
     """The few most important of the person's recent memories, or none when nothing came since the last reflection
-    (so a pass with nothing new spends no model call)."""
-    newest = max((m.created_at for m in memories if m.kind is MemoryKind.REFLECTION), default=None)
+    or the last finished pass (so a pass with nothing new spends no model call, even after an unusable answer)."""
+    reflected = [m.created_at for m in memories if m.kind is MemoryKind.REFLECTION]
+    newest = max([*reflected, *([last_pass] if last_pass is not None else [])], default=None)
     recent = [
         m
         for m in memories

@@ -57,8 +57,8 @@ class SleepReport:
     failed_batches: int = 0  # the model gave no usable answer: nothing stored for them
     facts: Counter[str] = field(default_factory=Counter)  # learn_fact outcomes: added, merged, superseded, ignored
     profile: str = "none"  # rebuilt (by the model), listed (the plain facts), kept, removed, none
-    reflections: int = 0  # written in this pass (in a dry run: the memories they would be written from)
-    reflection: str = "none"  # written, none valid, unusable (no usable answer), would (dry run), none
+    reflections: int = 0  # written in this pass
+    reflection: str = "none"  # written, none valid, unusable (no usable answer), would be written (dry run), none
     memories_before: int = 0
     memories_after: int = 0
 
@@ -257,11 +257,12 @@ class Sleep:
 
     async def _reflect(self, scope: str, memories: list[Memory], dry_run: bool, report: SleepReport) -> None:
         """One model call over the most important recent memories; the oldest reflections beyond a few go."""
-        sources = worth_reflecting_on(memories, self.mind.clock())
+        last_pass = (await self.mind.state.sleep_passed_at()).get(scope)
+        sources = worth_reflecting_on(memories, self.mind.clock(), last_pass)
         if not sources:
             return
         if dry_run:
-            report.reflection = "would"
+            report.reflection = "would be written"
             return
         name = next((m.speaker for m in memories if m.speaker and not by_aiki(m)), None) or "the person"
         found = await reflect(self.mind.llm, name, sources)

@@ -439,6 +439,11 @@ class StateStore:
         )
         await self.db.commit()
 
+    async def clear_sleep_passed(self, scope: str) -> None:
+        """After a forget: the next pass runs once the person is quiet, and rebuilds what was derived."""
+        await self.db.execute("DELETE FROM sleep_passes WHERE scope = ?", (scope,))
+        await self.db.commit()
+
     async def sleep_passed_at(self) -> dict[str, datetime]:
         """When the last pass finished, per person who had one."""
         async with self.db.execute("SELECT scope, finished_at FROM sleep_passes") as cursor:
