@@ -163,3 +163,16 @@ def test_the_scheduler_holds_one_sleep_job_however_often_it_is_added(core: Consc
     scheduler.watch_sleep(watch(core))
     jobs = [job for job in scheduler.scheduler.get_jobs() if job.id == SLEEP_JOB]
     assert len(jobs) == 1 and jobs[0].trigger.interval == timedelta(minutes=5)
+
+
+async def test_after_a_forget_the_next_look_runs_a_pass_to_rebuild_what_is_left(
+    core: Consciousness, model: Model
+) -> None:
+    await say(core, KARI, "I live in Bergen", origin=DM)
+    at(core, NOON + timedelta(minutes=91))
+    assert await watch(core).look() == [(KARI.scope, "quiet")]
+    episode = (await core.list_memories(KARI, 10, None))[0][0]
+
+    assert await core.forget(KARI, episode.id)
+
+    assert await watch(core).look() == [(KARI.scope, "quiet")]  # nothing new was said, but something was taken away
