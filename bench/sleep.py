@@ -120,8 +120,8 @@ _CONTENT = re.compile(r"[A-Za-z]{5,}")
 def _reflection_rule(shown: dict[str, Any]) -> list[dict[str, Any]]:
     """One observation: the word most of the shown memories share, and the memories that say it."""
     words = Counter(w.lower() for m in shown["memories"] for w in set(_CONTENT.findall(m["text"])))
-    name = str(shown["person"]).lower()
-    common = [w for w, n in words.most_common() if n >= 2 and w != name]
+    name = set(str(shown["person"]).lower().split())
+    common = [w for w, n in words.most_common() if n >= 2 and w not in name]
     if not common:
         return []
     cited = [m for m in shown["memories"] if common[0] in m["text"].lower()]
