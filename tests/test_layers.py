@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"bot.__main__"},
     {"bot.cli"},  # every command group
     {"bot.discord_bot"},  # the Discord client that assembles the cogs
-    {"cogs", "bot.terminal"},  # the surfaces people talk through
+    {"cogs", "bot.terminal", "bot.web"},  # the surfaces people talk through (bot/web: the owner's page)
     {"bot.app"},  # the composition root: settings → stores → the core
     {"bot.checkins", "bot.training"},  # what runs on the mind: check-ins, training data
     {"bot.mind"},  # the consciousness

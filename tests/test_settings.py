@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.common import EXIT_CONFIG
+from bot.cli.main import main
 from bot.errors import ConfigError
 from bot.settings import MemoryBackend, load_settings
 
@@ -83,3 +85,18 @@ def test_the_reply_must_leave_room_for_the_prompt(monkeypatch: pytest.MonkeyPatc
         load_settings()
     monkeypatch.setenv("AIKI_LLM_MAX_REPLY_TOKENS", "512")
     assert load_settings().prompt_tokens == 4096 - 512
+
+
+def test_an_address_other_machines_can_reach_is_refused_unless_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    """The owner's page (`aiki web`) listens on loopback unless a wider address is asked for explicitly."""
+    monkeypatch.setenv("AIKI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AIKI_OWNER_IDS", "111")
+
+    assert main(["web", "--host", "0.0.0.0"]) == EXIT_CONFIG
+    assert "--allow-remote" in capsys.readouterr().err
+
+    monkeypatch.setenv("AIKI_WEB_HOST", "192.168.1.20")
+    assert main(["web"]) == EXIT_CONFIG
+    assert "AIKI_WEB_ALLOW_REMOTE" in capsys.readouterr().err

@@ -134,5 +134,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # Built first: the core hands it the topics a person's message woke up, the planner the ones they changed.
     scheduler = CheckinScheduler(utcnow)
     async with open_core(settings, scheduler) as core:
-        await run_discord(core, settings, settings.discord_token, scheduler)
+        if not settings.web:
+            await run_discord(core, settings, settings.discord_token, scheduler)
+            return 0
+        from bot.cli.web import page_alongside
+
+        async with page_alongside(core, settings, args.clock):  # AIKI_WEB=on: the owner's page, same process
+            await run_discord(core, settings, settings.discord_token, scheduler)
     return 0
