@@ -10,17 +10,23 @@ import asyncio
 import os
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext
 
 from bot.cli.common import EXIT_INTERRUPTED
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
+from bot.memory.models import MemoryKind
+from bot.mind.core import Person
 from bot.places import Origin, OriginSource
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
+from tests.core_fixtures import START
+from tests.test_privacy import files_holding
 from tests.web_fixtures import Attacker, Site, browser_marks, logged_in, screenshot
 
 pytestmark = browser_marks()
@@ -47,6 +53,7 @@ async def test_the_login_link_opens_the_page_once_and_sets_a_strict_http_only_co
     used = await again.goto(link)
     assert used is not None and used.status == 403
     assert "used already" in await again.locator("main").inner_text()
+    await screenshot(again, "used-link")
     await elsewhere.close()
     assert await page.reload() is not None and await page.locator("h1").inner_text() == "What AIKI keeps about you"
 
@@ -62,16 +69,18 @@ async def test_a_wrong_token_or_no_session_shows_nothing(site: Site, context: Br
     assert "memories" not in await page.locator("main").inner_text()
 
 
-async def test_every_page_says_no_request_leaves_this_machine(site: Site, context: BrowserContext) -> None:
+async def test_every_page_says_no_request_leaves_this_machine(
+    site: Site, context: BrowserContext, memories: None
+) -> None:
     asked: list[str] = []
     context.on("request", lambda request: asked.append(request.url))
     page = await logged_in(context, site, OWNER)
-    response = await page.reload()
-
-    assert response is not None
-    policy = await response.header_value("content-security-policy") or ""
-    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
-    assert await response.header_value("referrer-policy") == "same-origin"
+    for path in ("/", "/memories", "/memories?q=heron", f"/memories/{HERON_ID}", "/facts"):
+        response = await page.goto(site.base + path)
+        assert response is not None and response.status == 200, path
+        policy = await response.header_value("content-security-policy") or ""
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert await response.header_value("referrer-policy") == "same-origin"
     assert asked and all(url.startswith(site.base + "/") for url in asked)  # the style sheet and script are local
 
 
@@ -105,7 +114,9 @@ async def test_aiki_web_prints_a_link_that_logs_in_and_stops_on_ctrl_c(
 ) -> None:
     bank = MemoryBank(EdgeMemoryStore(tmp_path / "data" / "memory"), embedder)
     await bank.open()
-    await bank.add([NewMemory(OWNER, "Notes about the AIKI-HOME proxy", origin=Origin(OriginSource.DM))])
+    await bank.add(
+        [NewMemory(OWNER, "Notes about the AIKI-HOME proxy", origin=Origin(OriginSource.DM), created_at=START)]
+    )
     await bank.close()
     env = {
         **os.environ,
@@ -135,3 +146,159 @@ async def test_aiki_web_prints_a_link_that_logs_in_and_stops_on_ctrl_c(
         _, stderr = await asyncio.wait_for(child.communicate(), 60)
     assert child.returncode in (0, EXIT_INTERRUPTED)
     assert b"Traceback" not in stderr
+
+
+# -- the memories and facts pages -------------------------------------------------------------------------------------
+
+FRIEND = "222"
+DM = Origin(OriginSource.DM)
+BOOK_CLUB = Origin(OriginSource.CHANNEL, guild_id=9001, channel_id=5)
+HERON = "I watched a grey heron fishing by the river"
+HERON_ID = "0b6c1f0e-1d2a-4c55-9a1e-000000000001"
+EDIT_CANARY = "EDITCANARY-7731"
+EDIT_ID = "0b6c1f0e-1d2a-4c55-9a1e-000000000002"
+FORGET_CANARIES = ("FORGETONE-2290", "FORGETTWO-5512")
+FORGET_IDS = ("0b6c1f0e-1d2a-4c55-9a1e-000000000003", "0b6c1f0e-1d2a-4c55-9a1e-000000000004")
+FRIEND_CANARY = "FRIENDCANARY-3318"
+OSLO_ID, BERGEN_ID = "0b6c1f0e-1d2a-4c55-9a1e-000000000005", "0b6c1f0e-1d2a-4c55-9a1e-000000000006"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def memories(site: Site) -> None:
+    """The owner's memories in a DM and in a server, two facts where one replaced the other, and a friend's."""
+    moved = site.clock.now
+    await site.core.bank.add(
+        [
+            NewMemory(OWNER, HERON, origin=DM, id=HERON_ID, created_at=moved - timedelta(days=3)),
+            NewMemory(OWNER, "Kari's birthday is on the 14th of May", origin=DM, created_at=moved - timedelta(days=2)),
+            NewMemory(OWNER, "In the book club we are reading Hamsun's Sult", origin=BOOK_CLUB, created_at=moved),
+            NewMemory(OWNER, f"My locker code is {EDIT_CANARY}", origin=DM, id=EDIT_ID, created_at=moved),
+            *(
+                NewMemory(OWNER, f"The spare key is under the pot ({canary})", origin=DM, id=mid, created_at=moved)
+                for canary, mid in zip(FORGET_CANARIES, FORGET_IDS, strict=True)
+            ),
+            NewMemory(
+                OWNER, "Lives in Oslo", MemoryKind.FACT, origin=DM, id=OSLO_ID, created_at=moved - timedelta(days=30),
+                superseded_by=BERGEN_ID, meta={"key": "home", "superseded_at": "2026-02-20T10:00:00Z"},
+            ),
+            NewMemory(
+                OWNER, "Lives in Bergen", MemoryKind.FACT, origin=DM, id=BERGEN_ID,
+                created_at=moved - timedelta(days=10), meta={"key": "home", "replaces": OSLO_ID},
+            ),
+            NewMemory(FRIEND, f"{FRIEND_CANARY} likes otters", origin=DM, created_at=moved),
+        ]
+    )  # fmt: skip
+
+
+async def test_search_finds_a_memory_as_aiki_recalls_it_and_says_where_it_belongs(
+    site: Site, context: BrowserContext, memories: None
+) -> None:
+    page = await logged_in(context, site, OWNER)
+    await page.get_by_role("link", name="Memories").click()
+    assert FRIEND_CANARY not in await page.locator("main").inner_text()
+    await screenshot(page, "memories")
+
+    await page.get_by_role("searchbox").fill("heron")
+    await page.get_by_role("button", name="Show").click()
+
+    first = page.locator("table.memories tbody tr").first
+    assert HERON in await first.inner_text()
+    assert await first.locator(".place").inner_text() == "DM"
+
+
+async def test_the_list_filters_by_place_and_by_kind(site: Site, context: BrowserContext, memories: None) -> None:
+    page = await logged_in(context, site, OWNER)
+    await page.goto(f"{site.base}/memories")
+
+    await page.get_by_label("Place").select_option(label="server 9001")
+    await page.get_by_role("button", name="Show").click()
+    rows = await page.locator("table.memories tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "Hamsun" in rows[0] and "server 9001" in rows[0]
+
+    await page.get_by_label("Place").select_option(label="every place")
+    await page.get_by_label("Kind").select_option("fact")
+    await page.get_by_role("button", name="Show").click()
+    rows = await page.locator("table.memories tbody tr").all_inner_texts()
+    assert sorted(row.split("\t")[1] for row in rows) == ["Lives in Bergen", "Lives in Oslo"]
+
+
+async def test_editing_a_memory_keeps_the_new_words_and_erases_the_old_from_disk(
+    site: Site, context: BrowserContext, memories: None
+) -> None:
+    page = await logged_in(context, site, OWNER)
+    await page.goto(f"{site.base}/memories/{EDIT_ID}")
+    await screenshot(page, "memory")
+    assert files_holding(site.data, EDIT_CANARY)  # the test can see it before
+
+    await page.get_by_label("What it says").fill("My locker code changed in March")
+    await page.get_by_role("button", name="Save").click()
+
+    assert "Saved" in await page.locator("#notice").inner_text()
+    assert await page.get_by_label("What it says").input_value() == "My locker code changed in March"
+    assert files_holding(site.data, EDIT_CANARY) == []
+    await page.goto(f"{site.base}/memories?q=locker")
+    assert "My locker code changed in March" in await page.locator("table.memories").inner_text()
+
+
+async def test_forgetting_two_memories_at_once_erases_them_from_disk(
+    site: Site, context: BrowserContext, memories: None
+) -> None:
+    page = await logged_in(context, site, OWNER)
+    await page.goto(f"{site.base}/memories")
+    assert all(files_holding(site.data, canary) for canary in FORGET_CANARIES)
+
+    for canary in FORGET_CANARIES:
+        await page.locator("table.memories tbody tr").filter(has_text=canary).get_by_role("checkbox").check()
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_role("button", name="Forget the chosen").click()
+
+    assert "Forgot 2 memories" in await page.locator("#notice").inner_text()
+    shown = await page.locator("main").inner_text()
+    assert not any(canary in shown for canary in FORGET_CANARIES)
+    assert all(files_holding(site.data, canary) == [] for canary in FORGET_CANARIES)
+
+
+async def test_a_friends_session_cannot_reach_the_owners_memories(site: Site, browser: Browser, memories: None) -> None:
+    friend = await browser.new_context()
+    page = await logged_in(friend, site, FRIEND)
+    await page.goto(f"{site.base}/memories")
+    shown = await page.locator("main").inner_text()
+    assert FRIEND_CANARY in shown and HERON not in shown
+
+    opened = await page.goto(f"{site.base}/memories/{HERON_ID}")
+    assert opened is not None and opened.status == 404
+    # Their own form, with the owner's memory id put in it: nothing of the owner's is forgotten.
+    await page.goto(f"{site.base}/memories")
+    box = page.locator('input[name="ids"]').first
+    await box.evaluate("(box, id) => { box.value = id; box.checked = true; }", HERON_ID)
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_role("button", name="Forget the chosen").click()
+    notice = await page.locator("#notice").inner_text()
+    await friend.close()
+
+    assert "Forgot 0 memories" in notice
+    assert await site.core.memory(Person(OWNER), HERON_ID) is not None
+
+
+async def test_forgetting_from_another_site_is_refused(
+    site: Site, context: BrowserContext, attacker: Attacker, memories: None
+) -> None:
+    await logged_in(context, site, OWNER)
+    hostile = await context.new_page()
+    await hostile.goto(attacker.plant("forget", f"{site.base}/memories/forget", {"ids": HERON_ID, "csrf": "x"}))
+
+    async with hostile.expect_response(f"{site.base}/memories/forget") as caught:
+        await hostile.get_by_role("button").click()
+
+    assert (await caught.value).status == 403
+    assert await site.core.memory(Person(OWNER), HERON_ID) is not None
+
+
+async def test_facts_show_what_replaced_what_and_when(site: Site, context: BrowserContext, memories: None) -> None:
+    page = await logged_in(context, site, OWNER)
+    await page.get_by_role("link", name="Facts").click()
+    await screenshot(page, "facts")
+
+    row = page.locator("tr.fact").filter(has_text="Lives in Bergen")
+    assert "Lives in Oslo" in await row.locator(".earlier").inner_text()
+    assert "replaced 2026-02-20" in await row.locator(".earlier").inner_text()

@@ -3,100 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from bot.mind.core import Consciousness, Person
-from bot.places import Origin, OriginSource, guild_of
-from bot.web.auth import SESSION_COOKIE, SESSION_LIFETIME, Logins, Session
-from bot.web.guard import CSRF_FIELD, FAILED, Guard, Problem
+from bot.errors import AikiError
+from bot.mind.core import Consciousness
+from bot.web.auth import SESSION_COOKIE, SESSION_LIFETIME, Logins
+from bot.web.guard import FAILED, Guard, Problem
+from bot.web.memories import memory_routes
+from bot.web.page import NOT_FOUND, WRONG_LINK, Web
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class NavItem:
-    path: str
-    label: str
-
-
-# The pages in the navigation, in order. A new page adds its line here and its routes in build_app.
-NAV: tuple[NavItem, ...] = (NavItem("/", "Overview"),)
-
-WRONG_LINK = Problem(
-    403,
-    "This link does not open the page",
-    "It is wrong, or it was used already: each link opens the page once. Start `aiki web` again for a new one.",
-)
-NOT_FOUND = Problem(404, "Not here", "There is nothing at this address (or it is not yours).")
-
-
-def place_label(origin: Origin) -> str:
-    """Which place something belongs to, in the page's words (bot/places.py)."""
-    guild = guild_of(origin)
-    if origin.source is OriginSource.SYSTEM:
-        return "AIKI's own"
-    if guild is None:
-        return {OriginSource.DM: "DM", OriginSource.CLI: "terminal", OriginSource.IMPORT: "import"}[origin.source]
-    if guild == 0:
-        return "several places (shown only in private)"
-    return f"server {guild}"
-
-
-class Web:
-    """What every page handler works with: the core, the logins and the templates."""
-
-    def __init__(self, core: Consciousness, logins: Logins) -> None:
-        self.core = core
-        self.logins = logins
-        self.templates = Environment(
-            loader=PackageLoader("bot.web", "templates"), autoescape=True, undefined=StrictUndefined
-        )
-        self.templates.filters["when"] = self.when
-        self.templates.globals["place_label"] = place_label
-
-    def when(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.core.zone).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-    def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        session: Session | None = getattr(request.state, "session", None)
-        page = self.templates.get_template(template).render(
-            session=session,
-            csrf_field=CSRF_FIELD,
-            nav=NAV,
-            here=request.url.path,
-            request_id=request.state.request_id,
-            **context,
-        )
-        return HTMLResponse(page, status_code=status)
-
-    def problem_page(self, problem: Problem, request_id: str) -> str:
-        return self.templates.get_template("problem.html").render(
-            session=None, csrf_field=CSRF_FIELD, nav=(), here="", request_id=request_id, problem=problem
-        )
-
-    def problem(self, request: Request, problem: Problem) -> HTMLResponse:
-        return HTMLResponse(self.problem_page(problem, request.state.request_id), status_code=problem.status)
-
-    @staticmethod
-    def person(request: Request) -> Person:
-        """Whose page this is: the session's person (the guard let no request without one through)."""
-        session: Session = request.state.session
-        return Person(session.scope)
-
-
-Handler = Callable[[Request], Any]
 
 
 def core_routes(web: Web) -> list[BaseRoute]:
@@ -149,6 +72,7 @@ def build_app(
     web = Web(core, logins)
     routes: list[BaseRoute] = [
         *core_routes(web),
+        *memory_routes(web),
         Mount("/static", StaticFiles(packages=[("bot.web", "static")]), name="static"),
     ]
 
@@ -160,5 +84,10 @@ def build_app(
             return web.problem(request, Problem(405, "Not like this", "This address does not take that request."))
         return web.problem(request, FAILED)
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_problem, Exception: http_problem})
+    async def refused(request: Request, exc: Exception) -> Response:
+        """A known failure (AikiError) carries words fit for the person: the page shows them, nothing is logged."""
+        return web.problem(request, Problem(400, "Not done", str(exc)))
+
+    handlers = {HTTPException: http_problem, AikiError: refused, Exception: http_problem}
+    app = Starlette(routes=routes, exception_handlers=handlers)
     return Guard(app, logins, allowed_hosts, web.problem_page)
