@@ -22,7 +22,9 @@ from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
 from bot.memory.models import MemoryKind
 from bot.mind.core import Person
+from bot.mood import MoodEvent, MoodEventKind
 from bot.places import Origin, OriginSource
+from bot.state.training import ImportedConversation, ImportedTurn
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
 from tests.core_fixtures import START
@@ -302,3 +304,103 @@ async def test_facts_show_what_replaced_what_and_when(site: Site, context: Brows
     row = page.locator("tr.fact").filter(has_text="Lives in Bergen")
     assert "Lives in Oslo" in await row.locator(".earlier").inner_text()
     assert "replaced 2026-02-20" in await row.locator(".earlier").inner_text()
+
+
+# -- what AIKI understands, mood, check-ins, privacy, imports ----------------------------------------------------------
+
+
+async def test_the_mood_page_draws_the_chart_and_lists_what_moved_it(site: Site, context: BrowserContext) -> None:
+    at = site.clock.now
+    for kind, reason, ago in (
+        (MoodEventKind.PERSON_HAPPY, "they passed the exam", timedelta(days=2)),
+        (MoodEventKind.THANKED, "they said thank you", timedelta(hours=5)),
+    ):
+        await site.core.feel(OWNER, [MoodEvent.of(kind, reason, at - ago)])
+    page = await logged_in(context, site, OWNER)
+    async with page.expect_response(lambda response: "/mood/chart.png" in response.url) as chart:
+        await page.get_by_role("link", name="Mood").click()
+
+    rows = await page.locator("table.events tbody tr").all_inner_texts()
+    assert "they said thank you" in rows[0] and "they passed the exam" in rows[1]
+    assert await (await chart.value).header_value("content-type") == "image/png"
+    await page.wait_for_load_state("load")  # the picture is drawn once the page has loaded
+    assert await page.locator("img.chart").evaluate("(img) => img.naturalWidth") > 0
+    await screenshot(page, "mood")
+
+
+async def test_check_ins_say_why_the_next_will_not_come_and_pause_and_resume(
+    site: Site, context: BrowserContext
+) -> None:
+    await site.planner.add(OWNER, "AIKI-HOME", "daily")
+    page = await logged_in(context, site, OWNER)
+    await page.get_by_role("link", name="Check-ins").click()
+    row = page.locator("tr.topic").filter(has_text="AIKI-HOME")
+    assert "not due until" in await row.locator(".verdict").inner_text()
+    await screenshot(page, "checkins")
+
+    await row.get_by_role("button", name="Pause").click()
+    assert "the topic is paused" in await row.locator(".verdict").inner_text()
+    await row.get_by_role("button", name="Resume").click()
+    assert "not due until" in await row.locator(".verdict").inner_text()
+
+    await page.get_by_role("button", name="Turn all off").click()
+    assert "off" in await page.locator("#checkins-state").inner_text()
+    assert "check-ins are off" in await row.locator(".verdict").inner_text()
+    await page.get_by_role("button", name="Turn on").click()
+    assert "on" in await page.locator("#checkins-state").inner_text()
+
+
+async def test_the_privacy_choice_is_the_same_as_privacy_in_discord(site: Site, context: BrowserContext) -> None:
+    page = await logged_in(context, site, OWNER)
+    await page.get_by_role("link", name="Privacy").click()
+    assert await page.locator("#sharing").inner_text() == "never"
+    await screenshot(page, "privacy")
+
+    await page.get_by_role("button", name="Use my DMs in servers too").click()
+
+    assert await page.locator("#sharing").inner_text() == "too"
+    assert await site.core.shares_dm_memories_in_servers(Person(OWNER))
+    await page.get_by_role("button", name="Keep my DMs out of servers").click()
+    assert not await site.core.shares_dm_memories_in_servers(Person(OWNER))
+
+
+async def test_understanding_shows_the_profile_and_the_events_ahead(
+    site: Site, context: BrowserContext, memories: None
+) -> None:
+    at = site.clock.now
+    await site.core.bank.add(
+        [
+            NewMemory(OWNER, "Lives in Bergen and is building AIKI-HOME.", MemoryKind.PROFILE, origin=DM,
+                      created_at=at, meta={"rests_on": [BERGEN_ID]}),
+            NewMemory(OWNER, "Owner: job interview on Friday (planned for Friday 6 March 10:00)", MemoryKind.EVENT,
+                      origin=DM, created_at=at),
+        ]
+    )  # fmt: skip
+    page = await logged_in(context, site, OWNER)
+    await page.get_by_role("link", name="Understanding").click()
+
+    assert "building AIKI-HOME" in await page.locator("#profile").inner_text()
+    assert "job interview on Friday" in await page.locator("table.events").inner_text()
+    await screenshot(page, "understanding")
+
+
+async def test_imports_show_the_persons_own_and_nobody_elses(
+    site: Site, context: BrowserContext, browser: Browser
+) -> None:
+    when = site.clock.now - timedelta(days=400)
+    chat = ImportedConversation("chatgpt:c1", "chatgpt", OWNER, "Planning AIKI-HOME", when)
+    turns = [
+        ImportedTurn("chatgpt:c1", i, f"m{i}", role, "words", when) for i, role in enumerate(["user", "assistant"])
+    ]
+    await site.core.state.training.add_imported([chat], turns)
+    page = await logged_in(context, site, OWNER)
+    await page.get_by_role("link", name="Imports").click()
+
+    row = await page.locator("table.imports tbody tr").inner_text()
+    assert row.split("\t")[:3] == ["chatgpt", "1", "2"]
+    await screenshot(page, "imports")
+    friend = await browser.new_context()
+    theirs = await logged_in(friend, site, FRIEND)
+    await theirs.goto(f"{site.base}/imports")
+    assert "No conversations imported" in await theirs.locator("main").inner_text()
+    await friend.close()

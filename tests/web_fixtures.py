@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
+from bot.checkins.planner import CheckinPlanner
+from bot.cli.common import NoDelivery
 from bot.memory.embedder import FastEmbedder
 from bot.mind.core import Consciousness
 from bot.web.app import build_app
@@ -45,6 +47,7 @@ class Site:
     """The page as served to the browser, and what the test may see behind it."""
 
     core: Consciousness
+    planner: CheckinPlanner  # the page's: it explains, pauses and resumes, never sends
     logins: Logins
     clock: Clock
     base: str  # http://127.0.0.1:PORT
@@ -62,11 +65,12 @@ async def site(
     data = tmp_path_factory.mktemp("web-data")
     clock = Clock()
     core = await open_core(build_core(data, embedder, server, clock))
+    planner = CheckinPlanner(None, core.state, NoDelivery(), core.zone, clock)
     logins = Logins(clock)
     sock = bind("127.0.0.1", 0)
     try:
-        async with serving(build_app(core, logins, allowed_hosts("127.0.0.1")), sock):
-            yield Site(core, logins, clock, f"http://127.0.0.1:{sock.getsockname()[1]}", data)
+        async with serving(build_app(core, planner, core.state.training, logins, allowed_hosts("127.0.0.1")), sock):
+            yield Site(core, planner, logins, clock, f"http://127.0.0.1:{sock.getsockname()[1]}", data)
     finally:
         await close_core(core)
 

@@ -139,6 +139,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         from bot.cli.web import page_alongside
 
-        async with page_alongside(core, settings, args.clock):  # AIKI_WEB=on: the owner's page, same process
+        async with page_alongside(core, settings, args.clock, scheduler):  # AIKI_WEB=on: the owner's page, same process
             await run_discord(core, settings, settings.discord_token, scheduler)
     return 0

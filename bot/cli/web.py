@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from bot.cli.common import lazy
+from bot.cli.common import NoDelivery, lazy
 from bot.errors import ConfigError
 
 # The server, the templates and the core load only when the page runs: `aiki --help` stays fast.
 if TYPE_CHECKING:
+    from bot.checkins.planner import CheckinPlanner
     from bot.clock import Clock
+    from bot.mind.checkin_hooks import TopicSchedule
     from bot.mind.core import Consciousness
     from bot.settings import Settings
 
@@ -53,6 +55,13 @@ def _where(settings: Settings, args: argparse.Namespace) -> tuple[str, int, bool
     return host, port, allow_remote
 
 
+def _planner(core: Consciousness, settings: Settings, clock: Clock, schedule: TopicSchedule | None) -> CheckinPlanner:
+    """The page's planner explains, pauses and resumes; it never sends (the one `aiki run` builds does)."""
+    from bot.checkins.planner import CheckinPlanner
+
+    return CheckinPlanner(None, core.state, NoDelivery(), settings.zone, clock, schedule)
+
+
 def _announce(text: str) -> None:
     print(text, flush=True)
 
@@ -70,7 +79,10 @@ async def web(settings: Settings, args: argparse.Namespace) -> int:
         print(f"aiki: {warning}", file=sys.stderr, flush=True)
     async with open_core(settings) as core:
         logins = Logins(args.clock)
-        app = build_app(core, logins, allowed_hosts(host))
+        # While AIKI is stopped nothing is scheduled: a resumed topic is picked up from SQLite at the next `aiki run`.
+        app = build_app(
+            core, _planner(core, settings, args.clock, None), core.state.training, logins, allowed_hosts(host)
+        )
         sock = bind(host, port)
         _announce(f"AIKI's page ({scope}): open this link once, in your browser (Ctrl-C stops the page):")
         _announce(login_link(sock, host, logins.new_token(scope)))
@@ -79,7 +91,9 @@ async def web(settings: Settings, args: argparse.Namespace) -> int:
 
 
 @asynccontextmanager
-async def page_alongside(core: Consciousness, settings: Settings, clock: Clock) -> AsyncIterator[None]:
+async def page_alongside(
+    core: Consciousness, settings: Settings, clock: Clock, scheduler: TopicSchedule
+) -> AsyncIterator[None]:
     """`aiki run` with AIKI_WEB=on: the owner's page served by the same process, on the same core."""
     from bot.web.app import build_app
     from bot.web.auth import Logins
@@ -93,7 +107,8 @@ async def page_alongside(core: Consciousness, settings: Settings, clock: Clock) 
     logins = Logins(clock)
     sock = bind(host, port)
     scope = _person(settings, None)
-    async with serving(build_app(core, logins, allowed_hosts(host)), sock):
+    planner = _planner(core, settings, clock, scheduler)  # a topic resumed on the page is scheduled at once
+    async with serving(build_app(core, planner, core.state.training, logins, allowed_hosts(host)), sock):
         link = login_link(sock, host, logins.new_token(scope))
         _announce(f"AIKI's page: open this link once, in your browser: {link}")
         yield

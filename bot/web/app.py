@@ -12,12 +12,19 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from bot.checkins.planner import CheckinPlanner
 from bot.errors import AikiError
 from bot.mind.core import Consciousness
+from bot.state.training import TrainingStore
 from bot.web.auth import SESSION_COOKIE, SESSION_LIFETIME, Logins
+from bot.web.checkins import checkin_routes
 from bot.web.guard import FAILED, Guard, Problem
+from bot.web.imports import import_routes
 from bot.web.memories import memory_routes
+from bot.web.mood import mood_routes
 from bot.web.page import NOT_FOUND, WRONG_LINK, Web
+from bot.web.privacy import privacy_routes
+from bot.web.understanding import understanding_routes
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +72,22 @@ def core_routes(web: Web) -> list[BaseRoute]:
 
 def build_app(
     core: Consciousness,
+    planner: CheckinPlanner,
+    training: TrainingStore,
     logins: Logins,
     allowed_hosts: frozenset[str] | None,
 ) -> ASGIApp:
-    """The whole page: the guard around a Starlette app with every page's routes and the static files."""
+    """The whole page: the guard around a Starlette app with every page's routes (each built with what it uses)
+    and the static files. `planner` explains and changes check-ins; it never sends one."""
     web = Web(core, logins)
     routes: list[BaseRoute] = [
         *core_routes(web),
         *memory_routes(web),
+        *understanding_routes(web, planner),
+        *mood_routes(web),
+        *checkin_routes(web, planner),
+        *privacy_routes(web),
+        *import_routes(web, training),
         Mount("/static", StaticFiles(packages=[("bot.web", "static")]), name="static"),
     ]
 

@@ -24,7 +24,16 @@ class NavItem:
 
 
 # The pages in the navigation, in order. A new page adds its line here and its routes in build_app.
-NAV: tuple[NavItem, ...] = (NavItem("/", "Overview"), NavItem("/memories", "Memories"), NavItem("/facts", "Facts"))
+NAV: tuple[NavItem, ...] = (
+    NavItem("/", "Overview"),
+    NavItem("/memories", "Memories"),
+    NavItem("/facts", "Facts"),
+    NavItem("/understanding", "Understanding"),
+    NavItem("/mood", "Mood"),
+    NavItem("/checkins", "Check-ins"),
+    NavItem("/privacy", "Privacy"),
+    NavItem("/imports", "Imports"),
+)
 
 WRONG_LINK = Problem(
     403,
