@@ -13,10 +13,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext
 
 from bot.cli.common import EXIT_INTERRUPTED
+from bot.cli.web import page_alongside
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import FastEmbedder
@@ -24,6 +26,8 @@ from bot.memory.models import MemoryKind
 from bot.mind.core import Person
 from bot.mood import MoodEvent, MoodEventKind
 from bot.places import Origin, OriginSource
+from bot.settings import load_settings
+from bot.state.checkins import Topic
 from bot.state.training import ImportedConversation, ImportedTurn
 from scripts.test_model import TEST_MODEL
 from tests.conftest import ROOT
@@ -404,3 +408,69 @@ async def test_imports_show_the_persons_own_and_nobody_elses(
     await theirs.goto(f"{site.base}/imports")
     assert "No conversations imported" in await theirs.locator("main").inner_text()
     await friend.close()
+
+
+# -- the door itself: failures, other host names, the page inside `aiki run` -----------------------------------------
+
+
+async def test_a_failure_is_a_short_page_and_a_log_line_with_ids_and_no_words(
+    site: Site, context: BrowserContext, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(person: Person) -> list[object]:
+        raise RuntimeError(f"{FRIEND_CANARY} leaked into an exception")
+
+    monkeypatch.setattr(site.core, "fact_histories", broken)
+    page = await logged_in(context, site, OWNER)
+    response = await page.goto(f"{site.base}/facts")
+
+    assert response is not None and response.status == 500
+    shown = await page.locator("main").inner_text()
+    assert "Something went wrong" in shown and FRIEND_CANARY not in shown and "Traceback" not in shown
+    request_id = shown.rsplit("Request ", 1)[1].strip()
+    logged = [record.getMessage() for record in caplog.records if request_id in record.getMessage()]
+    assert logged and "RuntimeError" in logged[0] and "facts" in logged[0]
+    assert not any(FRIEND_CANARY in record.getMessage() or record.exc_info for record in caplog.records)
+
+
+async def test_a_request_to_another_host_name_is_refused(site: Site) -> None:
+    """DNS rebinding: a hostile name that resolves to 127.0.0.1 reaches the server with its own name in Host."""
+    port = int(site.base.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET /login?token={site.logins.new_token(OWNER)} HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    status = await reader.readline()
+    writer.close()
+
+    assert status.split()[1] == b"400"
+
+
+class Scheduled:
+    """Stands in for the check-in scheduler of `aiki run`: what the page handed it."""
+
+    def __init__(self) -> None:
+        self.topics: list[str] = []
+
+    async def schedule(self, topic: Topic) -> None:
+        self.topics.append(f"{topic.name}:{topic.status}")
+
+
+async def test_with_aiki_web_on_the_page_runs_beside_aiki_run_on_the_same_core(
+    site: Site, context: BrowserContext, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(site.data)  # no stray .env
+    settings = load_settings(web=True, web_port=0, owner_ids=[int(OWNER)], data_dir=site.data)
+    scheduled = Scheduled()
+    await site.planner.add(OWNER, "Thesis", "weekly")
+
+    async with page_alongside(site.core, settings, site.clock, scheduled):
+        link = capsys.readouterr().out.strip().rsplit(" ", 1)[1]
+        page = await context.new_page()
+        await page.goto(link)
+        await page.goto(link.split("/login")[0] + "/checkins")
+        row = page.locator("tr.topic").filter(has_text="Thesis")
+        await row.get_by_role("button", name="Pause").click()
+        await row.get_by_role("button", name="Resume").click()
+
+    assert scheduled.topics == ["Thesis:paused", "Thesis:active"]  # a resumed topic is scheduled at once
