@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,15 @@ def test_an_address_other_machines_can_reach_is_refused_unless_asked_for(
     monkeypatch.setenv("AIKI_WEB_HOST", "192.168.1.20")
     assert main(["web"]) == EXIT_CONFIG
     assert "AIKI_WEB_ALLOW_REMOTE" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_one_line_naming_the_setting_before_anything_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    monkeypatch.setenv("AIKI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AIKI_OWNER_IDS", "111")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert main(["web", "--port", str(port)]) == EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert f"Port {port} is in use" in error and "AIKI_WEB_PORT" in error and "Traceback" not in error

@@ -228,6 +228,23 @@ async def test_the_list_filters_by_place_and_by_kind(site: Site, context: Browse
     assert sorted(row.split("\t")[1] for row in rows) == ["Lives in Bergen", "Lives in Oslo"]
 
 
+async def test_a_long_list_goes_page_by_page_newest_first(
+    site: Site, context: BrowserContext, memories: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.web.memories.LIST_LIMIT", 3)
+    page = await logged_in(context, site, OWNER)
+    await page.goto(f"{site.base}/memories?kind=note")
+    first = await page.locator("table.memories tbody tr").all_inner_texts()
+    assert len(first) == 3 and "page 1 of" in await page.locator("#count").inner_text()
+
+    await page.get_by_role("link", name="Older").click()
+
+    second = await page.locator("table.memories tbody tr").all_inner_texts()
+    assert "page 2 of" in await page.locator("#count").inner_text()
+    assert second and not set(first) & set(second)
+    assert all("note" in row for row in second)  # the filter holds across pages
+
+
 async def test_editing_a_memory_keeps_the_new_words_and_erases_the_old_from_disk(
     site: Site, context: BrowserContext, memories: None
 ) -> None:

@@ -77,16 +77,16 @@ async def web(settings: Settings, args: argparse.Namespace) -> int:
     warning = remote_warning(host)
     if warning:
         print(f"aiki: {warning}", file=sys.stderr, flush=True)
-    async with open_core(settings) as core:
-        logins = Logins(args.clock)
-        # While AIKI is stopped nothing is scheduled: a resumed topic is picked up from SQLite at the next `aiki run`.
-        app = build_app(
-            core, _planner(core, settings, args.clock, None), core.state.training, logins, allowed_hosts(host)
-        )
-        sock = bind(host, port)
-        _announce(f"AIKI's page ({scope}): open this link once, in your browser (Ctrl-C stops the page):")
-        _announce(login_link(sock, host, logins.new_token(scope)))
-        await serve(app, sock)
+    # The port first: a port in use is the whole answer, before the embedding model loads.
+    with bind(host, port) as sock:
+        async with open_core(settings) as core:
+            logins = Logins(args.clock)
+            # While AIKI is stopped nothing is scheduled: a resumed topic is picked up from SQLite at `aiki run`.
+            planner = _planner(core, settings, args.clock, None)
+            app = build_app(core, planner, core.state.training, logins, allowed_hosts(host))
+            _announce(f"AIKI's page ({scope}): open this link once, in your browser (Ctrl-C stops the page):")
+            _announce(login_link(sock, host, logins.new_token(scope)))
+            await serve(app, sock)
     return 0
 
 
@@ -104,11 +104,12 @@ async def page_alongside(
     warning = remote_warning(host)
     if warning:
         print(f"aiki: {warning}", file=sys.stderr, flush=True)
-    logins = Logins(clock)
-    sock = bind(host, port)
     scope = _person(settings, None)
+    logins = Logins(clock)
     planner = _planner(core, settings, clock, scheduler)  # a topic resumed on the page is scheduled at once
-    async with serving(build_app(core, planner, core.state.training, logins, allowed_hosts(host)), sock):
-        link = login_link(sock, host, logins.new_token(scope))
-        _announce(f"AIKI's page: open this link once, in your browser: {link}")
-        yield
+    app = build_app(core, planner, core.state.training, logins, allowed_hosts(host))
+    with bind(host, port) as sock:
+        async with serving(app, sock):
+            link = login_link(sock, host, logins.new_token(scope))
+            _announce(f"AIKI's page: open this link once, in your browser: {link}")
+            yield

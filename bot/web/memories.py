@@ -16,7 +16,7 @@ from bot.mind.core import Shown
 from bot.places import Audience, guild_of
 from bot.web.page import NOT_FOUND, Web
 
-# A list without a search shows the newest this many (a search shows what recall finds, at most SEARCH_LIMIT).
+# A list shows this many a page, newest first (a search shows what recall finds, at most SEARCH_LIMIT).
 LIST_LIMIT = 200
 SEARCH_LIMIT = 50
 PRIVATE = "private"
@@ -48,6 +48,13 @@ def shown_from(place: str, kind: str) -> Shown:
     return Shown(audience, kinds)
 
 
+def page_asked(request: Request, found: int) -> int:
+    """Which page of LIST_LIMIT memories the person is on (1 for anything that is no page)."""
+    raw = request.query_params.get("page", "")
+    last = max(1, -(-found // LIST_LIMIT))
+    return min(int(raw), last) if raw.isdigit() and int(raw) >= 1 else 1
+
+
 def memory_id(raw: str) -> str | None:
     """A memory id as the store keeps it, or None for anything else (never sent to the store)."""
     try:
@@ -70,10 +77,13 @@ def memory_routes(web: Web) -> list[BaseRoute]:
             found = await core.search_memories(person, query, shown, SEARCH_LIMIT)
         else:
             found = [memory for memory in everything if shown.admits(memory)]
+        page = page_asked(request, len(found))
         return web.render(
             request,
             "memories.html",
-            memories=found[:LIST_LIMIT],
+            memories=found[(page - 1) * LIST_LIMIT : page * LIST_LIMIT],
+            page=page,
+            pages=max(1, -(-len(found) // LIST_LIMIT)),
             matching=len(found),
             total=len(everything),
             query=query,

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
-from bot.errors import AikiError, ConfigError
+from bot.errors import ConfigError
 from bot.settings import is_loopback
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,8 @@ def bind(host: str, port: int) -> socket.socket:
         return socket.create_server((name, port), family=family, backlog=64)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise AikiError(f"Port {port} is in use on {host}: set AIKI_WEB_PORT (or --port) to another.") from None
-        raise AikiError(f"Cannot listen on {host}:{port} ({exc.strerror}): check AIKI_WEB_HOST.") from None
+            raise ConfigError(f"Port {port} is in use on {host}: set AIKI_WEB_PORT (or --port) to another.") from None
+        raise ConfigError(f"Cannot listen on {host}:{port} ({exc.strerror}): check AIKI_WEB_HOST.") from None
 
 
 def login_link(sock: socket.socket, host: str, token: str) -> str:
