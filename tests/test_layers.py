@@ -85,3 +85,16 @@ def test_no_two_parts_import_each_other() -> None:
     edges = imports()
     cycles = {tuple(sorted(edge)) for edge in edges if (edge[1], edge[0]) in edges}
     assert cycles == set()
+
+
+def test_the_core_and_the_owners_page_never_import_discord() -> None:
+    """The mind speaks in ids and strings; the page (bot/web) serves without Discord, while AIKI is stopped too."""
+    found = set()
+    for path in [*ROOT.glob("bot/mind/**/*.py"), *ROOT.glob("bot/web/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "discord" or name.startswith("discord.") for name in names):
+                found.add(str(path.relative_to(ROOT)))
+    assert found == set()
