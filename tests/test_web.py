@@ -491,3 +491,16 @@ async def test_with_aiki_web_on_the_page_runs_beside_aiki_run_on_the_same_core(
         await row.get_by_role("button", name="Resume").click()
 
     assert scheduled.topics == ["Thesis:paused", "Thesis:active"]  # a resumed topic is scheduled at once
+
+
+async def test_a_forget_finished_late_is_told_once_on_the_overview(site: Site, context: BrowserContext) -> None:
+    asked = site.clock.now - timedelta(days=1)
+    await site.core.state.add_late_forget(OWNER, "everything", asked, site.clock.now)
+    page = await logged_in(context, site, OWNER)
+
+    assert (
+        "was interrupted when AIKI stopped; it has now been completed"
+        in await page.locator("#late-forget").inner_text()
+    )
+    await page.reload()
+    assert await page.locator("#late-forget").count() == 0

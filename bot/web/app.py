@@ -57,11 +57,14 @@ def core_routes(web: Web) -> list[BaseRoute]:
         return response
 
     async def overview(request: Request) -> Response:
-        memories = await web.core.all_memories(web.person(request))
+        person = web.person(request)
+        memories = await web.core.all_memories(person)
         kinds: dict[str, int] = {}
         for memory in memories:
             kinds[memory.kind.value] = kinds.get(memory.kind.value, 0) + 1
-        return web.render(request, "overview.html", total=len(memories), kinds=sorted(kinds.items()))
+        # A forget a stop cut short and a start finished: told once, wherever the person looks first.
+        late = await web.core.take_late_forget_notice(person)
+        return web.render(request, "overview.html", total=len(memories), kinds=sorted(kinds.items()), late=late)
 
     return [
         Route("/login", login, methods=["GET"]),
