@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,16 @@ def _split_ids(value: object) -> object:
 
 
 IdList = Annotated[list[int], NoDecode]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -101,6 +112,13 @@ class Settings(BaseSettings):
     # Debugging only: let libraries log what people wrote (SQL values, Discord events). Off by default.
     log_content: bool = False
 
+    # The owner's page (`aiki web`, docs/web.md): on also serves it inside `aiki run`. Loopback unless a
+    # non-loopback host is asked for with web_allow_remote (the page is plain HTTP).
+    web: bool = False
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8765, ge=0, le=65535)
+    web_allow_remote: bool = False
+
     _split = field_validator("owner_ids", "allowed_user_ids", mode="before")(_split_ids)
 
     @field_validator("timezone")
@@ -148,6 +166,15 @@ class Settings(BaseSettings):
     def prompt_tokens(self) -> int:
         """What a prompt may use: the window less the room kept for the reply."""
         return self.llm_context_tokens - self.llm_max_reply_tokens
+
+    @model_validator(mode="after")
+    def _web_stays_local(self) -> Settings:
+        if not self.web_allow_remote and not is_loopback(self.web_host):
+            raise ValueError(
+                f"{ENV_PREFIX}WEB_HOST={self.web_host} is reachable from other machines, and the page is plain HTTP: "
+                f"use 127.0.0.1, or set {ENV_PREFIX}WEB_ALLOW_REMOTE=true if you mean it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _server_needs_url(self) -> Settings:

@@ -135,5 +135,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     scheduler = CheckinScheduler(utcnow)
     async with open_core(settings, scheduler) as core:
         scheduler.watch_sleep(sleep_watch(settings, core, utcnow))  # sleep passes when people are quiet, and at night
-        await run_discord(core, settings, settings.discord_token, scheduler)
+        if not settings.web:
+            await run_discord(core, settings, settings.discord_token, scheduler)
+            return 0
+        from bot.cli.web import page_alongside
+
+        async with page_alongside(core, settings, args.clock, scheduler):  # AIKI_WEB=on: the owner's page, same process
+            await run_discord(core, settings, settings.discord_token, scheduler)
     return 0
