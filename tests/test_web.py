@@ -385,7 +385,7 @@ async def test_the_privacy_choice_is_the_same_as_privacy_in_discord(site: Site, 
     assert not await site.core.shares_dm_memories_in_servers(Person(OWNER))
 
 
-async def test_understanding_shows_the_profile_and_the_events_ahead(
+async def test_understanding_shows_the_profile_the_reflections_and_the_events_ahead(
     site: Site, context: BrowserContext, memories: None
 ) -> None:
     at = site.clock.now
@@ -395,6 +395,8 @@ async def test_understanding_shows_the_profile_and_the_events_ahead(
                       created_at=at, meta={"rests_on": [BERGEN_ID]}),
             NewMemory(OWNER, "Owner: job interview on Friday (planned for Friday 6 March 10:00)", MemoryKind.EVENT,
                       origin=DM, created_at=at),
+            NewMemory(OWNER, "Has been building AIKI-HOME every evening since moving to Bergen.",
+                      MemoryKind.REFLECTION, origin=DM, created_at=at, meta={"rests_on": [BERGEN_ID]}),
         ]
     )  # fmt: skip
     page = await logged_in(context, site, OWNER)
@@ -402,6 +404,9 @@ async def test_understanding_shows_the_profile_and_the_events_ahead(
 
     assert "building AIKI-HOME" in await page.locator("#profile").inner_text()
     assert "job interview on Friday" in await page.locator("table.events").inner_text()
+    noticed = page.locator("#reflections li")
+    assert "every evening since moving to Bergen" in await noticed.inner_text()
+    assert await noticed.get_by_role("link", name="memory 1").get_attribute("href") == f"/memories/{BERGEN_ID}"
     await screenshot(page, "understanding")
 
 

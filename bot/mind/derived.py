@@ -27,6 +27,11 @@ def sources_of(memory: Memory) -> set[str]:
     return found | {str(item) for item in meta.get("rests_on") or ()}
 
 
+def rests_on(memory: Memory) -> set[str]:
+    """The ids a profile or a reflection was written from."""
+    return {str(item) for item in memory.meta.get("rests_on") or ()}
+
+
 def stands_for(memory: Memory) -> set[str]:
     """The ids a memory answers for: its own and those of the near-duplicates it absorbed."""
     return {memory.id, *(str(item) for item in memory.meta.get("absorbed") or ())}

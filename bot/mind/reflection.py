@@ -64,10 +64,6 @@ class Reflection:
     sources: tuple[Memory, ...]
 
 
-def rests_on(memory: Memory) -> set[str]:
-    return {str(item) for item in memory.meta.get("rests_on") or ()}
-
-
 def worth_reflecting_on(memories: list[Memory], now: datetime, last_pass: datetime | None = None) -> list[Memory]:
     """The few most important of the person's recent memories, or none when nothing came since the last reflection
     or the last finished pass (so a pass with nothing new spends no model call, even after an unusable answer)."""

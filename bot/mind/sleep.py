@@ -24,11 +24,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.memory.models import Memory, MemoryKind, SearchFilter
-from bot.mind.derived import stands_for
+from bot.mind.derived import rests_on, stands_for
 from bot.mind.facts import grounded, learn_fact, read_facts
 from bot.mind.faculties import Faculties
 from bot.mind.ordering import PersonQueue
-from bot.mind.profile import compose, current_facts, rests_on, store_profile
+from bot.mind.profile import compose, current_facts, store_profile
 from bot.mind.reflection import beyond_kept, reflect, store_reflections, worth_reflecting_on
 from bot.mind.retrieval import DUPLICATE_OVERLAP, _words, by_aiki
 from bot.places import Audience, guild_of, is_private
