@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
         "bot.diskspace",
         "bot.jsonlines",
         "bot.mood",
+        "bot.mood_chart",
         "bot.tokens",
         "bot.pictures",
     },

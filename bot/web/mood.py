@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.mood_chart import render_mood_chart
 from bot.web.page import Web
-from cogs.mood_chart import render_mood_chart
 
 SPANS = (7, 30, 90)
 
