@@ -24,7 +24,7 @@ from bot.memory.bank import MemoryBank
 from bot.memory.hybrid import Probe
 from bot.memory.models import Memory, MemoryKind, ScoredMemory, SearchFilter
 from bot.memory.timeparse import about_the_past
-from bot.mind.profile import rests_on
+from bot.mind.derived import rests_on
 from bot.mind.retrieval import Recalled, rank
 from bot.tokens import estimate_tokens
 
