@@ -261,6 +261,9 @@ async def read_as_a_turn(embedder: FastEmbedder, text: str) -> list[Reading]:
         ("Vi skal på hytta i helgen.", set()),
         ("Jeg lager taco i kveld.", set()),
         ("Hva synes du om Python?", set()),
+        # Work still going on is nothing reached yet, though its topic sounds like an achievement.
+        ("I worked on my thesis all day.", set()),
+        ("I finally finished working on my thesis!", {M}),
     ],
 )
 async def test_the_head_hears_what_no_list_holds(
