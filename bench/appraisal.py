@@ -6,14 +6,15 @@ not predicted is a false negative. A message is fully right when it has every "m
 "must" and "may". Grief is distress and a milestone is joy (bot/mood.py IMPLIES) on both sides of the comparison.
 
 The sets, all hand-written and half Norwegian:
-- tests/data/appraisal_fresh.jsonl (320 lines, issue 23's second round): everyday chat with irony, criticism of
-  AIKI, grief, negation, mixed feelings and questions about others' feelings, each line in a "dev" or "test" half,
-  written and split before the second round's code (the git history shows it). Tuned on its dev half; its test
-  half is scored once, at the end (docs/checkins-and-mood.md). The default here.
-- tests/data/appraisal_everyday.jsonl (440 lines, issue 23's first round): split the same way; its test half was
-  reported once, so both its halves are tuning data now.
+- bot/mind/appraisal_data/appraisal_fresh.jsonl (320 lines, issue 23's second round): everyday chat with irony,
+  criticism of AIKI, grief, negation, mixed feelings and questions about others' feelings, each line in a "dev" or
+  "test" half, written and split before the second round's code (the git history shows it). Tuned on its dev half;
+  its test half is scored once, at the end (docs/checkins-and-mood.md). The default here.
+- bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, issue 23's first round): split the same way; its
+  test half was reported once, so both its halves are tuning data now.
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
+The two tuning sets are package data: the product trains a head from them for any model that has none committed.
 
 It runs the product's own path with the real embedder: each message is embedded as a turn's recall embeds it
 (`embed_query`), then `sense_of` (which finds that vector among the embedder's recent ones) and
@@ -23,22 +24,21 @@ the two combined (the product).
 
     python -m bench.appraisal                      # the test half of the fresh set: report it once, at the end
     python -m bench.appraisal --split dev --wrong  # while tuning: the development half, and what it reads wrong
-    python -m bench.appraisal --data tests/data/appraisal_everyday.jsonl --split all
+    python -m bench.appraisal --data bot/mind/appraisal_data/appraisal_everyday.jsonl --split all
     python -m bench.appraisal --data tests/data/appraisal.jsonl
     python -m bench.appraisal --model sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 --cache-dir DIR
     python -m bench.appraisal --cv                 # leave one set out: train the head on one, score the other
 
-`--cv` is the honest estimate while tuning: the meaning head (bot/mind/appraisal_head.py) is trained by
-scripts/train_appraisal_head.py on the everyday set (and the example sentences) and scored on the fresh set, then
-the other way round, each message read through `Prototypes.sense` and `read` as in a turn. The word rules were
-written while reading both sets, so their share of the estimate is fit, not generalisation.
+`--cv` is the honest estimate while tuning: the meaning head (bot/mind/appraisal_head.py) is trained as the
+product trains it (bot/mind/appraisal_training.py) on the everyday set (and the example sentences) and scored on the
+fresh set, then the other way round, each message read through `Prototypes.sense` and `read` as in a turn. The
+word rules were written while reading both sets, so their share of the estimate is fit, not generalisation.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import time
 from collections.abc import Callable
@@ -50,15 +50,22 @@ import numpy as np
 from bench.common import machine_line, say
 from bot.memory.embedder import FastEmbedder
 from bot.mind.appraisal import read
-from bot.mind.appraisal_meaning import Prototypes, Sense, prototypes_for, sense_of
+from bot.mind.appraisal_meaning import Prototypes, Sense, examples_embedded, prototypes_for, sense_of
+from bot.mind.appraisal_training import (
+    EVERYDAY_SET,
+    FRESH_SET,
+    L2,
+    LabelledLine,
+    embed,
+    prototype_lines,
+    read_lines,
+    train,
+)
 from bot.mood import MoodEventKind, with_implied
 from scripts.test_model import TEST_MODEL, seed_cache
-from scripts.train_appraisal_head import L2, embed, prototype_lines, train
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT / "tests" / "data" / "appraisal.jsonl"
-EVERYDAY_SET = ROOT / "tests" / "data" / "appraisal_everyday.jsonl"
-FRESH_SET = ROOT / "tests" / "data" / "appraisal_fresh.jsonl"
 KINDS = (
     MoodEventKind.THANKED,
     MoodEventKind.CRITICISED,
@@ -72,14 +79,8 @@ Reader = Callable[[str], set[MoodEventKind]]
 
 
 @dataclass(frozen=True)
-class Example:
-    text: str
-    lang: str
-    must: frozenset[MoodEventKind]
-    must_not: frozenset[MoodEventKind]
-    may: frozenset[MoodEventKind] = frozenset()
-    group: str = ""  # what the line tests: "thanked", "at_others", "negated", "polite", "irony", "nothing" ...
-    half: str = ""  # "dev" or "test" in a split set
+class Example(LabelledLine):
+    """A labelled line (the product reads the same lines to train its head), scored."""
 
     def right(self, predicted: set[MoodEventKind]) -> bool:
         must, may, said = with_implied(self.must), with_implied(self.may), with_implied(predicted)
@@ -112,25 +113,7 @@ class Score:
 
 def load_set(path: Path = DEFAULT_SET, half: str | None = None) -> list[Example]:
     """The labelled lines of a set; of one half only if `half` names it ("dev" or "test")."""
-    examples = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if half is not None and row.get("half") != half:
-            continue
-        examples.append(
-            Example(
-                row["text"],
-                row["lang"],
-                frozenset(MoodEventKind(k) for k in row["must"]),
-                frozenset(MoodEventKind(k) for k in row["must_not"]),
-                frozenset(MoodEventKind(k) for k in row.get("may", [])),
-                row.get("group", ""),
-                row.get("half", ""),
-            )
-        )
-    return examples
+    return [Example(**vars(line)) for line in read_lines(path, half)]
 
 
 def product_reader(text: str) -> set[MoodEventKind]:
@@ -201,8 +184,8 @@ class Senses:
     rules_us: float  # read with the rules alone
 
 
-async def sense_all(embedder: FastEmbedder, texts: list[str]) -> Senses:
-    await prototypes_for(embedder)  # once per model, at start-up in the product
+async def sense_all(embedder: FastEmbedder, texts: list[str], saved_in: Path | None = None) -> Senses:
+    await prototypes_for(embedder, saved_in)  # once per model, at start-up in the product (a model's head too)
     senses: dict[str, Sense | None] = {}
     embed_s = combined_s = rules_s = 0.0
     for text in texts:
@@ -300,7 +283,7 @@ async def run(args: argparse.Namespace) -> None:
     say(f"{len(examples)} labelled messages from {args.set.name} (half: {half or 'all'}); {machine_line()}")
     embedder = load_embedder(args)
     try:
-        senses = await sense_all(embedder, [e.text for e in examples])
+        senses = await sense_all(embedder, [e.text for e in examples], args.cache_dir)
     finally:
         embedder.close()
     say(f"embedding model: {embedder.model_name}")
@@ -326,19 +309,18 @@ async def cross_validate(args: argparse.Namespace) -> None:
     say(f"leave one set out over {' + '.join(str(len(s)) for s in sets)} labelled messages; {machine_line()}")
     embedder = load_embedder(args)
     try:
-        prototypes = await prototypes_for(embedder)
+        before = await examples_embedded(embedder)  # no head: a committed or cached one saw every set
         extra = prototype_lines()
         texts = [e.text for examples in sets for e in examples] + [text for text, _, _ in extra]
         vectors = dict(zip(texts, await embed(embedder, texts), strict=True))
     finally:
         embedder.close()
-    before = replace(prototypes, head=None)  # the committed head saw every set: never used here
     held_out: dict[str, Sense | None] = {}
     for index, examples in enumerate(sets):
         lines = [(e.text, e.must, e.may) for other in sets if other is not examples for e in other] + extra
         training = np.asarray([vectors[text] for text, _, _ in lines])
         head = train(embedder.model_name, lines, training, before, args.l2)
-        fold = replace(prototypes, head=head)
+        fold = replace(before, head=head)
         senses = {e.text: fold.sense(vectors[e.text], e.text) for e in examples}
         held_out |= senses
         name = (EVERYDAY_SET, FRESH_SET)[index].name

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench.appraisal import DEFAULT_SET, EVERYDAY_SET, FRESH_SET, KINDS, Example, load_set, score
+from bench.appraisal import DEFAULT_SET, KINDS, Example, load_set, score
 from bot.memory.embedder import FastEmbedder
-from bot.mind import appraisal_head, appraisal_meaning
+from bot.memory.models import ChunkVectors, Vector
+from bot.mind import appraisal_meaning
 from bot.mind.appraisal import Reading, appraise, read
-from bot.mind.appraisal_head import STRUCTURE, Head, head_file, load_head, structure
-from bot.mind.appraisal_meaning import Sense, prototypes_for, sense_of
+from bot.mind.appraisal_head import EXTRA, STRUCTURE, Head, head_file, load_head, read_head, structure
+from bot.mind.appraisal_meaning import Sense, prepare_meaning, prototypes_for, sense_of
+from bot.mind.appraisal_prototypes import examples
+from bot.mind.appraisal_training import EVERYDAY_SET, FRESH_SET, fingerprint, tuning_lines
 from bot.mood import MoodEventKind
+from scripts.test_model import TEST_MODEL
 from scripts.train_appraisal_head import trained
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -285,13 +291,16 @@ def test_the_structural_signs_say_who_feels_and_to_whom_it_is_said() -> None:
     assert signs("How do I cheer up a friend who is sad?")["question_about_someone"] == 1
 
 
-def test_a_model_with_no_trained_head_reads_with_the_example_sentences(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert load_head("someone/another-model", 384) is None
-    monkeypatch.setattr(appraisal_head, "HEADS_DIR", tmp_path)
-    Head("someone/small-model", np.zeros((8, len(KINDS))), np.zeros(len(KINDS))).save(head_file("someone/small-model"))
-    assert load_head("someone/small-model", 384) is None  # trained for another size of vector: not used
+def test_a_committed_head_for_another_size_of_vector_is_not_used(tmp_path: Path) -> None:
+    assert load_head("someone/another-model", 384, tmp_path) is None
+    Head("someone/small-model", np.zeros((8, len(KINDS))), np.zeros(len(KINDS))).save(
+        head_file("someone/small-model", tmp_path)
+    )
+    assert load_head("someone/small-model", 384, tmp_path) is None  # trained for another size of vector: not used
+    file = head_file("someone/small-model", tmp_path)
+    assert read_head(file, "someone/small-model", 8 - EXTRA) is not None  # the size of vector it was made for
+    file.write_bytes(b"not a head")
+    assert read_head(file, "someone/small-model", 8 - EXTRA) is None  # damaged: trained again, not trusted
 
 
 async def test_the_committed_head_is_what_the_training_script_makes(embedder: FastEmbedder) -> None:
@@ -300,3 +309,94 @@ async def test_the_committed_head_is_what_the_training_script_makes(embedder: Fa
     assert committed is not None
     made = await trained(embedder)
     assert np.allclose(made.weights, committed.weights, atol=1e-4) and np.allclose(made.bias, committed.bias, atol=1e-4)
+
+
+class CountingEmbedder:
+    """The real test model, counting the texts it is asked to embed as passages (examples and training lines)."""
+
+    def __init__(self, inner: FastEmbedder) -> None:
+        self.inner = inner
+        self.passages = 0
+
+    @property
+    def model_name(self) -> str:
+        return self.inner.model_name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[ChunkVectors]:
+        self.passages += len(texts)
+        return await self.inner.embed_passages(texts)
+
+    async def embed_query(self, text: str) -> Vector:
+        return await self.inner.embed_query(text)
+
+
+async def test_a_model_with_no_committed_head_gets_one_at_its_first_start_kept_for_the_next(
+    embedder: FastEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The production model has no committed head: it must read as the measured one does, not with examples alone."""
+    no_heads, cache = tmp_path / "committed", tmp_path / "model-cache"
+    no_heads.mkdir()
+    lines = len(tuning_lines())
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})  # a fresh process
+    first = CountingEmbedder(embedder)
+    with caplog.at_level(logging.INFO, logger="bot.mind.appraisal_meaning"):
+        made = await prepare_meaning(first, cache, no_heads)
+    assert made is not None and made.head is not None
+    assert first.passages == len(examples()[1]) + lines
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0] == f"appraisal head: training one for {TEST_MODEL} on {lines} lines"
+    assert messages[1].startswith(f"appraisal head for {TEST_MODEL} trained on {lines} lines in ")
+    assert len(list(cache.glob("appraisal-head-*.npz"))) == 1 and not list(cache.glob(".*partial"))
+
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})  # the next start: nothing embedded, nothing trained
+    second = CountingEmbedder(embedder)
+    again = await prepare_meaning(second, cache, no_heads)
+    assert again is not None and again.head is not None and second.passages == 0
+
+    committed = load_head(embedder.model_name, embedder.dim)  # the same lines, the same deterministic fit
+    assert committed is not None
+    for head in (made.head, again.head):
+        assert np.allclose(head.weights, committed.weights, atol=1e-4) and np.allclose(head.bias, committed.bias)
+    as_committed = replace(again, head=committed)
+    for text in [t for t, _ in ISSUE_EXAMPLES] + ["You saved my evening with that tip.", "Jeg lager taco i kveld."]:
+        vector = await embedder.embed_query(text)
+        mine, theirs = again.sense(vector, text), as_committed.sense(vector, text)
+        assert mine.kind() == theirs.kind(), text
+        assert all(abs(mine.closeness[k] - theirs.closeness[k]) < 1e-3 for k in theirs.closeness), text
+
+
+async def test_a_committed_head_wins_and_a_failed_training_leaves_the_example_sentences(
+    embedder: FastEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    no_heads = tmp_path / "committed"
+    no_heads.mkdir()
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})
+    counting = CountingEmbedder(embedder)
+    committed = await prepare_meaning(counting, tmp_path)
+    expected = load_head(embedder.model_name, embedder.dim)
+    assert committed is not None and committed.head is not None and expected is not None
+    assert np.array_equal(committed.head.weights, expected.weights)
+    assert counting.passages == len(examples()[1]) and not list(tmp_path.glob("appraisal-head-*"))
+
+    monkeypatch.setattr(appraisal_meaning, "_BY_MODEL", {})  # a start whose model fails after the examples were saved
+    closed = FastEmbedder(embedder._model, embedder.model_name, embedder.dim)
+    closed.close()
+    with caplog.at_level(logging.INFO, logger="bot.mind.appraisal_meaning"):
+        fallback = await prepare_meaning(closed, tmp_path, no_heads)
+    assert fallback is not None and fallback.head is None  # read with the example sentences, as before heads
+    assert [r.getMessage() for r in caplog.records][-1] == (
+        f"appraisal head not trained for {TEST_MODEL} (RuntimeError): the example sentences read alone"
+    )
+    assert not list(tmp_path.glob("appraisal-head-*"))  # the next start tries again
+
+
+def test_a_new_line_or_label_trains_a_new_head() -> None:
+    lines = tuning_lines()
+    text, must, may = lines[0]
+    relabelled = [(text, must | {MoodEventKind.MILESTONE}, may), *lines[1:]]
+    made = {fingerprint(TEST_MODEL, 384, ls) for ls in (lines, relabelled, lines[1:])}
+    assert len(made) == 3 and fingerprint(TEST_MODEL, 384, lines) != fingerprint("another/model", 384, lines)

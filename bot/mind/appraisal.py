@@ -7,8 +7,8 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
   negation scope ("not sad", "det funker ikke"), whom they are about (criticism of AIKI vs of the person's code,
   grief for a being vs a battery) and their intensity. Precise when they fire, silent otherwise.
 - The meaning reader (bot/mind/appraisal_meaning.py): a small learned head over the message's embedding, a few
-  structural signs and its closeness to example sentences of each kind (bot/mind/appraisal_head.py; the examples
-  alone for a model with no trained head). It hears what no list holds ("we got engaged!").
+  structural signs and its closeness to example sentences of each kind (bot/mind/appraisal_head.py, trained for
+  each model; the examples alone if its training failed). It hears what no list holds ("we got engaged!").
 The rules' readings stand; where they are silent, the meaning reader's closest kind counts if it is clearly closer
 than the examples of nothing, and only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
 is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling the words deny or give to

@@ -4,15 +4,17 @@ Nearest example sentences (bot/mind/appraisal_prototypes.py) say what a message 
 of the embedding alike; a logistic regression per event kind, trained on the labelled sets, learns which directions
 matter, and the structural signs tell it what an embedding blurs: whom a message speaks to, whether it denies, whose
 feeling it is, an eye-roll, a "but", a question, and Norwegian (the English-only test model hears Norwegian small
-talk as distress unless told). Trained by scripts/train_appraisal_head.py for one embedding model; a model with no
-trained head reads with the example sentences alone.
+talk as distress unless told). Trained by bot/mind/appraisal_training.py: the test model's head is committed here
+(appraisal_heads/), any other model's is trained at its first start and kept in the model cache.
 """
 
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -131,23 +133,37 @@ class Head:
         return found
 
     def save(self, file: Path) -> None:
-        np.savez(file, model=np.asarray(self.model), weights=self.weights.astype(np.float32), bias=self.bias)
+        with file.open("wb") as out:
+            self.write(out)
+
+    def write(self, out: BinaryIO) -> None:
+        np.savez(out, model=np.asarray(self.model), weights=self.weights.astype(np.float32), bias=self.bias)
 
 
-def head_file(model: str) -> Path:
-    return HEADS_DIR / (re.sub(r"[^A-Za-z0-9.-]+", "-", model) + ".npz")
+def model_slug(model: str) -> str:
+    """The model's name as a file name may hold it."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", model)
 
 
-def load_head(model: str, dim: int) -> Head | None:
+def head_file(model: str, heads: Path = HEADS_DIR) -> Path:
+    return heads / (model_slug(model) + ".npz")
+
+
+def load_head(model: str, dim: int, heads: Path = HEADS_DIR) -> Head | None:
     """The committed head trained for this embedding model, if there is one (its input size must match)."""
-    file = head_file(model)
-    if not file.exists():
-        return None
-    with np.load(file, allow_pickle=False) as saved:
-        weights = saved["weights"].astype(np.float64)
-        if str(saved["model"]) != model or weights.shape[0] != dim + EXTRA:
-            return None
-        return Head(model, weights, saved["bias"].astype(np.float64))
+    return read_head(head_file(model, heads), model, dim)
+
+
+def read_head(file: Path, model: str, dim: int) -> Head | None:
+    """The head saved in `file` if it is there, whole, and made for this model and size of vector."""
+    try:
+        with np.load(file, allow_pickle=False) as saved:
+            weights = saved["weights"].astype(np.float64)
+            if str(saved["model"]) != model or weights.shape[0] != dim + EXTRA:
+                return None
+            return Head(model, weights, saved["bias"].astype(np.float64))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None  # not there, or damaged: trained again
 
 
 def fit(x: Matrix, y: Matrix, mask: Matrix, l2: float) -> tuple[Matrix, Matrix]:

@@ -1,7 +1,8 @@
 """The meaning reader: which mood event a message is close to, by its embedding and labelled example sentences.
 
-With a head trained for the embedding model (bot/mind/appraisal_head.py) the head's chances decide and the closest
-example only names what the message is like; without one, the closeness to the examples decides.
+With a head trained for the embedding model (bot/mind/appraisal_head.py: committed for the test model, trained at
+the first start for any other and kept in the model cache) the head's chances decide and the closest example only
+names what the message is like; without one (the model failed while training), the closeness to the examples decides.
 
 Word lists are silent on a message without their words; meaning is not. The examples
 (bot/mind/appraisal_prototypes.py) are embedded once per embedding model and kept for the process. A message's
@@ -14,18 +15,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.memory.embedder import Embedder, is_blank
 from bot.memory.models import Vector
+from bot.mind.appraisal_head import HEADS_DIR, Head, load_head, model_slug, read_head
 from bot.mind.appraisal_head import KINDS as HEAD_KINDS
-from bot.mind.appraisal_head import Head, load_head
-from bot.mind.appraisal_prototypes import PROTOTYPES
+from bot.mind.appraisal_prototypes import examples
+from bot.mind.appraisal_training import Labelled, fingerprint, trained, tuning_lines
 from bot.mood import IMPLIES, MoodEventKind
 
 log = logging.getLogger(__name__)
@@ -36,7 +40,7 @@ Matrix = npt.NDArray[np.float32]
 # A kind's closeness is the mean similarity of its NEAREST most similar examples: one odd example does not decide.
 NEAREST = 3
 # How much closer to a kind's examples than to the examples of nothing a message must be before it counts (cosine
-# after centring; tuned on the development half of tests/data/appraisal_everyday.jsonl with the test model).
+# after centring; tuned on the development half of the everyday set, bot/mind/appraisal_data/, with the test model).
 LEAD = {
     MoodEventKind.THANKED: 0.10,
     MoodEventKind.CRITICISED: 0.08,
@@ -116,43 +120,75 @@ def _unit(matrix: Matrix) -> Matrix:
     return (matrix / np.maximum(norms, 1e-9)).astype(np.float32)
 
 
-def examples() -> tuple[tuple[Kind, ...], tuple[str, ...]]:
-    """Every example sentence with its kind, English and Norwegian alike."""
-    kinds: list[Kind] = []
-    texts: list[str] = []
-    for kind, pairs in PROTOTYPES.items():
-        for pair in pairs:
-            kinds += [kind] * len(pair)
-            texts += pair
-    return tuple(kinds), tuple(texts)
-
-
-# Per embedding model, for the life of the process: computing them takes about a second, reading with them microseconds.
+# Per embedding model, for the life of the process: a second to embed the examples (a head trained at a first start,
+# seconds more), microseconds to read with them.
 _BY_MODEL: dict[tuple[str, int], Prototypes] = {}
 
 
-async def prototypes_for(embedder: Embedder, saved_in: Path | None = None) -> Prototypes:
-    """The examples embedded by this model: kept for the process, and in `saved_in` for the next start if given."""
+async def prototypes_for(embedder: Embedder, saved_in: Path | None = None, heads: Path = HEADS_DIR) -> Prototypes:
+    """The examples embedded by this model and its head: kept for the process, and in `saved_in` for the next start.
+
+    A head committed in `heads` for the model reads; any other model gets one trained now, once (bot/mind/
+    appraisal_training.py), so what the benchmarks measured is what each configured model reads with.
+    """
     key = (embedder.model_name, embedder.dim)
     if key not in _BY_MODEL:
-        kinds, texts = examples()
-        file = saved_in / _file_name(embedder, texts) if saved_in else None
-        raw = _load(file, (len(texts), embedder.dim)) if file else None
-        if raw is None:
-            # fastembed embeds a query and a passage alike for every model AIKI offers: these compare with queries.
-            windows = await embedder.embed_passages(texts)
-            raw = np.asarray([chunks[0] for chunks in windows], dtype=np.float32)
-            if file:
-                _save(file, raw)
-        head = load_head(embedder.model_name, embedder.dim)
-        _BY_MODEL[key] = Prototypes.of(embedder.model_name, kinds, texts, raw, head)
+        bare = await examples_embedded(embedder, saved_in)
+        head = load_head(embedder.model_name, embedder.dim, heads) or await _learned_head(embedder, bare, saved_in)
+        _BY_MODEL[key] = replace(bare, head=head)
     return _BY_MODEL[key]
+
+
+async def examples_embedded(embedder: Embedder, saved_in: Path | None = None) -> Prototypes:
+    """The example sentences embedded by this model, with no head; read from `saved_in` if a start saved them."""
+    kinds, texts = examples()
+    file = saved_in / _file_name(embedder, texts) if saved_in else None
+    raw = _load(file, (len(texts), embedder.dim)) if file else None
+    if raw is None:
+        # fastembed embeds a query and a passage alike for every model AIKI offers: these compare with queries.
+        windows = await embedder.embed_passages(texts)
+        raw = np.asarray([chunks[0] for chunks in windows], dtype=np.float32)
+        if file:
+            _save(file, lambda out: np.save(out, raw, allow_pickle=False), "appraisal examples")
+    return Prototypes.of(embedder.model_name, kinds, texts, raw)
+
+
+async def _learned_head(embedder: Embedder, bare: Prototypes, saved_in: Path | None) -> Head | None:
+    """The head trained for this model at its first start, or by an earlier start into `saved_in`; None if the
+    embedder fails (the example sentences then read alone, as before there were heads)."""
+    lines = tuning_lines()
+    file = saved_in / _head_name(embedder, lines) if saved_in else None
+    head = read_head(file, embedder.model_name, embedder.dim) if file else None
+    if head is not None:
+        return head
+    log.info("appraisal head: training one for %s on %d lines", embedder.model_name, len(lines))
+    started = time.perf_counter()
+    try:
+        head = await trained(embedder, bare, lines)
+    except Exception as exc:  # any failure of the model: a start without a head is still a start
+        log.warning(
+            "appraisal head not trained for %s (%s): the example sentences read alone",
+            embedder.model_name,
+            exc.__class__.__name__,
+        )
+        return None
+    seconds = time.perf_counter() - started
+    log.info("appraisal head for %s trained on %d lines in %.1f s", embedder.model_name, len(lines), seconds)
+    if file:
+        _save(file, head.write, "appraisal head")
+    return head
+
+
+def _head_name(embedder: Embedder, lines: list[Labelled]) -> str:
+    """Named by the model and a fingerprint of what the head learns from: a new line, label or sign trains again."""
+    made_of = fingerprint(embedder.model_name, embedder.dim, lines)
+    return f"appraisal-head-{model_slug(embedder.model_name)}-{made_of}.npz"
 
 
 def _file_name(embedder: Embedder, texts: tuple[str, ...]) -> str:
     """Named by the model and a digest of the examples: an edited example sentence makes a new file."""
     digest = hashlib.sha256("\n".join((embedder.model_name, str(embedder.dim), *texts)).encode()).hexdigest()[:16]
-    return f"appraisal-examples-{re.sub(r'[^A-Za-z0-9.-]+', '-', embedder.model_name)}-{digest}.npy"
+    return f"appraisal-examples-{model_slug(embedder.model_name)}-{digest}.npy"
 
 
 def _load(file: Path, shape: tuple[int, int]) -> Matrix | None:
@@ -163,23 +199,25 @@ def _load(file: Path, shape: tuple[int, int]) -> Matrix | None:
     return raw.astype(np.float32) if raw.shape == shape else None
 
 
-def _save(file: Path, raw: Matrix) -> None:
-    """Written whole or not at all (a temporary file renamed); a read-only place only costs the next start a second."""
+def _save(file: Path, write: Callable[[BinaryIO], None], what: str) -> None:
+    """Written whole or not at all (a temporary file renamed); a read-only place only costs the next start the work."""
     partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("wb") as out:
-            np.save(out, raw, allow_pickle=False)
+            write(out)
         os.replace(partial, file)
     except OSError as exc:
-        log.info("appraisal examples not saved in %s (%s)", file.parent, exc.__class__.__name__)
+        log.info("%s not saved in %s (%s)", what, file.parent, exc.__class__.__name__)
         partial.unlink(missing_ok=True)
 
 
-async def prepare_meaning(embedder: Embedder, saved_in: Path | None = None) -> Prototypes | None:
-    """The examples embedded by this model, at start-up rather than in a first turn; None if the embedder fails."""
+async def prepare_meaning(
+    embedder: Embedder, saved_in: Path | None = None, heads: Path = HEADS_DIR
+) -> Prototypes | None:
+    """The examples and head for this model, at start-up rather than in a first turn; None if the embedder fails."""
     try:
-        return await prototypes_for(embedder, saved_in)
+        return await prototypes_for(embedder, saved_in, heads)
     except Exception as exc:  # any failure of the model: the word rules read alone
         _failed(exc)
         return None

@@ -3,7 +3,7 @@
 The meaning reader (bot/mind/appraisal_meaning.py) compares a message's embedding with these and takes the kinds
 whose examples it is close to, unless it is closer still to the examples of nothing (questions, plans, small talk,
 complaints about someone else, set phrases, things that did not happen). Written for this file, never copied from
-a labelled set (tests/data/appraisal_everyday.jsonl scores them; copying would score the copy).
+a labelled set (bot/mind/appraisal_data/appraisal_everyday.jsonl scores them; copying would score the copy).
 Add sentences here to teach the reader a new way of saying something, and check with `python -m bench.appraisal`.
 """
 
@@ -240,3 +240,14 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("Haven't finished it yet.", "Er ikke ferdig med det ennå."),
     ),
 }
+
+
+def examples() -> tuple[tuple[MoodEventKind | None, ...], tuple[str, ...]]:
+    """Every example sentence with its kind, English and Norwegian alike."""
+    kinds: list[MoodEventKind | None] = []
+    texts: list[str] = []
+    for kind, pairs in PROTOTYPES.items():
+        for pair in pairs:
+            kinds += [kind] * len(pair)
+            texts += pair
+    return tuple(kinds), tuple(texts)

@@ -1,0 +1,137 @@
+"""How the appraisal's meaning head (bot/mind/appraisal_head.py) is trained for an embedding model.
+
+It learns from every labelled line of the tuning sets packaged with AIKI (bot/mind/appraisal_data/, both halves of
+each) and from the example sentences (bot/mind/appraisal_prototypes.py). Deterministic: the same model and lines give
+the same weights. The test model's head is committed (scripts/train_appraisal_head.py); any other model gets its own
+at its first start, kept in the model cache (bot/mind/appraisal_meaning.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.memory.embedder import Embedder
+from bot.mind.appraisal_head import KINDS, LEAD_SCALE, STRUCTURE, STRUCTURE_SCALE, Head, Matrix, fit, inputs, structure
+from bot.mind.appraisal_prototypes import examples
+from bot.mood import MoodEventKind, with_implied
+
+if TYPE_CHECKING:
+    from bot.mind.appraisal_meaning import Prototypes
+
+DATA_DIR = Path(__file__).resolve().parent / "appraisal_data"
+EVERYDAY_SET = DATA_DIR / "appraisal_everyday.jsonl"  # issue 23's first round, 440 lines
+FRESH_SET = DATA_DIR / "appraisal_fresh.jsonl"  # issue 23's second round, 320 lines
+TUNING_SETS = (EVERYDAY_SET, FRESH_SET)
+# The L2 penalty, chosen by the leave-one-set-out estimate (python -m bench.appraisal --cv), not by fit.
+L2 = 30.0
+
+Labelled = tuple[str, frozenset[MoodEventKind], frozenset[MoodEventKind]]  # text, must, may
+
+
+@dataclass(frozen=True)
+class LabelledLine:
+    """One line of a labelled set: the kinds a message must bring, must not, and may bring without being wrong."""
+
+    text: str
+    lang: str
+    must: frozenset[MoodEventKind]
+    must_not: frozenset[MoodEventKind]
+    may: frozenset[MoodEventKind] = frozenset()
+    group: str = ""  # what the line tests: "thanked", "at_others", "negated", "polite", "irony", "nothing" ...
+    half: str = ""  # "dev" or "test" in a split set
+
+
+def read_lines(path: Path, half: str | None = None) -> list[LabelledLine]:
+    """The labelled lines of a JSONL set; of one half only if `half` names it ("dev" or "test")."""
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip():
+            continue
+        row = json.loads(raw)
+        if half is not None and row.get("half") != half:
+            continue
+        lines.append(
+            LabelledLine(
+                row["text"],
+                row["lang"],
+                frozenset(MoodEventKind(k) for k in row["must"]),
+                frozenset(MoodEventKind(k) for k in row["must_not"]),
+                frozenset(MoodEventKind(k) for k in row.get("may", [])),
+                row.get("group", ""),
+                row.get("half", ""),
+            )
+        )
+    return lines
+
+
+def prototype_lines() -> list[Labelled]:
+    """The example sentences as labelled lines: each brings its kind (none for the examples of nothing)."""
+    kinds, texts = examples()
+    return [
+        (text, frozenset({kind}) if kind else frozenset(), frozenset()) for kind, text in zip(kinds, texts, strict=True)
+    ]
+
+
+def tuning_lines() -> list[Labelled]:
+    """Everything the head learns from: both tuning sets, both halves, then the example sentences."""
+    return [(line.text, line.must, line.may) for path in TUNING_SETS for line in read_lines(path)] + prototype_lines()
+
+
+def targets(lines: Iterable[Labelled]) -> tuple[Matrix, Matrix]:
+    """Per line and kind: 1 if it must be read (grief is distress, a milestone joy), else 0; weight 0 where "may"."""
+    y, mask = [], []
+    for _, must, may in lines:
+        said, allowed = with_implied(set(must)), with_implied(set(may))
+        y.append([float(kind in said) for kind in KINDS])
+        mask.append([0.0 if kind in allowed and kind not in said else 1.0 for kind in KINDS])
+    return np.asarray(y), np.asarray(mask)
+
+
+def train(model: str, lines: list[Labelled], vectors: Matrix, prototypes: Prototypes, l2: float = L2) -> Head:
+    """The head for these lines and their vectors; `prototypes` give each line's example-sentence leads."""
+    texts = [text for text, _, _ in lines]
+    y, mask = targets(lines)
+    weights, bias = fit(inputs(vectors, texts, leads(prototypes, vectors)), y, mask, l2)
+    return Head(model, weights, bias)
+
+
+def leads(prototypes: Prototypes, vectors: Matrix) -> Matrix:
+    """How much closer each vector is to each kind's example sentences than to those of nothing (the head's input)."""
+    bare = replace(prototypes, head=None)
+    rows = []
+    for vector in vectors:
+        closeness = bare.sense(vector.astype(np.float32).tolist()).closeness
+        rows.append([closeness[kind] - closeness[None] for kind in KINDS])
+    return np.asarray(rows)
+
+
+async def embed(embedder: Embedder, texts: Sequence[str]) -> Matrix:
+    """Each text's vector as a turn embeds it (these models embed a query and a passage alike)."""
+    chunks = await embedder.embed_passages(texts)
+    return np.asarray([c[0] for c in chunks], dtype=np.float64)
+
+
+async def trained(embedder: Embedder, prototypes: Prototypes, lines: list[Labelled]) -> Head:
+    """The head for this embedder's model: the lines embedded by it, then the fit, both off the event loop."""
+    vectors = await embed(embedder, [text for text, _, _ in lines])
+    return await asyncio.to_thread(train, embedder.model_name, lines, vectors, prototypes)
+
+
+def fingerprint(model: str, dim: int, lines: list[Labelled]) -> str:
+    """What decides the weights, short of the model's own vectors: a new line, label, example or sign makes a new one.
+
+    The structural signs of each line are in it because the lexicon they come from changes between rounds: a head
+    trained on other signs would read with inputs it never learned.
+    """
+    what = [model, dim, L2, LEAD_SCALE, STRUCTURE_SCALE, list(STRUCTURE)]
+    for text, must, may in lines:
+        what.append([text, sorted(must), sorted(may), structure(text).tolist()])
+    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode()).hexdigest()[:16]
