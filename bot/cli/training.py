@@ -183,10 +183,13 @@ async def run_export(
         async with contextlib.AsyncExitStack() as stack:
             system_for = None
             if args.hybrid:
+                from bot.mind.appraisal_meaning import prepare_meaning
                 from bot.mind.persona import load_identity
                 from bot.training.hybrid import HybridSystem
 
                 bank = await stack.enter_async_context(open_memory(settings))
+                # As a live start does: the appraisal's examples and head read from the model cache (or made once).
+                await prepare_meaning(bank.embedder, Path(settings.model_cache_dir))
                 # The persona as a live turn has it: the identity memories it was seeded into (bot/mind/persona.py).
                 live = replace(persona, text=await load_identity(bank) or persona.text)
                 system_for = HybridSystem(bank, state, live, settings.zone, turn_budgets(settings))
