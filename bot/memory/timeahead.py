@@ -3,7 +3,7 @@ dager"), in English and Norwegian: the future side of bot/memory/timeparse.py, w
 
 In a statement about a plan a weekday means the coming one ("exam on Friday", said on a Wednesday, is in two days;
 said on a Friday, in a week) and a date without a year the next such date. Cheap rules, no LLM; the first time
-named in the text wins.
+named in the text wins, or the one nearest the event when the caller knows where the event is named.
 """
 
 from __future__ import annotations
@@ -152,11 +152,12 @@ def _window(kind: str, match: re.Match[str], today: date, zone: ZoneInfo) -> Tim
     return None
 
 
-def clock_time(text: str) -> time | None:
-    """The hour a statement names ("at 7 pm", "kl. 14.30"), if any."""
-    match = _CLOCK.search(text)
-    if match is None:
+def clock_time(text: str, near: int = 0) -> time | None:
+    """The hour a statement names ("at 7 pm", "kl. 14.30"), if any: the one nearest `near` when it names several."""
+    matches = list(_CLOCK.finditer(text))
+    if not matches:
         return None
+    match = min(matches, key=lambda found: abs(found.start() - near))
     hour = int(match.group("hour") or match.group("hour2") or match.group("hour3"))
     minute = int(match.group("minute") or match.group("minute2") or 0)
     ampm = (match.group("ampm") or match.group("ampm3") or "").lower()
@@ -167,8 +168,9 @@ def clock_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-def parse_ahead(text: str, now: datetime, zone: ZoneInfo) -> AheadTime | None:
-    """The first coming time the text names (and its hour, when a single day is named), or None."""
+def parse_ahead(text: str, now: datetime, zone: ZoneInfo, near: int | None = None) -> AheadTime | None:
+    """The first coming time the text names, or the one nearest position `near` (the hour with it, when a single
+    day is named), or None."""
     today = now.astimezone(zone).date()
     found: list[tuple[int, int, TimeWindow]] = []
     for kind, pattern in _PATTERNS:
@@ -179,8 +181,8 @@ def parse_ahead(text: str, now: datetime, zone: ZoneInfo) -> AheadTime | None:
                 break
     if not found:
         return None
-    start, end, window = min(found, key=lambda item: item[0])
+    start, end, window = min(found, key=lambda item: item[0] if near is None else abs(item[0] - near))
     assert window.start is not None and window.end is not None
-    hour = clock_time(text) if window.end - window.start <= timedelta(days=1, hours=1) else None
+    hour = clock_time(text, near=start) if window.end - window.start <= timedelta(days=1, hours=1) else None
     at = datetime.combine(window.start.date(), hour, zone) if hour is not None else None
     return AheadTime(window, at, (start, end))

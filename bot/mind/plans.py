@@ -43,7 +43,9 @@ _PAST = re.compile(
     re.I,
 )
 _NEGATION = re.compile(r"\b(?:no|not|don't|dont|doesn't|won't|never|nothing|ingen|ikke|aldri|ingenting)\b", re.I)
-_CLAUSES = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÆØÅ])|\n+")  # "den 3. kl 12" is one clause
+# Sentences ("den 3. kl 12" is one), and the halves of "tired today, but the exam is tomorrow": a past or a
+# denial in one half says nothing about the other.
+_CLAUSES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ])|\n+|;\s*|,?\s+(?i:but|men|because|fordi)\s+")
 _LONG_STEM = 5
 
 
@@ -63,17 +65,18 @@ class PlannedEvent:
         return self.at + EVENT_LASTS if self.at is not None else self.end
 
 
-def _event_word(clause: str) -> str | None:
+def _event_word(clause: str) -> tuple[str, int] | None:
+    """The event a clause names and where it stands in it."""
     lowered = clause.lower()
     for stem in _EVENT_STEMS:
         pattern = rf"\w*{re.escape(stem)}\w*" if len(stem) >= _LONG_STEM else rf"\b{re.escape(stem)}\w*"
         found = re.search(pattern, lowered)
         if found is not None:
-            return found.group(0)
+            return found.group(0), found.start()
     for verb in _PLAN_VERBS:
         found = re.search(rf"\b{re.escape(verb)}\b", lowered)
         if found is not None:
-            return _plan_phrase(clause, found.start())
+            return _plan_phrase(clause, found.start()), found.start()
     return None
 
 
@@ -87,11 +90,13 @@ def planned_event(text: str, now: datetime, zone: ZoneInfo) -> PlannedEvent | No
     for clause in _CLAUSES.split(text.strip()):
         if _PAST.search(clause) or _NEGATION.search(clause):
             continue
-        ahead = parse_ahead(clause, now, zone)
-        if ahead is None:
+        event = _event_word(clause)
+        if event is None:
             continue
-        what = _event_word(clause)
-        if what is None:
+        what, where = event
+        # "nervous today, the exam is tomorrow": the time that goes with the event is the one nearest it.
+        ahead = parse_ahead(clause, now, zone, near=where)
+        if ahead is None:
             continue
         return PlannedEvent(what, ahead.start, ahead.end, ahead.at, clause.strip())
     return None

@@ -58,3 +58,22 @@ def test_the_past_a_denial_or_no_event_is_no_follow_up(text: str) -> None:
 def test_the_dev_half_of_the_labelled_set_stays_found() -> None:
     found = score("dev")
     assert found.precision == found.recall == found.time_share == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "what", "day", "hour"),
+    [
+        ("I am so tired today, but I start at the new job tomorrow at 9", "new job", date(2026, 1, 8), time(9)),
+        ("Jeg er sliten i dag, men i morgen har jeg eksamen kl 9", "eksamen", date(2026, 1, 8), time(9)),
+        ("I was nervous all day because my exam is on Friday", "exam", date(2026, 1, 9), None),
+        ("today was long; my flight is on friday", "flight", date(2026, 1, 9), None),
+        ("Dinner at 18 today, and the interview is tomorrow at 10", "interview", date(2026, 1, 8), time(10)),
+    ],
+)
+def test_the_time_that_goes_with_the_event_is_the_one_nearest_it(
+    text: str, what: str, day: date, hour: time | None
+) -> None:
+    event = planned_event(text, NOW, OSLO)
+    assert event is not None
+    assert (event.what, event.start.astimezone(OSLO).date()) == (what, day)
+    assert (event.at.astimezone(OSLO).time() if event.at else None) == hour
