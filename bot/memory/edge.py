@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from qdrant_edge import (
     CountRequest,
     DecayKind,
+    Direction,
     Distance,
     EdgeConfig,
     EdgeShard,
@@ -36,6 +37,7 @@ from qdrant_edge import (
     Modifier,
     MultiVectorComparator,
     MultiVectorConfig,
+    OrderBy,
     PayloadSchemaType,
     Point,
     Prefetch,
@@ -442,7 +444,9 @@ class EdgeMemoryStore:
         return [ScoredMemory(Memory.from_payload(hit.id, hit.payload or {}), hit.score) for hit in hits]
 
     def _linked_sync(self, where: Filter, limit: int) -> list[Memory]:
-        records, _ = self.shard.scroll(ScrollRequest(limit=limit, filter=where, with_payload=True, with_vector=False))
+        newest = OrderBy("created_ts", Direction.Desc)  # a bounded lookup keeps the newest statements
+        request = ScrollRequest(limit=limit, filter=where, with_payload=True, with_vector=False, order_by=newest)
+        records, _ = self.shard.scroll(request)
         return [Memory.from_payload(record.id, record.payload or {}) for record in records]
 
     async def linked(

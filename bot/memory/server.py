@@ -318,7 +318,11 @@ class QdrantServerMemoryStore:
         if not keys and not turn_ids:
             return []
         records, _ = await self._client.scroll(
-            self._collection, scroll_filter=_linked_filter(where, keys, turn_ids), limit=limit, with_payload=True
+            self._collection,
+            scroll_filter=_linked_filter(where, keys, turn_ids),
+            limit=limit,
+            with_payload=True,
+            order_by=models.OrderBy(key="created_ts", direction=models.Direction.DESC),  # the newest, when bounded
         )
         return [Memory.from_payload(r.id, r.payload or {}) for r in records]
 
