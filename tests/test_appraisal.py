@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.appraisal import DEFAULT_SET, EVERYDAY_SET, KINDS, Example, load_set, score
+from bench.appraisal import DEFAULT_SET, EVERYDAY_SET, FRESH_SET, KINDS, Example, load_set, score
 from bot.memory.embedder import FastEmbedder
 from bot.mind import appraisal_meaning
 from bot.mind.appraisal import appraise, read
@@ -199,3 +199,43 @@ def test_the_everyday_set_is_split_and_half_norwegian() -> None:
     assert {e.half for e in examples} == {"dev", "test"}
     assert len(load_set(EVERYDAY_SET, "dev")) == len(load_set(EVERYDAY_SET, "test"))
     assert sum(e.lang == "nb" for e in examples) == len(examples) / 2
+
+
+# -- issue 23, second round: irony, criticism without a list word, whose feeling it is -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "heard", "expected"),
+    [
+        ("Fantastic, the printer ate my page again 🙄", H, set()),  # praise beside an eye-roll is a complaint
+        ("Supert, nå regner det igjen.", H, set()),  # praise beside a mishap
+        ("Wow, brilliant suggestion, now nothing builds 🙄", T, {C}),  # sarcasm about AIKI's help
+        ("Great tip, thanks, now my whole config is gone 🙄", T, {C}),
+        ("Thanks, my build was broken and your tip sorted it out.", T, {T}),  # a genuine thanks may name a mishap
+        ("You keep ignoring what I write.", None, {C}),
+        ("Du fant bare på det der.", None, {C}),
+        ("ChatGPT got it wrong again", C, set()),  # another assistant is not AIKI
+        ("What do you say to a friend whose dog died?", G, set()),  # someone else's grief
+        ("My coworker seems really stressed lately.", D, set()),  # someone else's stress
+        ("I'm not stressed at all today.", D, set()),  # words that deny a feeling deny it to meaning too
+        ("I miss home so much.", G, set()),  # grief needs someone to grieve
+    ],
+)
+def test_irony_targets_and_denials(text: str, heard: MoodEventKind | None, expected: set[MoodEventKind]) -> None:
+    assert {reading.kind for reading in read(text, sense(heard) if heard else None)} == expected
+
+
+def test_sarcasm_names_the_words_it_read_as_sarcasm() -> None:
+    (reading,) = read("Wow, brilliant suggestion, now nothing builds 🙄")
+    assert reading.reason == 'they were sarcastic about my help (words: "wow, brilliant")'
+
+
+def test_the_fresh_set_is_split_by_kind_and_language() -> None:
+    """Written and split before the second round's code; each group and language has as many lines in each half."""
+    examples = load_set(FRESH_SET)
+    assert len(examples) >= 300 and sum(e.lang == "nb" for e in examples) == len(examples) / 2
+    for group in {e.group for e in examples}:
+        for lang in ("en", "nb"):
+            halves = [e.half for e in examples if e.group == group and e.lang == lang]
+            assert halves.count("dev") == halves.count("test"), (group, lang)
+    assert not {e.text for e in examples} & {e.text for e in load_set(EVERYDAY_SET)}

@@ -143,6 +143,12 @@ ISSUE_23: list[tuple[str, MoodEventKind | None, str | None]] = [
     ("Everything keeps going wrong for me lately.", MoodEventKind.PERSON_DISTRESSED, "concerned"),
     ("Grandpa is no longer with us.", MoodEventKind.PERSON_GRIEVING, "saddened"),
     ("You keep ignoring my questions.", MoodEventKind.CRITICISED, "hurt"),
+    # The second round: irony is no joy, sarcasm about AIKI's help is criticism, another's grief is not the person's.
+    ("Lovely, the dishwasher is leaking again 🙃", None, None),
+    ("Herlig, oppvaskmaskinen lekker igjen 🙃", None, None),
+    ("Great tip, thanks, now my whole config is gone 🙄", MoodEventKind.CRITICISED, "hurt"),
+    ("Du fant bare på det der.", MoodEventKind.CRITICISED, "hurt"),
+    ("What do you say to a friend whose dog died?", None, None),
 ]
 
 

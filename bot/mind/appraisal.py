@@ -1,7 +1,8 @@
 """Appraisal: what a message means to AIKI, as mood events with reasons, in English and Norwegian.
 
 Two readers agree on every message, before any LLM call and with no LLM at all.
-- The word rules over a lexicon (bot/mind/appraisal_lexicon.py). In order: fixed idioms over the whole message
+- The word rules over a lexicon (bot/mind/appraisal_lexicon.py). In order: irony ("great, another Monday 🙃",
+  bot/mind/appraisal_irony.py), fixed idioms over the whole message
   ("can't wait", "no thanks", "passed away"), hidden once read; then, clause by clause, single cues with their
   negation scope ("not sad", "det funker ikke"), whom they are about (criticism of AIKI vs of the person's code,
   grief for a being vs a battery) and their intensity. Precise when they fire, silent otherwise.
@@ -9,7 +10,8 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
   of each kind. It hears what no list holds ("we got engaged!"), and is vague about who and whether.
 The rules' readings stand; where they are silent, the meaning reader's closest kind counts if it is clearly closer
 than the examples of nothing, and only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
-is a disappointment, "thank god" is no thanks, a phone that died is no grief. Each reason names its reader.
+is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling the words deny or give to
+someone else is not the person's. Each reason names its reader.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
+from bot.mind.appraisal_irony import irony
 from bot.mind.appraisal_lexicon import Cues, Need
 from bot.mind.appraisal_meaning import Sense
 from bot.mood import IMPLIES, LONG_ABSENCE, MoodEvent, MoodEventKind
@@ -78,6 +81,8 @@ class Words:
     negated: bool  # a negation outside the idioms: "didn't get the job", "ikke ferdig ennå"
     addressed: bool  # about AIKI: "you", "your answer", "det svaret"
     lifeless: bool  # death words about no person or pet, or denied: "my phone died", "nobody died"
+    denied: frozenset[MoodEventKind] = frozenset()  # negated or someone else's: "not tired", "she is stressed"
+    beings: bool = False  # a person or a pet is named: grief needs someone to grieve
 
 
 def read(text: str, sense: Sense | None = None) -> list[Reading]:
@@ -101,11 +106,17 @@ def appraise(text: str, last_seen: datetime | None, now: datetime, sense: Sense 
 
 
 def read_words(text: str) -> Words:
-    """The word rules alone: idioms over the whole message first (hidden once read), then clause by clause."""
+    """The word rules alone: irony first, idioms over the whole message (hidden once read), then clause by clause."""
     normal = _normalise(text)
     exclaimed = "!!" in normal
+    addressed = _addressed(normal)
     found: list[Reading] = []
     ruled_out: set[MoodEventKind] = set()
+    ironic = irony(normal, addressed)
+    if ironic is not None:
+        ruled_out.update(lex.IRONY_RULES_OUT)
+        if ironic.at_aiki:
+            found.append(_reading(MoodEventKind.CRITICISED, "they were sarcastic about my help", ironic.cue, 1.0))
     for compiled in _IDIOMS:
         for match in compiled.pattern.finditer(normal):
             if compiled.cues.kind is not None:
@@ -113,18 +124,30 @@ def read_words(text: str) -> Words:
             ruled_out.update(compiled.cues.rules_out)
             normal = normal[: match.start()] + " " * (match.end() - match.start()) + normal[match.end() :]
     lifeless = False
+    denied: set[MoodEventKind] = set()
     for clause in _CLAUSE_BREAK.split(normal):
-        readings, dead_thing = _read_clause(clause.strip(), exclaimed)
+        readings, dead_thing, negated_kinds = _read_clause(clause.strip(), exclaimed)
         found += readings
         lifeless = lifeless or dead_thing
+        denied |= negated_kinds
     tokens = _TOKEN.findall(normal)
     return Words(
         found,
         frozenset(ruled_out),
         negated=any(_is_negator(token) for token in tokens),
-        addressed=bool(lex.SECOND_PERSON.intersection(tokens)) or _AT_AIKI.search(normal) is not None,
+        addressed=addressed,
         lifeless=lifeless,
+        denied=frozenset(denied),
+        beings=_BEING.search(normal) is not None,
     )
+
+
+def _addressed(normal: str) -> bool:
+    """Whether a message speaks to AIKI: "you", "your answer", "det svaret"."""
+    tokens = _TOKEN.findall(normal)
+    if lex.SECOND_PERSON.intersection(tokens):
+        return True
+    return _AT_AIKI.search(normal) is not None and not lex.OTHER_AGENTS.intersection(tokens)
 
 
 def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
@@ -143,6 +166,11 @@ def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
 
 def _allowed(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
     """What the rules make of the meaning reader's kind: itself, its opposite under negation, or nothing."""
+    checked = _turned(kind, words)
+    return None if checked is None or checked in words.ruled_out or checked in words.denied else checked
+
+
+def _turned(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
     if kind in words.ruled_out:
         return None
     if kind in (MoodEventKind.MILESTONE, MoodEventKind.PERSON_HAPPY) and words.negated:
@@ -151,8 +179,8 @@ def _allowed(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
         return MoodEventKind.CRITICISED if words.addressed else None  # "you're not helping"
     if kind is MoodEventKind.CRITICISED and not words.addressed:
         return None  # "my boss is an idiot" is not about AIKI
-    if kind is MoodEventKind.PERSON_GRIEVING and words.lifeless:
-        return None
+    if kind is MoodEventKind.PERSON_GRIEVING and (words.lifeless or not words.beings):
+        return None  # "my phone died", "I miss home so much": no one to grieve
     return kind
 
 
@@ -161,13 +189,14 @@ def _normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
-def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool]:
-    """The clause's readings, and whether it speaks of death about no being (or denies one)."""
+def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set[MoodEventKind]]:
+    """The clause's readings, whether it speaks of death about no being (or denies one), and the kinds it denies."""
     if not clause:
-        return [], False
+        return [], False, set()
     tokens = _TOKEN.findall(clause)
     found: list[Reading] = []
     lifeless = False
+    denied: set[MoodEventKind] = set()
     for compiled in _WHOLE:
         if compiled.pattern.fullmatch(clause) and compiled.cues.kind is not None:
             found.append(_reading(compiled.cues.kind, compiled.cues.reason, clause, 1.0))
@@ -177,16 +206,21 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool]:
             before = _TOKEN.findall(clause[: match.start()])
             after = _TOKEN.findall(clause[match.end() :])
             about = _about(cues.needs, clause, tokens, before, after)
-            negated = about and _negated(before, after)
+            denies = _negated(before, after)
+            someone_else = cues.needs is Need.SELF and not about and _BEING.search(clause) is not None
+            if cues.kind is not None and (denies or someone_else):
+                denied.add(cues.kind)  # "not that tired", "my coworker is stressed": meaning must not read it either
+            negated = about and denies
             lifeless = lifeless or (cues.needs is Need.BEING and (negated or not about))
             if not about:
                 found += _aimed_elsewhere(cues, clause, match.group(0))
-            elif negated and cues.negated is not None:
-                weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
-                found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
-            elif not negated and cues.kind is not None:
+            elif negated:
+                if cues.negated is not None:
+                    weight = NEGATED_WEIGHT * _intensity(before, exclaimed)
+                    found.append(_reading(cues.negated, f"they are not {_cue(match.group(0))}", "", weight))
+            elif cues.kind is not None:
                 found.append(_reading(cues.kind, cues.reason, match.group(0), _intensity(before, exclaimed)))
-    return found, lifeless
+    return found, lifeless, denied
 
 
 def _aimed_elsewhere(cues: Cues, clause: str, cue: str) -> list[Reading]:
@@ -201,6 +235,10 @@ def _about(needs: Need, clause: str, tokens: list[str], before: list[str], after
     if needs is Need.NOTHING:
         return True
     if needs is Need.SELF:
+        if lex.SELF_SUBJECTS.intersection(tokens):
+            return True
+        if _BEING.search(" ".join(before)) is not None:
+            return False  # "my coworker seems stressed", "søstera mi er stressa": someone else's feeling
         return bool(lex.FIRST_PERSON.intersection(tokens)) or len(before) < 2
     if needs is Need.BEING:
         return _BEING.search(clause) is not None
@@ -208,6 +246,8 @@ def _about(needs: Need, clause: str, tokens: list[str], before: list[str], after
     near = before[-3:] + after[:3]
     if lex.OWN.intersection(near):
         return False
+    if lex.OTHER_AGENTS.intersection(tokens) and not lex.SECOND_PERSON.intersection(tokens):
+        return False  # "ChatGPT gave me a wrong answer"
     return bool(lex.SECOND_PERSON.intersection(tokens)) or _AT_AIKI.search(clause) is not None
 
 

@@ -43,6 +43,23 @@ class Cues:
 # single-word cues ("can't wait" is not distress, "no thanks" is not thanks, "passed away" is not a pass).
 IDIOMS: tuple[Cues, ...] = (
     Cues(
+        HAPPY,
+        "they are doing well",
+        (
+            r"never (?:been|felt) (?:this|so|more) (?:relaxed|happy|calm|good|great|free|alive|rested|loved|content)",
+            r"(?:har )?aldri (?:vært|følt meg) så (?:avslappa|avslappet|glad|rolig|lykkelig|bra|fri|uthvilt|fornøyd)",
+        ),
+    ),
+    Cues(
+        None,
+        "a word mentioned, not said",
+        (
+            r"(?:sier|si|skriver|skrive) (?:man |jeg |en )?(?:takk|tusen takk|unnskyld|beklager) (?:på|in)",
+            r"(?:say|write|spell) (?:'thank you'|thank you|thanks|sorry) in",
+        ),
+        rules_out=(THANKED,),
+    ),
+    Cues(
         CRITICISED,
         "they were sarcastic about my help",
         (r"thanks? for nothing", r"takk for ingenting"),
@@ -56,6 +73,7 @@ IDIOMS: tuple[Cues, ...] = (
             r"thanks?,? but i'?ll pass",
             r"no,? thanks?(?: you)?",
             r"no,? thank (?:you|u)",
+            r"no,? (?:thx|ty|tnx)",
             r"nei,? takk",
             r"ellers takk",
             r"takk for sist",
@@ -88,8 +106,10 @@ IDIOMS: tuple[Cues, ...] = (
             r"no (?:problem|worries)",
             r"ikke noe problem",
             # A feeling that belongs to a story, not to the person: "a sad movie", "en trist film".
-            r"(?:sad|depressing|scary|happy) (?:movie|film|song|story|book|poem|news|ending|episode|show)s?",
-            r"(?:trist|triste|skummel|skumle|deprimerende|lykkelig) (?:film|sang|historie|bok|dikt|slutt|episode|serie)"
+            r"(?:sad|depressing|scary|happy) "
+            r"(?:movie|film|song|story|book|poem|news|ending|episode|show|scene|chapter|character)s?",
+            r"(?:trist|triste|skummel|skumle|deprimerende|lykkelig) "
+            r"(?:film|sang|historie|bok|dikt|slutt|episode|serie|scene|kapittel)"
             r"(?:en|a|et|er|ene)?",
         ),
     ),
@@ -240,6 +260,203 @@ IDIOMS: tuple[Cues, ...] = (
         (r"passed away", r"funeral", r"begravelse\w*", r"gravferd\w*", r"omkom\w*", r"minnestund\w*", r"memorial"),
     ),
     Cues(THANKED, "they thanked me", (r"thanks to you", r"takket være deg", r"takka vere deg")),
+    Cues(
+        THANKED,
+        "they were glad of what I did",
+        (
+            r"(?:explained|explain|forklarte|forklarer) (?:\w+ )?(?:\w+ )?"
+            r"(?:way |much |so |mye |så |langt )?(?:better|bedre)",
+        ),
+    ),
+    Cues(
+        MILESTONE,
+        "they reached something they worked for",
+        (
+            r"(?:is|er|ble|was|got) (?:endelig|finally) (?:squashed|fixed|solved|done|merged|live|out|knust|fikset|"
+            r"løst|merget|ute|ferdig|godkjent|approved)",
+            r"go me",
+            r"sterkt av meg",
+            r"(?:good|well done) me",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they sound happy",
+        (
+            r"went (?:really |so |very |super )?well",
+            r"gikk (?:veldig |så |skikkelig |kjempe|super)(?:bra|fint|godt)",
+            r"first steps",
+            r"første skritt",
+            r"best day",
+            r"beste dag",
+            r"endelig (?:sol|fredag|helg|ferie|sommer)",
+            r"finally (?:friday|the weekend|weekend|vacation|holiday|summer)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "something hard is happening to them",
+        (
+            r"(?:don'?t|do not) know (?:what to do|where to go|how to cope)",
+            r"(?:throw|kaste) (?:my |the )?(?:laptop|pc|computer|phone|pc-en|mobilen|laptopen)",
+            r"nobody (?:showed up|came)",
+            r"ingen kom",
+            r"legevakt\w*",
+            r"akutten",
+            r"(?:in|at) the er",
+            r"emergency room",
+            r"(?:tight|tightness) in my chest",
+            r"chest (?:gets|is|feels) tight",
+            r"strammer seg i brystet",
+            r"(?:i'?m|i am|jeg er|eg er) (?:\w+ )?(?:sick|ill|syk|sjuk)(?! of)",
+        ),
+    ),
+    Cues(
+        None,
+        "a question about someone else's feelings",
+        (
+            r"what (?:do|should|can|would) (?:you|i|one) (?:say|write|do|get|give|bring|buy) "
+            r"(?:to |for )?(?:someone|a friend|\w+ who)",
+            r"hvordan (?:kan|skal|bør) (?:jeg|man) (?:hjelpe|trøste|støtte|muntre opp|snakke med)",
+        ),
+        rules_out=(GRIEVING, DISTRESSED, HAPPY, MILESTONE),
+    ),
+    Cues(
+        CRITICISED,
+        "they said my help did not help",
+        (
+            r"(?:that|this|it|det|dette|det der) (?:var |was )?(?:ikke|ikkje) til (?:noe |noen )?hjelp"
+            r"(?: i det hele tatt)?",
+            r"(?:that|this|det|dette|det der) hjalp (?:virkelig |jo |absolutt )?(?:ingenting|ikke|ikkje)",
+            r"(?:that|this) (?:did ?n'?t|did not|does ?n'?t|does not) (?:help|fix anything)(?: at all| much| one bit)?",
+        ),
+    ),
+    Cues(
+        CRITICISED,
+        "they want me to stop doing something",
+        (
+            r"(?:can|could) you (?:please )?(?:not be|stop \w+ing|quit \w+ing)",
+            r"(?:kan|kunne) du (?:please |være så snill og )?(?:la være|slutte) (?:å|med)",
+            r"stop with the \w+",
+            r"slutt med \w+(?:ene|ne)",
+            r"(?:stop|quit) (?:pretend|lectur|moraliz|moralis|preach|repeat|assum|guess|interrupt|spamm|patroniz)\w*",
+        ),
+    ),
+    Cues(
+        GRIEVING,
+        "they lost someone",
+        (
+            r"rest in peace",
+            r"hvil i fred",
+            r"(?:took|taken) (?:his|her|their) own life",
+            r"tok livet (?:sitt|av seg)",
+            r"(?:klarer|kan) (?:fortsatt |enda |ennå )?(?:ikke|ikkje) (?:fatte|forstå|tro) at "
+            r"(?:hun|han|de|mamma|pappa) er borte",
+            r"would(?:'ve| have) (?:been|turned) (?:[\w']+ ){0,3}(?:birthday|\d+)",
+            r"(?:skulle|ville) (?:ha )?fylt \d+",
+            r"\w+'s grave",
+            r"(?:grava|graven|gravstedet) til",
+            r"(?:på|ved) (?:grava|graven)",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they laughed till they cried",
+        (
+            r"(?:lo|ler|ledde|laughed|laughing) (?:så |so hard |till |until )?(?:jeg |eg |i )?(?:grein|gråt|cried|cry)",
+            r"tears of joy",
+            r"gledestårer",
+        ),
+        rules_out=(DISTRESSED,),
+    ),
+    Cues(
+        HAPPY,
+        "they are doing well",
+        (
+            r"(?:har|have) (?:ikke|ikkje|not) (?:vært|been|felt) (?:så|this|so) (?:glad|happy|fornøyd|lykkelig)"
+            r"(?: på lenge| in (?:ages|years|a long time))",
+            r"have ?n'?t (?:been|felt) (?:this|so) (?:happy|good) in (?:ages|years|a long time)",
+            r"(?:helt )?i hundre",
+            r"healthy again",
+            r"cancer[- ]free",
+            r"kreftfri",
+        ),
+    ),
+    Cues(
+        HAPPY,
+        "they are expecting a child",
+        (
+            r"(?:skal|ska|kommer til å) bli (?:foreldre|mamma|pappa|mor|far|storebror|storesøster|besteforeldre)",
+            r"going to be (?:parents|a dad|a mom|a mum|a father|a mother|grandparents)",
+        ),
+    ),
+    Cues(
+        MILESTONE,
+        "they reached something they worked for",
+        (
+            r"tok (?:lappen|sertifikatet|doktorgraden|mastergraden|bachelor\w*|fagbrevet|svennebrevet)",
+            r"(?:fikk|fått) (?:lappen|fast (?:stilling|jobb)|fagbrevet)",
+            r"(?:nothing|ingenting) (?:broke|knakk|brakk|crashed|krasjet)",
+            r"(?:on|at) the first try",
+            r"på første forsøk",
+            r"(?:got|have) my (?:driver'?s )?licen[cs]e",
+            r"signed the (?:lease|contract|deal)",
+            r"signerte (?:kontrakten|avtalen)",
+            r"bought (?:a|our|my) (?:first )?(?:house|apartment|flat|home)",
+            r"personal best",
+            r"ny pers",
+            r"first paycheck",
+            r"første lønning",
+            r"(?:søknaden|forslaget|saken|lånet) (?:gikk gjennom|ble godkjent|ble innvilget)",
+            r"(?:got|was|were|been) approved",
+            r"innvilget",
+            r"sold my first",
+            r"solgte (?:mitt|min|det) første",
+            r"(?:hit|reached|nådde) (?:my|our|the|mitt|målet)(?: \w+)? (?:goal|mål\w*)",
+            r"nådde målet",
+            r"lost \d+ ?(?:kg|kilos|pounds|lbs)",
+            r"(?:is|are|er) (?:nå |now )?(?:live|ute) (?:i|in|on) "
+            r"(?:app store|google play|the store|produksjon|production|prod)",
+            r"alt (?:funker|virker|fungerer)(?! ikke)",
+            r"(?:fiksa|fikset|fixed) (?:den |the |that )?(?:bug\w*|feilen)",
+            r"(?:got |ble |is |er )(?:merget|merged)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "they have had enough",
+        (
+            r"(?:so|så) (?:done|ferdig) (?:with|med)",
+            r"(?:jeg|i) (?:gir|give) (?:opp|up)(?=[.!?,]|$)",
+            r"i'?m giving up(?=[.!?,]|$)",
+            r"(?:losing|lose) my mind",
+            r"går fra vettet",
+            r"(?:driving|drives) me (?:crazy|insane|nuts)",
+            r"(?:gjør|gjorde) meg (?:gal|sprø)",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "they cannot take any more",
+        (
+            r"(?:can'?t|cannot|could ?n'?t) (?:focus|concentrate|breathe|think straight|get out of bed|relax)",
+            r"(?:klarer|får) (?:ikke|ikkje) (?:å )?(?:fokusere|konsentrere meg|puste|tenke klart|stå opp|slappe av)",
+            r"(?:want|wanna) to (?:disappear|hide|scream)",
+            r"vil bare (?:forsvinne|gjemme meg|skrike)",
+            r"(?:alt|everything) (?:går|goes|is going) (?:galt|wrong)",
+            r"nothing (?:goes|is going) right",
+        ),
+    ),
+    Cues(
+        DISTRESSED,
+        "something went wrong for them",
+        (
+            r"(?:gikk|gått) (?:til helvete|rett i dass|i dass|skikkelig dårlig|dårlig)",
+            r"(?:went|go|going) (?:to hell|badly|horribly)",
+            r"bombed",
+            r"klump i magen",
+        ),
+    ),
 )
 
 THANKS: tuple[Cues, ...] = (
@@ -446,7 +663,7 @@ DISTRESS: tuple[Cues, ...] = (
             r"på sjukehus\w*",
             r"anxiety",
             r"panic attacks?",
-            r"angst",
+            r"angst\w*",
             r"panikkanfall",
             r"stress",
             r"stressing me(?: out)?",
@@ -627,8 +844,206 @@ ACCOMPLISHMENT: tuple[Cues, ...] = (
     ),
 )
 
+# More single-word cues, read like the groups above (issue 23, second round).
+MORE_THANKS: tuple[Cues, ...] = (
+    Cues(
+        THANKED,
+        "they were glad of what I did",
+        (
+            r"bless you",
+            r"setter (?:\w+ )?pris på",
+            r"snilt av deg",
+            r"(?:sweet|kind|nice|lovely|thoughtful|good) of you",
+            r"owe you",
+            r"skylder deg",
+            r"nice one",
+            r"you rock",
+            r"du er (?:rå|konge)",
+            r"kudos",
+            r"tenks",
+            r"exactly what i (?:wanted|needed)",
+            r"akkurat det (?:jeg|eg) (?:trengte|ville ha)",
+        ),
+    ),
+)
+MORE_CRITICISM: tuple[Cues, ...] = (
+    Cues(
+        CRITICISED,
+        "they criticised me",
+        (
+            r"(?:sound|sounds|sounding) like an? (?:\w+ )?(?:robot|chatbot|bot|broken record|parrot)",
+            r"(?:høres|hører|høyrest) ut som (?:en |ei )?(?:\w+ )?(?:robot|kundeservice-robot|papegøye|chatbot)",
+            r"generic",
+            r"ignor(?:e|ed|es|ing|erer|erte)",
+            r"overs(?:å|er)",
+            r"misread\w*",
+            r"(?:making|made|make|makes|gjorde|gjør) (?:it|things|everything|alt|det) (?:worse|verre)",
+            r"(?:finner|fant|finne) (?:bare |jo )?på (?:ting|noe|det)",
+            r"dikt(?:et|er|a) opp",
+            r"disappointed in",
+            r"disappoint(?:ing|ed)? me",
+            r"(?:not|is ?n'?t|was ?n'?t) (?:very |really |that |at all )?(?:useful|helpful)",
+            r"(?:ikke|ikkje) (?:særlig |så )?(?:nyttig|hjelpsom)",
+            r"forg(?:ot|otten|et) my (?:name|birthday)",
+            r"glem(?:t|te) (?:navnet|bursdagen)(?: mitt| min)?",
+            r"(?:glemt|glemte|forgot|forgotten) (?:det|what|hva) (?:jeg|i) (?:sa|told you|said)",
+            r"leste (?:jo )?(?:ikke|ikkje)",
+            r"(?:did ?n'?t|did not) (?:even )?read",
+            r"(?:too|way too|altfor|for) (?:long|lang|lange|langt|wordy)",
+            r"belær\w*",
+            r"nedlatende",
+            r"condescending",
+            r"preachy",
+            r"patroni[sz]ing",
+            r"lecturing",
+            r"svarte (?:du )?på (?:noe )?(?:helt )?(?:annet|feil)",
+            r"answered (?:something|the wrong)",
+            r"you suck",
+            r"(?:på jordet|på bærtur|ute på viddene)",
+            r"sludder",
+            r"vrøvl\w*",
+            r"tullprat",
+            r"gibberish",
+            r"bullshit",
+            r"(?:not|n't) making (?:any )?sense",
+            r"making no sense",
+            r"gir (?:ingen|ikke|ikkje) mening",
+            r"twist(?:s|ed|ing)? my words",
+            r"vri(?:r|dd|dde) på (?:ordene|det)",
+            r"left out",
+            r"hoppet over",
+            r"(?:expected|forventet) (?:more|better|mer|bedre) (?:from|of|av)",
+            r"(?:skriv|skriver|skrive|skrev) (?:så|altfor|for) (?:langt|mye|lange)",
+        ),
+        needs=Need.AIKI,
+    ),
+)
+MORE_DISTRESS: tuple[Cues, ...] = (
+    Cues(
+        DISTRESSED,
+        "they are stressed or anxious",
+        (
+            r"gruer meg",
+            r"gruet meg",
+            r"dreading",
+            r"skjelv(?:er|de)",
+            r"shaking",
+            r"terrified",
+            r"livredd",
+            r"dødsredd",
+            r"panicking",
+            r"panikk\w*",
+            r"(?:hater|hate) (?:meg selv|myself|livet|my life)",
+            r"drittlei",
+            r"savner",
+            r"invisible",
+            r"usynlig",
+            r"numb",
+            r"nummen",
+            r"on edge",
+            r"deppa",
+            r"nedtrykt",
+            r"gutted",
+            r"bummed",
+            r"devastated",
+            r"crushed",
+            r"irritert",
+            r"forbanna",
+            r"sint",
+            r"angry",
+            r"pissed",
+            r"furious",
+            r"kvalm",
+            r"meltdown",
+            r"breakdown",
+            r"burn-?out",
+            r"(?:har det|hatt det|har hatt det) (?:så |veldig |skikkelig )?(?:tungt|vondt|kjipt|dritt|jævlig)",
+        ),
+        needs=Need.SELF,
+    ),
+    Cues(
+        DISTRESSED,
+        "something hard is happening to them",
+        (r"(?:bare|helt|totalt) kaos", r"(?:total |complete )?chaos"),
+    ),
+)
+MORE_WORRY: tuple[Cues, ...] = (
+    Cues(
+        DISTRESSED,
+        "someone close to them is ill",
+        (r"(?:really |very |seriously |alvorlig |veldig )?(?:sick|ill|syk|sjuk)(?! of)",),
+        needs=Need.BEING,
+    ),
+)
+MORE_GRIEF: tuple[Cues, ...] = (
+    Cues(
+        GRIEVING,
+        "they lost someone",
+        (
+            r"(?:had to|måtte) (?:say goodbye|ta farvel) (?:to|med)",
+            r"did ?n'?t (?:wake up|make it(?! to))",
+            r"never woke up",
+            r"(?:våknet|våkna) (?:ikke|ikkje|aldri)",
+            r"klarte seg (?:ikke|ikkje)",
+            r"gone forever",
+            r"borte for alltid",
+            r"rip",
+            r"passed on",
+            r"lost (?:his|her|their) (?:fight|battle)",
+            r"tapte kampen",
+            r"no longer alive",
+            r"(?:ikke|ikkje) (?:lenger )?(?:blant oss|i live)",
+        ),
+        needs=Need.BEING,
+    ),
+)
+MORE_JOY: tuple[Cues, ...] = (
+    Cues(
+        HAPPY,
+        "they sound happy",
+        (
+            r"gira",
+            r"gíra",
+            r"giret",
+            r"hyped",
+            r"pumped",
+            r"\w*koselig\w*",
+            r"cozy",
+            r"cosy",
+            r"nydelig\w*",
+            r"gorgeous",
+            r"adopt(?:ed|erte|ert)",
+            r"best \w+ ever",
+            r"tidenes beste",
+            r"buzzing",
+            r"over the moon",
+            r"on cloud nine",
+            r"chuffed",
+            r"(?:helt|så|sykt|skikkelig) (?:konge|fett|nais)",
+            r"nais",
+            r"heia",
+            r"(?:fikk|fått|got|getting) (?:en |a |ny |new )?(?:valp|kattunge|puppy|kitten)",
+            r"[🥰😍😄😁🥳🎉]",
+        ),
+        negated=DISTRESSED,
+    ),
+)
+
 # The order the single-word cues are read in; all of them read every clause.
-WORD_CUES: tuple[Cues, ...] = THANKS + CRITICISM + GRIEF + DISTRESS + ACCOMPLISHMENT + JOY
+WORD_CUES: tuple[Cues, ...] = (
+    THANKS
+    + MORE_THANKS
+    + CRITICISM
+    + MORE_CRITICISM
+    + GRIEF
+    + MORE_GRIEF
+    + DISTRESS
+    + MORE_DISTRESS
+    + MORE_WORRY
+    + ACCOMPLISHMENT
+    + JOY
+    + MORE_JOY
+)
 
 # A whole clause that is only this: "Finally!", "Endelig!", "That's wrong.", "Det er feil."
 WHOLE_CLAUSE: tuple[Cues, ...] = (
@@ -638,7 +1053,8 @@ WHOLE_CLAUSE: tuple[Cues, ...] = (
         "they said I was wrong",
         (
             r"(?:(?:that'?s|that is|this is|det er|det var|dette er|nei,?) )?(?:just |so |completely |totally |helt |"
-            r"bare |jo )?(?:wrong|incorrect|not (?:quite |entirely |really )?(?:true|right|correct)|feil|galt|"
+            r"bare |jo |flat out |plain |simply )*"
+            r"(?:wrong|incorrect|false|usant|not (?:quite |entirely |really )?(?:true|right|correct)|feil|galt|"
             r"ikke (?:helt |heilt )?riktig|ikke sant|nonsense|tull)",
             r"(?:det|that|this) (?:stemmer|stemmer jo) (?:ikke|ikkje)(?: helt| heilt)?",
         ),
@@ -664,6 +1080,10 @@ FIRST_PERSON = frozenset(
     {"i", "i'm", "im", "me", "my", "myself", "i've", "i'd", "i'll", "mine", "we", "we're", "us", "our",
      "jeg", "eg", "meg", "min", "mitt", "vi", "oss", "vår", "vårt", "våre"}
 )  # fmt: skip
+# Who feels it when a feeling word comes: the person as subject or object ("I'm stressed", "it scares me").
+SELF_SUBJECTS = frozenset(
+    {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "myself", "we", "we're", "us", "jeg", "eg", "meg", "vi", "oss"}
+)
 # Possessives that make the thing criticised the person's own ("my code is wrong"), not AIKI.
 OWN = frozenset({"my", "our", "min", "mitt", "mine", "vår", "vårt", "våre"})
 SECOND_PERSON = frozenset(
@@ -682,7 +1102,10 @@ AT_AIKI = (
     r"svar(?:et|ene) (?:ditt|dine)",
     r"stop being",
     r"slutt å være",
+    r"det (?:jeg|eg) skrev",
 )
+# Other assistants and services: criticism of them is not criticism of AIKI ("ChatGPT gave me a wrong answer").
+OTHER_AGENTS = frozenset({"chatgpt", "gpt", "claude", "gemini", "copilot", "siri", "alexa", "google", "bing"})
 BEINGS = (
     r"grand(?:mother|father|ma|pa|mom|dad)",
     r"granny",
@@ -777,3 +1200,87 @@ BEINGS = (
     r"han",
     r"hun",
 )
+
+# -- irony (bot/mind/appraisal_irony.py) ------------------------------------------------------------------------
+# Praise that opens a message ("great, ...", "supert, ..."), or stands alone as its last clause ("... amazing.").
+IRONY_PRAISE = (
+    r"(?:oh |åh |å |wow,? |yeah,? |ja,? )*(?:so |så |just |bare |helt |really |super ?|virkelig )?"
+    r"(?:great|perfect|wonderful|fantastic|amazing|brilliant|lovely|nice|awesome|yay|super|superb|excellent|splendid|"
+    r"helpful|useful|supert|flott|fint|herlig|fantastisk|strålende|topp|perfekt|nydelig|jippi|hurra|deilig|genialt|"
+    r"kjempebra|hjelpsom|nyttig)"
+)
+# Praise built into a sentence: "love it when ...", "elsker når ...", "just what I needed", "thanks for the 'help'".
+IRONY_FRAMES = (
+    r"(?:love|loving|i love) (?:it )?(?:how|when)",
+    r"elsker (?:det )?(?:når|at)",
+    r"just what i needed",
+    r"akkurat (?:det|hva) (?:jeg|eg) trengte",
+)
+# Thanks that opens a message; ironic only with a strong sign (a genuine thanks may mention a broken build).
+IRONY_THANKS = r"(?:wow,? |oh,? |åh,? )?(?:thanks?|thank you|takk|tusen takk)(?: a lot| so much| masse)?"
+# Strong signs: the emoji of an eye-roll, scare quotes, "typical", "of course", "helped nothing".
+IRONY_SIGNS = (
+    r"[🙃🙄😒😑🤡]",
+    r"'\w[\w ]*'",
+    r'"\w[\w ]*"',
+    r"typisk",
+    r"typical",
+    r"classic",
+    r"of course",
+    r"as usual",
+    r"som vanlig",
+    r"selvfølgelig",
+    r"(?:virkelig |really |absolutely |absolutt )?(?:ingenting|nothing)",
+    r",? (?:really|altså|liksom)[.!]*$",  # "super helpful answer, really."
+    r"liksom",
+)
+# Things going wrong, which make a praise that opens the message ironic: "great, the train is delayed again".
+IRONY_MISHAPS = (
+    r"cancel+ed",
+    r"innstilt",
+    r"late again",
+    r"forsinket",
+    r"forsinka",
+    r"broke",
+    r"breaks",
+    r"broken",
+    r"crash\w*",
+    r"krasj\w*",
+    r"(?:is|are|went|goes|gikk) (?:\w+ )?down",
+    r"jams?",
+    r"spilled",
+    r"sølte",
+    r"ødelagt",
+    r"slettet",
+    r"slettet",
+    r"traffic",
+    r"rain\w*",
+    r"regn\w*",
+    r"another monday",
+    r"enda (?:en|et|ei|mer)",
+    r"(?:right|just) before",
+    r"rett før",
+    r"in the middle of",
+    r"midt i",
+    r"flat tire",
+    r"punktering",
+    r"strømmen gikk",
+    r"power (?:went|is) out",
+    r"(?:made|gjorde) (?:it|everything|alt|det) (?:worse|verre)",
+)
+# What a sarcastic praise is about when it is AIKI's help: "brilliant advice", "strålende forslag".
+HELP_NOUNS = (
+    r"answer",
+    r"repl(?:y|ies)",
+    r"advice",
+    r"suggestion",
+    r"help",
+    r"tip",
+    r"svar\w*",
+    r"råd\w*",
+    r"forslag\w*",
+    r"hjelp\w*",
+    r"tips\w*",
+)
+# What irony says the opposite of.
+IRONY_RULES_OUT = (HAPPY, THANKED, MILESTONE)

@@ -1,0 +1,48 @@
+"""Irony: praise said of something going wrong ("great, another Monday 🙃", "supert, bussen er forsinket igjen").
+
+Praise that opens a message (or closes it on its own) with a mishap or an eye-roll beside it is a complaint: the
+joy, thanks and milestone words in it mean their opposite. Aimed at AIKI's help ("strålende forslag, nå er alt
+ødelagt", "wow, thanks for the 'help'") it is criticism. Thanks that opens a message is ironic only with a strong
+sign (an eye-roll, scare quotes, "helped nothing"): a genuine thanks may well mention a broken build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.mind import appraisal_lexicon as lex
+
+
+def _any(words: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+_END = r"(?![\w'])"
+_OPENING_PRAISE = re.compile(r"^\W*(" + lex.IRONY_PRAISE + r")" + _END)
+_CLOSING_PRAISE = re.compile(r"[.!?,;]\s*(" + lex.IRONY_PRAISE + r")[\s.!🙃🙄😒]*$")
+_FRAME = re.compile(r"(?<![\w'])(" + _any(lex.IRONY_FRAMES) + r")" + _END)
+_OPENING_THANKS = re.compile(r"^\W*(" + lex.IRONY_THANKS + r")" + _END)
+_SIGN = re.compile(r"(?<![\w'])" + _any(lex.IRONY_SIGNS) + r"(?![\w])|[🙃🙄😒😑🤡]")
+_MISHAP = re.compile(r"(?<![\w'])" + _any(lex.IRONY_MISHAPS) + _END)
+_HELP = re.compile(r"(?<![\w'])" + _any(lex.HELP_NOUNS) + _END)
+
+
+@dataclass(frozen=True)
+class Irony:
+    """Praise read as its opposite: the words, and whether they were about AIKI's help."""
+
+    cue: str
+    at_aiki: bool
+
+
+def irony(normal: str, addressed: bool) -> Irony | None:
+    """The ironic praise in a lower-cased message, if there is one."""
+    strong = _SIGN.search(normal) is not None
+    praise = _OPENING_PRAISE.search(normal) or _CLOSING_PRAISE.search(normal) or _FRAME.search(normal)
+    if praise is not None and (strong or _MISHAP.search(normal) is not None):
+        return Irony(praise.group(1), addressed or _HELP.search(normal) is not None)
+    thanks = _OPENING_THANKS.search(normal)
+    if thanks is not None and strong:
+        return Irony(thanks.group(1), True)
+    return None
