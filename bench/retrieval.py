@@ -87,6 +87,7 @@ ABLATIONS = {
     "hybrid -time": {"time": 0.0},
     "hybrid -speaker": {"speaker": 0.0},
     "hybrid -recency -importance": {"recency": 0.0, "importance": 0.0},
+    "hybrid -fade": {"fade": 0.0},
 }
 
 

@@ -4,9 +4,11 @@ Each conversation is stored as AIKI stores what it is told (bench/retrieval.py's
 the person, the other is AIKI), in a real Qdrant Edge store and SQLite, behind a real `Consciousness`. Then
 `Consciousness.sleep` runs once per person, the product's own pass, against tests/llm_server.py answering by rule:
 extraction returns the person's own "I ..." sentences about work, home, family and likes as facts, the update
-decision is left to the rules (an unusable answer), the profile joins the facts. Reported:
+decision is left to the rules (an unusable answer), the profile joins the facts, and the reflection step gets one
+observation citing the memories it was shown that share the most frequent content word (the product then validates
+it as it would any model's). Reported:
 
-* memories before/after the pass, and what the pass did (merges, facts, profiles);
+* memories before/after the pass, and what the pass did (merges, facts, profiles, reflections written);
 * recall@10 of the evidence before/after, through `MemoryBank.recall` as in bench/retrieval.py; after the pass a
   merged episode holds the turns of those it absorbed, a fact the turns of the episode it was said in, a profile
   none; by category too (REALTALK's multi-session questions are category 1... as the data labels them);
@@ -60,6 +62,7 @@ from bot.mind.core import Consciousness  # noqa: E402
 from bot.mind.facts import DECISION_PROMPT, EXTRACTION_PROMPT  # noqa: E402
 from bot.mind.persona import read_persona  # noqa: E402
 from bot.mind.profile import PROFILE_PROMPT  # noqa: E402
+from bot.mind.reflection import REFLECTION_PROMPT  # noqa: E402
 from bot.mind.sleep import SleepReport  # noqa: E402
 from bot.state.store import StateStore  # noqa: E402
 from bot.tokens import estimate_tokens  # noqa: E402
@@ -88,11 +91,17 @@ class RuleModel:
             kind, answer = "decide", "{}"
         elif system == PROFILE_PROMPT:
             kind, answer = "profile", json.dumps({"profile": " ".join(json.loads(asked)["facts"][:5])})
+        elif system == REFLECTION_PROMPT:
+            kind, answer = "reflect", json.dumps({"reflections": self._reflections(json.loads(asked))})
         else:
             kind, answer = "chat", "OK"
         self.calls[kind] += 1
         self.tokens += sum(estimate_tokens(m["content"]) + 4 for m in body["messages"]) + estimate_tokens(answer)
         return answer
+
+    @staticmethod
+    def _reflections(shown: dict[str, Any]) -> list[dict[str, Any]]:
+        return _reflection_rule(shown)
 
     @staticmethod
     def _facts(asked: str) -> list[dict[str, Any]]:
@@ -103,6 +112,23 @@ class RuleModel:
                 key = re.sub(r"\W+", "_", _FACT_CUE.search(sentence).group(1).lower()).strip("_")  # type: ignore[union-attr]
                 found.append({"key": key, "text": f"{name} said: {sentence.strip()}", "importance": 0.6})
         return found[:3]
+
+
+_CONTENT = re.compile(r"[A-Za-z]{5,}")
+
+
+def _reflection_rule(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    """One observation: the word most of the shown memories share, and the memories that say it."""
+    words = Counter(w.lower() for m in shown["memories"] for w in set(_CONTENT.findall(m["text"])))
+    name = set(str(shown["person"]).lower().split())
+    common = [w for w, n in words.most_common() if n >= 2 and w not in name]
+    if not common:
+        return []
+    cited = [m for m in shown["memories"] if common[0] in m["text"].lower()]
+    quote = cited[0]["text"].split(": ", 1)[-1][:160]
+    return [
+        {"text": f"{shown['person']} keeps coming back to {common[0]}: {quote}", "sources": [m["id"] for m in cited]}
+    ]
 
 
 def held_after(memory: Memory, before: dict[str, list[int]]) -> list[int]:
@@ -153,9 +179,14 @@ async def run(args: argparse.Namespace) -> None:
             print(f"replaying {len(conversations)} conversations: {len(memories):,} memories ...", file=sys.stderr)
             for i in range(0, len(memories), ADD_BATCH):
                 await bank.add(memories[i : i + ADD_BATCH])
-            last = max(t.when for c in conversations for t in c.turns) + timedelta(days=1)
-            core = Consciousness(bank, state, llm, read_persona(None), UTC_ZONE, clock=lambda: last, learn_facts=False)
+            # Each pass runs the day after its conversation's last turn (when bench/retrieval.py asks, too): what was
+            # important lately, for the reflections, is that conversation's last week.
+            moment = [max(t.when for c in conversations for t in c.turns) + timedelta(days=1)]
+            core = Consciousness(
+                bank, state, llm, read_persona(None), UTC_ZONE, clock=lambda: moment[0], learn_facts=False
+            )
             for conversation, scope, placed in plans:
+                moment[0] = max(t.when for t in conversation.turns) + timedelta(days=1)
                 ids = {memory.build().id: held for memory, held in placed}
                 asked = asked_of_aiki(conversation)
                 await ask(bank, embedder, asked, scope, ids, {"hybrid": hybrid["hybrid"]}, {"hybrid": before})
@@ -183,6 +214,10 @@ async def run(args: argparse.Namespace) -> None:
         f"- memories: {sum(r.memories_before for r in reports):,} before, {sum(r.memories_after for r in reports):,} "
         f"after; merged {sum(r.merged for r in reports)}, facts {dict(facts)}, "
         f"profiles {dict(Counter(r.profile for r in reports))}"
+    )
+    print(
+        f"- reflections written: {sum(r.reflections for r in reports)} "
+        f"(passes: {dict(Counter(r.reflection for r in reports))})"
     )
     print(f"- recall@10 of the evidence: {r_before:.3f} before, {r_after:.3f} after")
     for category in cat_before:

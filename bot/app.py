@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from bot.state.store import StateStore
 # The LLM client (openai), the Qdrant server client and the core load only when a command needs them, so
 # `aiki memory stats` and a store-in-use error answer at once (bench/startup.py).
 if TYPE_CHECKING:
+    from bot.checkins.bedtime import SleepWatch
     from bot.llm import OpenAICompatibleLLM
     from bot.memory.server import QdrantServerMemoryStore
     from bot.mind.checkin_hooks import TopicSchedule
@@ -132,6 +134,14 @@ async def open_core(settings: Settings, schedule: TopicSchedule | None = None) -
         finally:
             await core.drain()
             await llm.close()
+
+
+def sleep_watch(settings: Settings, core: Consciousness, clock: Clock) -> SleepWatch:
+    """The scheduler's sleep job (bot/checkins/bedtime.py), from the settings: passes run through the core."""
+    from bot.checkins.bedtime import Bedtime, SleepWatch
+
+    bedtime = Bedtime(timedelta(minutes=settings.sleep_after_quiet_minutes), settings.sleep_night_hour)
+    return SleepWatch(core, core.state, settings.zone, bedtime, clock)
 
 
 async def finish_interrupted_forgets(settings: Settings, journal: ForgetJournal, clock: Clock) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +34,16 @@ def _split_ids(value: object) -> object:
 IdList = Annotated[list[int], NoDecode]
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a bind address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -53,6 +64,10 @@ class Settings(BaseSettings):
     # An event a person says is coming ("exam on Friday") is followed up once it has passed. False: AIKI asks them
     # first (yes/no buttons where it was said); true: it follows up without asking (quiet hours and limits still hold).
     follow_up_without_asking: bool = False
+    # Sleep passes (bot/checkins/bedtime.py): once a person has been quiet this many minutes after writing, and once
+    # a night at this hour of their time zone, AIKI consolidates what they said (merges, facts, profile, reflections).
+    sleep_after_quiet_minutes: int = Field(default=90, ge=10, le=7 * 24 * 60)
+    sleep_night_hour: int = Field(default=3, ge=0, le=23)
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str = "https://api.openai.com/v1"
@@ -96,6 +111,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Debugging only: let libraries log what people wrote (SQL values, Discord events). Off by default.
     log_content: bool = False
+
+    # The owner's page (`aiki web`, docs/web.md): on also serves it inside `aiki run`. Loopback unless a
+    # non-loopback host is asked for with web_allow_remote (the page is plain HTTP).
+    web: bool = False
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8765, ge=0, le=65535)
+    web_allow_remote: bool = False
 
     _split = field_validator("owner_ids", "allowed_user_ids", mode="before")(_split_ids)
 
@@ -144,6 +166,15 @@ class Settings(BaseSettings):
     def prompt_tokens(self) -> int:
         """What a prompt may use: the window less the room kept for the reply."""
         return self.llm_context_tokens - self.llm_max_reply_tokens
+
+    @model_validator(mode="after")
+    def _web_stays_local(self) -> Settings:
+        if not self.web_allow_remote and not is_loopback(self.web_host):
+            raise ValueError(
+                f"{ENV_PREFIX}WEB_HOST={self.web_host} is reachable from other machines, and the page is plain HTTP: "
+                f"use 127.0.0.1, or set {ENV_PREFIX}WEB_ALLOW_REMOTE=true if you mean it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _server_needs_url(self) -> Settings:

@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.access import Access
 from bot.mind.core import Consciousness
+from bot.mood_chart import render_mood_chart
 from cogs.common import person_of
-from cogs.mood_chart import render_mood_chart
 
 CHART_DAYS = 7
 COLOURS = {"excited": 0xF4A261, "content": 0x2A9D8F, "calm": 0x8AB17D, "alert": 0xE9C46A,

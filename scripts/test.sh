@@ -19,6 +19,9 @@ if [ "${AIKI_TEST_TRAIN:-0}" = 1 ]; then
         .venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
     install_once ".[test,train]" "the training extra"
 fi
+# The owner's page is tested in the distribution's Chromium; without it those tests skip, and say so here too.
+[ -x /usr/bin/chromium ] ||
+    echo "no chromium at /usr/bin/chromium: the browser tests of the owner's page skip (apt-get install chromium)" >&2
 echo "ruff, mypy..." >&2
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .

@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"bot.__main__"},
     {"bot.cli"},  # every command group
     {"bot.discord_bot"},  # the Discord client that assembles the cogs
-    {"cogs", "bot.terminal"},  # the surfaces people talk through
+    {"cogs", "bot.terminal", "bot.web"},  # the surfaces people talk through (bot/web: the owner's page)
     {"bot.app"},  # the composition root: settings → stores → the core
     {"bot.checkins", "bot.training"},  # what runs on the mind: check-ins, training data
     {"bot.mind"},  # the consciousness
@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
         "bot.diskspace",
         "bot.jsonlines",
         "bot.mood",
+        "bot.mood_chart",
         "bot.tokens",
         "bot.pictures",
     },
@@ -85,3 +86,16 @@ def test_no_two_parts_import_each_other() -> None:
     edges = imports()
     cycles = {tuple(sorted(edge)) for edge in edges if (edge[1], edge[0]) in edges}
     assert cycles == set()
+
+
+def test_the_core_and_the_owners_page_never_import_discord() -> None:
+    """The mind speaks in ids and strings; the page (bot/web) serves without Discord, while AIKI is stopped too."""
+    found = set()
+    for path in [*ROOT.glob("bot/mind/**/*.py"), *ROOT.glob("bot/web/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "discord" or name.startswith("discord.") for name in names):
+                found.add(str(path.relative_to(ROOT)))
+    assert found == set()

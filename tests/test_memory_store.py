@@ -443,3 +443,25 @@ async def test_a_store_indexed_in_another_language_names_both(
         await norwegian.open()
     assert "english" in str(caught.value) and "norwegian" in str(caught.value)
     await norwegian.close()
+
+
+async def test_an_old_unimportant_never_recalled_episode_fades_behind_one_that_mattered(english: MemoryBank) -> None:
+    text = "We talked about the garden and the new fence"
+    old = days_ago(200)
+    faded, recalled, weighty, fact = await english.add(
+        [
+            NewMemory(ALICE, text, MemoryKind.EPISODE, 0.3, created_at=old, id="faded"),
+            NewMemory(ALICE, text, MemoryKind.EPISODE, 0.3, created_at=old, id="recalled", last_recalled_at=old),
+            NewMemory(ALICE, text, MemoryKind.EPISODE, 0.45, created_at=old, id="weighty"),
+            NewMemory(ALICE, text, MemoryKind.FACT, 0.3, created_at=old, id="fact"),
+        ]
+    )
+    probe = await english.probe("the garden fence", only(ALICE), NOW, OSLO)
+    hits = {hit.memory.id: hit.score for hit in await english.store.query(probe, only(ALICE), 10)}
+    assert len(hits) == 4  # nothing deleted: the faded episode is still found
+    assert min(hits, key=hits.__getitem__) == faded.id  # the only one that fades ranks last
+    assert hits[faded.id] / hits[fact.id] == pytest.approx(1 - 0.1 * (1 - 0.5 ** (200 / 90)), rel=1e-3)
+    unfaded = replace(probe, weights=replace(DEFAULT_WEIGHTS, fade=0.0))
+    flat = {hit.memory.id: hit.score for hit in await english.store.query(unfaded, only(ALICE), 10)}
+    assert flat[faded.id] == pytest.approx(flat[fact.id])
+    assert {recalled.id, weighty.id} <= hits.keys()

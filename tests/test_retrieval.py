@@ -125,7 +125,7 @@ def test_the_plan_fuses_every_signal_and_adds_the_times_candidates() -> None:
 
 
 def test_the_plan_without_a_time_or_with_a_signal_switched_off() -> None:
-    probe = Probe([0.1] * 4, "anything", NOW, None, (), Mode.HYBRID, Weights(context=0.0, recency=0.0))
+    probe = Probe([0.1] * 4, "anything", NOW, None, (), Mode.HYBRID, Weights(context=0.0, recency=0.0, fade=0.0))
     fused = plan(probe, signals_for(Mode.HYBRID))
     assert fused is not None and [leg.signal for leg in fused.legs] == ["dense", "lexical"]
     assert not any(isinstance(node, Decay | SpeakerIn) for node in _nodes(fused.formula))

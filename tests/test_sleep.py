@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +22,10 @@ from bot.memory.models import Memory, MemoryKind
 from bot.mind.core import Consciousness, Person
 from bot.mind.facts import DECISION_PROMPT, EXTRACTION_PROMPT
 from bot.mind.profile import PROFILE_PROMPT
-from bot.places import Origin, OriginSource
+from bot.mind.reflection import REFLECTION_PROMPT
+from bot.places import Origin, OriginSource, strictest_place
+from bot.state.store import StateStore
+from tests.conftest import ROOT
 from tests.core_fixtures import START, Clock, build_core, close_core, open_core, say
 from tests.llm_server import FakeLLMServer
 
@@ -34,6 +42,8 @@ class Mind:
     profile: str | None = None  # None: a profile that repeats the facts' words
     extraction: list[str | None] = field(default_factory=list)  # scripted raw answers first (None: by the rule)
     extractions: list[str] = field(default_factory=list)  # what each extraction call was shown
+    reflection: str | None = None  # a raw answer to the reflection prompt (None: one built from what it was shown)
+    reflections: list[dict[str, Any]] = field(default_factory=list)  # what each reflection call was shown
 
     def __call__(self, body: dict[str, Any]) -> str:
         system, asked = body["messages"][0]["content"], body["messages"][-1]["content"]
@@ -43,6 +53,17 @@ class Mind:
             return scripted if scripted is not None else json.dumps({"facts": _facts(asked)})
         if system == DECISION_PROMPT:
             return "{}"  # unusable: the rules decide
+        if system == REFLECTION_PROMPT:
+            shown = json.loads(asked)
+            self.reflections.append(shown)
+            if self.reflection is not None:
+                return self.reflection
+            about = [m for m in shown["memories"] if "deadline" in m["text"]]  # what the tests below worry about
+            if len(about) < 2:
+                return json.dumps({"reflections": []})
+            first = about[0]["text"].split(": ", 1)[-1]
+            cited = [m["id"] for m in about]
+            return json.dumps({"reflections": [{"text": f"Kari keeps coming back to this: {first}", "sources": cited}]})
         if system == PROFILE_PROMPT:
             facts = json.loads(asked)["facts"]
             return json.dumps({"profile": self.profile if self.profile is not None else " ".join(facts)})
@@ -262,3 +283,208 @@ def _test_model() -> str:
     from scripts.test_model import TEST_MODEL
 
     return TEST_MODEL
+
+
+# -- reflections (bot/mind/reflection.py) -------------------------------------------------------------------------
+
+
+async def worried(core: Consciousness, origin: Origin = DM, days: int = 3) -> list[Memory]:
+    """Kari worried about the same deadline on `days` days running, worded differently each day."""
+    words = [
+        "I am worried about the AIKI-HOME deadline",
+        "Still worried, the AIKI-HOME deadline is close",
+        "The AIKI-HOME deadline keeps me awake",
+    ]
+    return [await said(core, words[n], origin, minutes=n * 24 * 60, importance=0.6) for n in range(days)]
+
+
+async def test_a_pass_writes_a_reflection_linked_to_what_it_rests_on_and_recall_finds_it(
+    core: Consciousness, server: FakeLLMServer, mind: Mind
+) -> None:
+    sources = await worried(core)
+    await said(core, "Hm", minutes=5, importance=0.1)  # unimportant: not among what the pass reflects on
+
+    report = await core.sleep(KARI.scope)
+
+    assert (report.reflections, report.reflection) == (1, "written") and len(mind.reflections) == 1
+    assert [m["text"] for m in mind.reflections[0]["memories"]][0] == "Kari: I am worried about the AIKI-HOME deadline"
+    reflection = of_kind(await everything(core), MemoryKind.REFLECTION)[0]
+    assert reflection.text == "Kari keeps coming back to this: I am worried about the AIKI-HOME deadline"
+    assert reflection.meta["rests_on"] == sorted(m.id for m in sources)
+    assert reflection.origin.source is OriginSource.DM
+    assert "AIKI-HOME" not in report.summary() and "reflections: 1 (written)" in report.summary()
+    found = await core.recall(KARI, "the AIKI-HOME deadline", limit=8, place=DM)
+    assert reflection.id in [r.memory_id for r in found]
+    await say(core, KARI, "The AIKI-HOME deadline again", origin=DM)
+    system = [b for b in server.chat_requests if "response_format" not in b][-1]["messages"][0]["content"]
+    assert "what you noticed lately (your reflection, not their words)" in system
+    assert (await core.sleep(KARI.scope)).reflection == "none"  # nothing new since: no model call
+    assert len(mind.reflections) == 1
+
+
+async def test_a_reflection_on_two_places_is_shown_only_where_both_may_be(core: Consciousness) -> None:
+    await said(core, "I am worried about the AIKI-HOME deadline", DM, importance=0.6)
+    await said(core, "The AIKI-HOME deadline keeps me awake", IN_A, minutes=60, importance=0.6)
+
+    await core.sleep(KARI.scope)
+
+    reflection = of_kind(await everything(core), MemoryKind.REFLECTION)[0]
+    assert reflection.origin == strictest_place([DM, IN_A])  # a DM and server A: private places only
+    await core.share_dm_memories_in_servers(KARI, True)  # even with DM memories shown in servers
+    in_dm = await core.recall(KARI, "AIKI-HOME deadline", limit=8, place=DM)
+    in_a = await core.recall(KARI, "AIKI-HOME deadline", limit=8, place=IN_A)
+    assert reflection.id in [r.memory_id for r in in_dm]
+    assert reflection.id not in [r.memory_id for r in in_a]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I'm sorry, I can't help with that.",  # refused
+        '{"reflections": [{"text": "Kari is worried about money and her landlord.", "sources": ["m1", "m2"]}]}',
+        '{"reflections": [{"text": "Kari keeps worrying about the AIKI-HOME deadline.", "sources": ["m1", "m9"]}]}',
+        '{"reflections": [{"text": "Kari keeps worrying about the AIKI-HOME deadline.", "sources": []}]}',
+        '{"reflections": [{"text": "<one sentence>", "sources": ["m1"]}]}',
+    ],
+    ids=["refused", "not-grounded", "unknown-id", "no-sources", "placeholder"],
+)
+async def test_an_unusable_or_unfounded_reflection_stores_nothing(core: Consciousness, mind: Mind, answer: str) -> None:
+    await worried(core)
+    mind.reflection = answer
+
+    report = await core.sleep(KARI.scope)
+
+    assert of_kind(await everything(core), MemoryKind.REFLECTION) == []
+    assert report.reflections == 0 and report.reflection in ("unusable", "none valid")
+
+
+async def test_a_reflection_citing_another_persons_memory_id_is_dropped_and_the_good_one_kept(
+    core: Consciousness, mind: Mind
+) -> None:
+    await worried(core)
+    stranger = await core.bank.add_one(NewMemory("222", "Ola worries about the AIKI-HOME deadline too"))
+    mind.reflection = json.dumps(
+        {
+            "reflections": [
+                {"text": "Kari and Ola worry about the AIKI-HOME deadline.", "sources": ["m1", stranger.id]},
+                {"text": "Kari has worried about the AIKI-HOME deadline three days running.", "sources": ["m1", "m3"]},
+            ]
+        }
+    )
+
+    report = await core.sleep(KARI.scope)
+
+    kept = of_kind(await everything(core), MemoryKind.REFLECTION)
+    assert [m.text for m in kept] == ["Kari has worried about the AIKI-HOME deadline three days running."]
+    assert report.reflections == 1
+
+
+async def test_forgetting_a_source_leaves_no_byte_of_its_reflection_on_disk_and_the_next_pass_rebuilds(
+    core: Consciousness, tmp_path: Path, mind: Mind
+) -> None:
+    from tests.test_privacy import files_holding
+
+    canary = "REFLECTCANARY heron-4471"
+    first = await said(core, f"I am worried about the AIKI-HOME deadline {canary}", importance=0.6)
+    await said(core, "Still worried, the AIKI-HOME deadline is close", minutes=60, importance=0.6)
+    await said(core, "The AIKI-HOME deadline keeps me awake", minutes=120, importance=0.6)
+    await core.sleep(KARI.scope)
+    reflection = of_kind(await everything(core), MemoryKind.REFLECTION)[0]
+    assert canary in reflection.text and files_holding(tmp_path / "memory", canary)
+
+    assert await core.forget(KARI, first.id)
+
+    assert of_kind(await everything(core), MemoryKind.REFLECTION) == []
+    assert files_holding(tmp_path, canary) == []  # neither the episode's words nor the reflection's, in any file
+    await core.sleep(KARI.scope)
+    rebuilt = of_kind(await everything(core), MemoryKind.REFLECTION)
+    assert len(rebuilt) == 1 and first.id not in rebuilt[0].meta["rests_on"] and canary not in rebuilt[0].text
+
+
+# -- a pass killed with SIGKILL (-9) resumes and finishes ---------------------------------------------------------
+
+
+class HeldModel:
+    """Facts from "I live in X"; the `hold_at`-th extraction call is held (the test kills the pass there)."""
+
+    def __init__(self, hold_at: int) -> None:
+        self.hold_at = hold_at
+        self.extractions: list[str] = []
+        self.held = threading.Event()  # the held call arrived
+        self.release = threading.Event()
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        system, asked = body["messages"][0]["content"], body["messages"][-1]["content"]
+        if system != EXTRACTION_PROMPT:
+            return "{}"  # decisions, profile, reflections: unusable, so the rules decide or nothing is written
+        self.extractions.append(asked)
+        if len(self.extractions) == self.hold_at:
+            self.held.set()
+            self.release.wait(timeout=60)
+        return json.dumps({"facts": _facts(asked)})
+
+
+def test_a_pass_killed_with_sigkill_midway_resumes_after_its_last_batch_and_finishes(
+    tmp_path: Path, model_cache: Path, server: FakeLLMServer
+) -> None:
+    data = tmp_path / "data"
+    towns = [f"Town{n}" for n in range(12)]  # three batches of four
+
+    async def seed() -> None:
+        made = await open_core(build_core(data, _embedder(model_cache), server, Clock()))
+        for n, town in enumerate(towns):
+            await said(made, f"I live in {town}", minutes=n)
+        await close_core(made)
+
+    asyncio.run(seed())
+    server.reset()
+    model = HeldModel(hold_at=2)
+    server.responder = model
+    env = {
+        **os.environ, "PYTHONPATH": str(ROOT), "AIKI_DATA_DIR": str(data), "AIKI_MODEL_CACHE_DIR": str(model_cache),
+        "AIKI_EMBEDDING_MODEL": _test_model(), "AIKI_LLM_BASE_URL": server.base_url, "AIKI_LLM_API_KEY": "sk-test",
+    }  # fmt: skip
+    command = [sys.executable, "-m", "bot", "-q", "mind", "sleep", "--person", KARI.scope]
+    child = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert model.held.wait(timeout=240), child.stderr.read().decode() if child.poll() is not None else "no call"
+        os.kill(child.pid, signal.SIGKILL)  # in the middle of the second batch
+        assert child.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        model.release.set()
+        child.kill()
+        child.communicate()
+    assert asyncio.run(_watermark(data)) is not None  # the first batch was committed before the kill
+
+    resumed = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert "8 new episodes" in resumed.stdout and "distilled 8 in 2 batches" in resumed.stdout
+    first_batch, _killed, *after = model.extractions
+    assert "Town3" in first_batch and all("Town3" not in asked for asked in after)
+    assert "Town4" in after[0] and "Town11" in after[-1]  # the killed batch again, then the rest
+    again = subprocess.run(command[:-2] + ["--dry-run"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert "0 new episodes" in again.stdout  # finished: nothing left to read
+
+
+async def _watermark(data: Path) -> tuple[Any, str] | None:
+    state = StateStore(data / "aiki.db")
+    await state.open()
+    try:
+        return await state.sleep_watermark(KARI.scope)
+    finally:
+        await state.close()
+
+
+async def test_after_an_unusable_reflection_answer_the_next_pass_asks_again_only_when_something_new_came(
+    core: Consciousness, mind: Mind
+) -> None:
+    await worried(core)
+    mind.reflection = "I'm sorry, I can't help with that."
+    assert (await core.sleep(KARI.scope)).reflection == "unusable"
+    assert (await core.sleep(KARI.scope)).reflection == "none" and len(mind.reflections) == 1
+
+    mind.reflection = None
+    core.clock.advance(hours=1)  # type: ignore[attr-defined]
+    await said(core, "Only two days left until the AIKI-HOME deadline", minutes=3 * 24 * 60 + 30, importance=0.6)
+    assert (await core.sleep(KARI.scope)).reflection == "written" and len(mind.reflections) == 2

@@ -185,6 +185,9 @@ class CheckinPlanner:
         log.info("follow-up %s for %s %s", topic.id, scope, "accepted" if yes else "declined")
         return changed
 
+    async def prefs(self, scope: str) -> CheckinPrefs:
+        return await self.store.prefs(scope)
+
     async def update_prefs(self, scope: str, **changes: Any) -> CheckinPrefs:
         prefs = replace(await self.store.prefs(scope), **changes)
         if prefs.timezone:

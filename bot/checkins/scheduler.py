@@ -1,7 +1,8 @@
 """The check-in scheduler: APScheduler wakes at due times; SQLite is the truth, so jobs are rebuilt at start.
 
 Jobs live in APScheduler's memory store only, one per topic with the id `checkin:<topic id>` (replaced,
-never added twice). A restart rebuilds them from the topics table, so nothing is lost or duplicated, and a
+never added twice), and one more, `sleep:watch`, that runs sleep passes when people are due one
+(bot/checkins/bedtime.py). A restart rebuilds them from the topics table, so nothing is lost or duplicated, and a
 job never names a function APScheduler could fail to import later (its SQL store silently drops those).
 """
 
@@ -13,10 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.checkins.bedtime import LOOK_EVERY, SleepWatch
 from bot.checkins.planner import CATCH_UP_GRACE, RETRY_AFTER_FAILURE, CheckinPlanner
 from bot.state.checkins import Topic
 
 log = logging.getLogger(__name__)
+
+SLEEP_JOB = "sleep:watch"
 
 
 def job_id(topic_id: int) -> str:
@@ -107,6 +111,21 @@ class CheckinScheduler:
         if topic.wake_at > self.clock():
             await self.schedule(topic)
         # else: waiting until the person writes; `person_active` reschedules it then.
+
+    def watch_sleep(self, watch: SleepWatch) -> None:
+        """The sleep job: every LOOK_EVERY, passes for whoever is due. Bound once the core exists (`aiki run`);
+        added again, it replaces the one job. Never two at once: a long pass makes the next look wait, not overlap."""
+        if self.scheduler.get_job(SLEEP_JOB) is not None:
+            self.scheduler.remove_job(SLEEP_JOB)
+        self.scheduler.add_job(
+            watch.look,
+            "interval",
+            seconds=int(LOOK_EVERY.total_seconds()),
+            id=SLEEP_JOB,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+        )
 
     def shutdown(self) -> None:
         if self.scheduler.running:

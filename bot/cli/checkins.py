@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import lazy
+from bot.cli.common import NoDelivery, lazy
 from bot.settings import Settings
-
-
-class _NoDelivery:
-    async def deliver(self, scope: str, text: str) -> None:  # pragma: no cover - never fires
-        raise RuntimeError("aiki checkins only explains; it never sends")
 
 
 async def list_checkins(settings: Settings, args: argparse.Namespace) -> int:
@@ -18,7 +13,7 @@ async def list_checkins(settings: Settings, args: argparse.Namespace) -> int:
     from bot.checkins.planner import CheckinPlanner, describe_cadence
 
     async with open_state(settings) as state:
-        planner = CheckinPlanner(None, state, _NoDelivery(), settings.zone, args.clock)
+        planner = CheckinPlanner(None, state, NoDelivery(), settings.zone, args.clock)
         found = await planner.explain(args.person)
     if not found:
         print("No check-in topics yet (add one with /checkin add in Discord).")

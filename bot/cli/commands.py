@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.app import build_memory_store, load_embedder, open_core, open_memory, open_state, server_store
+from bot.app import build_memory_store, load_embedder, open_core, open_memory, open_state, server_store, sleep_watch
 from bot.cli.common import EXIT_FAILED
 from bot.cli.common import progress_wanted as _progress
 from bot.clock import utcnow
@@ -134,5 +134,12 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # Built first: the core hands it the topics a person's message woke up, the planner the ones they changed.
     scheduler = CheckinScheduler(utcnow)
     async with open_core(settings, scheduler) as core:
-        await run_discord(core, settings, settings.discord_token, scheduler)
+        scheduler.watch_sleep(sleep_watch(settings, core, utcnow))  # sleep passes when people are quiet, and at night
+        if not settings.web:
+            await run_discord(core, settings, settings.discord_token, scheduler)
+            return 0
+        from bot.cli.web import page_alongside
+
+        async with page_alongside(core, settings, args.clock, scheduler):  # AIKI_WEB=on: the owner's page, same process
+            await run_discord(core, settings, settings.discord_token, scheduler)
     return 0

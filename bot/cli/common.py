@@ -34,3 +34,10 @@ def lazy(target: str) -> Command:
         return await command(settings, args)
 
     return run
+
+
+class NoDelivery:
+    """The check-in notifier of the commands that only explain and change settings (`aiki checkins`, `aiki web`)."""
+
+    async def deliver(self, scope: str, text: str) -> None:  # pragma: no cover - never fires
+        raise RuntimeError("this command never sends check-ins")

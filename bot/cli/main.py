@@ -15,6 +15,7 @@ from bot.cli import mind as mind_cli
 from bot.cli import model as model_cli
 from bot.cli import mood as mood_cli
 from bot.cli import training_parsers
+from bot.cli import web as web_cli
 from bot.cli.common import EXIT_CONFIG, EXIT_DISK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_UNREACHABLE, lazy
 from bot.clock import Clock, utcnow
 from bot.errors import AikiError, ConfigError, DiskFullError, ServerUnreachableError, StoppedError, StoreLockedError
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     mind_cli.add_parser(commands)
     model_cli.add_parser(commands)
     training_parsers.add_parsers(commands)
+    web_cli.add_parser(commands)
     return parser
 
 

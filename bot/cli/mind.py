@@ -32,7 +32,9 @@ async def sleep_command(settings: Settings, args: argparse.Namespace) -> int:
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     mind = commands.add_parser("mind", help="AIKI's own upkeep of what it knows")
     actions = mind.add_subparsers(dest="mind_command", required=True, metavar="ACTION")
-    sleep = actions.add_parser("sleep", help="consolidate memories now: merge repeats, learn facts, rebuild profiles")
+    sleep = actions.add_parser(
+        "sleep", help="consolidate memories now: merge repeats, learn facts, rebuild profiles, reflect"
+    )
     sleep.add_argument("--person", help="only this Discord user id (default: everyone)")
     sleep.add_argument("--dry-run", action="store_true", help="say what would change; change nothing, ask no model")
     sleep.set_defaults(run=lazy("bot.cli.mind:sleep_command"))

@@ -145,6 +145,13 @@ def _expression(node: hybrid.Expr) -> Expression:
     if isinstance(node, hybrid.Decay):
         kind = DecayKind.Exp if node.kind == "exp" else DecayKind.Gauss
         return Expression.Decay(kind, _expression(node.x), Expression.Constant(node.target), 0.5, node.scale)
+    if isinstance(node, hybrid.Fades):
+        fades: list[Any] = [
+            FieldCondition(key="kind", match=MatchAny(list(node.kinds))),
+            FieldCondition(key="importance", range=RangeFloat(lt=node.below)),
+            IsEmptyCondition("last_recalled_ts"),
+        ]
+        return Expression.Condition(Filter(must=fades))
     return Expression.Condition(FieldCondition(key="speaker_keys", match=MatchAny(list(node.names))))
 
 

@@ -22,6 +22,10 @@ Why these choices (measured with bench/retrieval.py on REALTALK; numbers are rec
   An open-ended "before X" is not boosted: it barely narrows and measured worse.
 - A question that names the person who said something ("what did Kari say about ...") favours their words
   (+1.2 points).
+- Fading (issue 22): an episode that mattered little (importance under FADE_BELOW) and was never recalled loses a
+  little of its score as it ages, at most `Weights.fade` (10 %), half of that after FADE_HALF_LIFE_S. Nothing is
+  deleted; a fact, a note, an important or a recalled episode never fades. Measured before and after on
+  bench/retrieval.py (REALTALK, live) and bench/recall_order.py: docs/memory.md, "Fading".
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class Weights:
     importance: float = 0.1  # x(1 + 0.1 * importance)
     speaker: float = 0.3  # the question names the person who said it
     time: float = 2.0  # the memory is from the time the question asks about
+    fade: float = 0.1  # x(1 - 0.1) at most for an old, unimportant, never-recalled episode (FADE_* below)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -72,6 +77,11 @@ MIN_DENSE = 0.2
 # Added to every candidate's relevance, so that with no topical match at all ("what did I do on Friday?") the boosts
 # (the day asked about, recency) still order the candidates.
 RELEVANCE_FLOOR = 0.05
+# What fades: episodes under this importance (an everyday message scores 0.3, bot/mind/importance.py) never recalled;
+# half of `Weights.fade` is lost at this age (90 days), all of it long after.
+FADE_KINDS = ("episode",)
+FADE_BELOW = 0.4
+FADE_HALF_LIFE_S = 90 * 86_400.0
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,16 @@ class SpeakerIn:
     names: tuple[str, ...]
 
 
-Expr = Const | Var | Sum | Mult | Max | Decay | SpeakerIn
+@dataclass(frozen=True)
+class Fades:
+    """1 for a memory that may fade: one of `kinds`, importance under `below`, never recalled (no
+    `last_recalled_ts`); else 0."""
+
+    kinds: tuple[str, ...]
+    below: float
+
+
+Expr = Const | Var | Sum | Mult | Max | Decay | SpeakerIn | Fades
 
 
 @dataclass(frozen=True)
@@ -188,8 +207,18 @@ def plan(probe: Probe, signals: Sequence[Signal]) -> Plan | None:
         start, end = window
         middle, half = (start + end) / 2, (end - start) / 2
         boosts.append(Mult((Const(weights.time), Decay("gauss", Var("created_ts"), middle, half + TIME_SLACK_S))))
+    factors: list[Expr] = [Sum(tuple(relevance)), Sum(tuple(boosts))]
+    if weights.fade > 0:
+        factors.append(fading(weights.fade, probe.now.timestamp()))
     defaults = {f"$score[{i}]": 0.0 for i in range(len(legs))} | {"last_recalled_ts": 0.0, "importance": 0.5}
-    return Plan(tuple(legs), Mult((Sum(tuple(relevance)), Sum(tuple(boosts)))), defaults)
+    return Plan(tuple(legs), Mult(tuple(factors)), defaults)
+
+
+def fading(depth: float, now_ts: float) -> Expr:
+    """1 - depth * fades * (1 - decay(age)): 1 for what does not fade or is new, down to 1 - depth when old."""
+    fades = Fades(FADE_KINDS, FADE_BELOW)
+    age_decay = Decay("exp", Var("created_ts"), now_ts, FADE_HALF_LIFE_S)
+    return Sum((Const(1.0), Mult((Const(-depth), fades)), Mult((Const(depth), fades, age_decay))))
 
 
 def signals_for(mode: Mode) -> Sequence[Signal]:

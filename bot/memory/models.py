@@ -34,6 +34,8 @@ class MemoryKind(str, Enum):
     # What AIKI understands about a person, distilled from their current facts by a sleep pass (bot/mind/sleep.py).
     PROFILE = "profile"
     EVENT = "event"  # something the person said is coming, with its date (bot/mind/plans.py)
+    # What AIKI noticed across a person's recent memories, written by a sleep pass (bot/mind/reflection.py).
+    REFLECTION = "reflection"
 
 
 _WORD = re.compile(r"\w+")

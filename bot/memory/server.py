@@ -104,6 +104,14 @@ def _expression(node: hybrid.Expr) -> Any:
         if node.kind == "exp":
             return models.ExpDecayExpression(exp_decay=params)
         return models.GaussDecayExpression(gauss_decay=params)
+    if isinstance(node, hybrid.Fades):
+        return models.Filter(
+            must=[
+                models.FieldCondition(key="kind", match=models.MatchAny(any=list(node.kinds))),
+                models.FieldCondition(key="importance", range=models.Range(lt=node.below)),
+                models.IsEmptyCondition(is_empty=models.PayloadField(key="last_recalled_ts")),
+            ]
+        )
     return models.FieldCondition(key="speaker_keys", match=models.MatchAny(any=list(node.names)))
 
 

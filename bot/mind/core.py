@@ -24,6 +24,7 @@ from bot.memory.models import IDENTITY_SCOPE, Memory
 from bot.mind.afterwards import Afterwards
 from bot.mind.answering import Answering, stored_turn
 from bot.mind.audience import audience_at
+from bot.mind.browsing import Browsing, FactHistory, Shown
 from bot.mind.checkin_hooks import CHECKIN_PLACE, CheckinHooks, TopicSchedule
 from bot.mind.faculties import Faculties
 from bot.mind.feelings import Feelings
@@ -78,7 +79,10 @@ class Consciousness:
         self._order = PersonQueue()  # one person's turns one at a time, in arrival order
         forgetting = Forgetting(bank.store, state, journal, clock)
         self.memories = MemoryCommands(self.mind, forgetting, self._order, self.afterwards, self.hooks)
-        self.sleeping = Sleep(self.mind, self._order)  # consolidation between conversations, under the turn lock
+        self.browsing = Browsing(self.mind, forgetting, self._order, self.afterwards)  # the owner's page (bot/web)
+        self.sleeping = Sleep(
+            self.mind, self._order, self.afterwards.drain
+        )  # consolidation between conversations, under the turn lock
         self.last_reply = ReplyStats()  # the latest finished reply's steps and timings (bench/turn.py)
 
     # What the parts share, read through the facade by tests and benches.
@@ -223,7 +227,6 @@ class Consciousness:
 
     async def sleep(self, scope: str, dry_run: bool = False, progress: Progress | None = None) -> SleepReport:
         """One consolidation pass over a person's memories, never while a turn of theirs is prepared or answered."""
-        await self.afterwards.drain()  # what the last turns are still learning is part of what the pass reads
         return await self.sleeping.run(scope, dry_run, progress)
 
     async def about(self, person: Person, place: Origin) -> Memory | None:
@@ -277,5 +280,25 @@ class Consciousness:
     async def share_dm_memories_in_servers(self, person: Person, allowed: bool) -> None:
         await self.mind.state.set_share_dm_memories_in_servers(person.scope, allowed)
 
+    # -- the owner's page (bot/web): the person's own private place --------
 
-__all__ = ["ChatMessage", "Consciousness", "Incoming", "Person"]
+    async def all_memories(self, person: Person) -> list[Memory]:
+        return await self.browsing.everything(person.scope)
+
+    async def search_memories(self, person: Person, query: str, shown: Shown, limit: int = 30) -> list[Memory]:
+        return await self.browsing.search(person.scope, query, shown, limit)
+
+    async def memory(self, person: Person, memory_id: str) -> Memory | None:
+        return await self.browsing.get(person.scope, memory_id)
+
+    async def edit_memory(self, person: Person, memory_id: str, text: str) -> Memory | None:
+        return await self.browsing.edit(person.scope, memory_id, text)
+
+    async def forget_memories(self, person: Person, memory_ids: list[str]) -> int:
+        return await self.browsing.forget(person.scope, memory_ids)
+
+    async def fact_histories(self, person: Person) -> list[FactHistory]:
+        return await self.browsing.facts(person.scope)
+
+
+__all__ = ["ChatMessage", "Consciousness", "Incoming", "Person", "Shown"]

@@ -1,7 +1,8 @@
 """What was derived from what, read from the links every derived memory carries (issue 22, item 3).
 
 - a fact names the episode it was learned from: `meta.said_in` (bot/mind/facts.py `learn_fact`);
-- a profile names the facts it rests on: `meta.rests_on` (bot/mind/sleep.py);
+- a profile names the facts it rests on: `meta.rests_on` (bot/mind/sleep.py), and so does a reflection the memories
+  it was written from (bot/mind/reflection.py);
 - an episode that absorbed near-duplicates in a sleep pass names them: `meta.absorbed`, so what was learned from
   an absorbed one is still traced to the memory that now holds its words.
 
@@ -24,6 +25,11 @@ def sources_of(memory: Memory) -> set[str]:
     meta = memory.meta
     found = {str(meta["said_in"])} if meta.get("said_in") else set()
     return found | {str(item) for item in meta.get("rests_on") or ()}
+
+
+def rests_on(memory: Memory) -> set[str]:
+    """The ids a profile or a reflection was written from."""
+    return {str(item) for item in memory.meta.get("rests_on") or ()}
 
 
 def stands_for(memory: Memory) -> set[str]:

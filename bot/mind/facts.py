@@ -99,9 +99,16 @@ def _stems(text: str) -> set[str]:
 
 def grounded(fact_text: str, said: str, person: str) -> bool:
     """The fact shares a content word with what the person said (their name and fact filler words aside)."""
-    own = _stems(said)
-    content = _stems(fact_text) - _stems(person) - {w[:5] for w in _FILLER}
-    return bool(content & own)
+    return bool(content_stems(fact_text, person) & _stems(said))
+
+
+def content_stems(text: str, person: str) -> set[str]:
+    """The word beginnings of a derived sentence that must come from somewhere: not the person's name, not filler."""
+    return _stems(text) - _stems(person) - {w[:5] for w in _FILLER}
+
+
+def stems(text: str) -> set[str]:
+    return _stems(text)
 
 
 def parse_facts(answer: str) -> tuple[list[ExtractedFact], list[str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -55,20 +55,35 @@ class Forgetting:
     async def memory(self, scope: str, memory_id: str) -> bool:
         """Delete one memory and what was derived from it (bot/mind/derived.py), and erase them from disk; False if
         the person has no memory with that id."""
-        async with self._journalled(ForgetRequest(ForgetKind.MEMORY, scope, self.clock(), memory_id)):
-            unseen = await forget_what_was_seen(self.store, self.state, scope, memory_id)
-            deleted = await delete_with_derived(self.store, scope, memory_id)
+        return await self.memories(scope, [memory_id]) == 1
+
+    async def memories(self, scope: str, memory_ids: Sequence[str]) -> int:
+        """Forget several memories as `memory` forgets one, with one rewrite of the store for all of them (each is
+        journalled on its own); returns how many of them the person had."""
+        wanted = list(dict.fromkeys(memory_ids))
+        async with AsyncExitStack() as journalled:
+            for memory_id in wanted:
+                await journalled.enter_async_context(
+                    self._journalled(ForgetRequest(ForgetKind.MEMORY, scope, self.clock(), memory_id))
+                )
+            unseen = deleted = 0
+            for memory_id in wanted:
+                unseen += await forget_what_was_seen(self.store, self.state, scope, memory_id)
+                deleted += await delete_with_derived(self.store, scope, memory_id)
             if deleted:
                 await self.store.erase_deleted()
-            await self._derived(scope, memory_id)
+            for memory_id in wanted:
+                await self._derived(scope, memory_id)
             if unseen:
                 await self.state.erase_freed()
         return deleted
 
     async def _derived(self, scope: str, memory_id: str) -> None:
-        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word)."""
+        """What was made from the memory goes with it: the follow-up on an event (its name holds the person's word).
+        The next sleep pass comes sooner and rebuilds what is left to derive (a profile, reflections without it)."""
         if await self.state.checkins.delete_followups_of(scope, memory_id):
             await self.state.erase_freed()
+        await self.state.clear_sleep_passed(scope)
 
     async def everything(self, scope: str) -> ForgetReport:
         """Everything about a person, gone from every table and file before this returns."""

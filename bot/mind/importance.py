@@ -8,6 +8,7 @@ from bot.mind.cues import names_a_date, weighty_words
 _BASE = {
     MemoryKind.IDENTITY: 1.0,
     MemoryKind.PROFILE: 0.8,
+    MemoryKind.REFLECTION: 0.7,
     MemoryKind.PROJECT: 0.7,
     MemoryKind.FACT: 0.6,
     MemoryKind.EVENT: 0.6,

@@ -27,6 +27,7 @@ class IntentionKind(str, Enum):
     ASK_FOLLOW_UP = "ask_follow_up"
     CHECK_IN = "check_in"
     ASK_HOW_IT_WENT = "ask_how_it_went"
+    SHARE_REFLECTION = "share_reflection"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,18 @@ def _project_to_ask_about(situation: Situation) -> Recalled | None:
         if topic and topic not in recent and situation.now - memory.created_at >= PROJECT_QUIET_FOR:
             return item
     return None
+
+
+def _reflection_to_share(situation: Situation) -> Recalled | None:
+    """A reflection of a sleep pass (bot/mind/reflection.py) that this message is about."""
+    return next(
+        (
+            r
+            for r in situation.recalled
+            if r.hit.memory.kind is MemoryKind.REFLECTION and r.hit.score >= SHARED_RELEVANCE
+        ),
+        None,
+    )
 
 
 def choose(situation: Situation) -> Intention:
@@ -99,6 +112,14 @@ def choose(situation: Situation) -> Intention:
             IntentionKind.ASK_ABOUT_PROJECT,
             "Respond to what they said, then ask how their project is going, building on what you remember about it.",
             about=project.hit.memory.text,
+        )
+    noticed = _reflection_to_share(situation)
+    if noticed is not None:
+        return Intention(
+            IntentionKind.SHARE_REFLECTION,
+            "Respond to what they said. Then, if it fits, gently share what you have noticed lately (quoted below) as "
+            "your own observation, which they may correct; never as something they said.",
+            about=noticed.hit.memory.text,
         )
     shared = next((r for r in situation.recalled if r.hit.score >= SHARED_RELEVANCE), None)
     if shared is not None and shared.hit.memory.kind is not MemoryKind.IDENTITY:

@@ -58,10 +58,6 @@ def current_facts(memories: list[Memory]) -> list[Memory]:
     return facts[:PROFILE_FACTS]
 
 
-def rests_on(profile: Memory) -> set[str]:
-    return {str(item) for item in profile.meta.get("rests_on") or ()}
-
-
 def validated(answer: str, facts: list[Memory], person: str) -> str | None:
     """The profile text of a model's answer, or None: wrong shape, a placeholder, or a sentence the facts do not
     ground (an invented detail, or a refusal written as the profile)."""

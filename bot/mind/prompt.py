@@ -32,7 +32,10 @@ _ORIGIN_WORDS = {
     OriginSource.SYSTEM: "your identity",
 }
 
-_KIND_WORDS = {MemoryKind.PROFILE: "what you understand about them, from their facts"}
+_KIND_WORDS = {
+    MemoryKind.PROFILE: "what you understand about them, from their facts",
+    MemoryKind.REFLECTION: "what you noticed lately (your reflection, not their words)",
+}
 
 
 @dataclass(frozen=True)

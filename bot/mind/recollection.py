@@ -32,7 +32,7 @@ from bot.memory.hybrid import Probe
 from bot.memory.models import Memory, MemoryKind, ScoredMemory, SearchFilter
 from bot.memory.port import MemoryStore
 from bot.memory.timeparse import about_the_past
-from bot.mind.profile import rests_on
+from bot.mind.derived import rests_on
 from bot.mind.retrieval import Recalled, rank, shown_text, subject_keys
 from bot.tokens import estimate_tokens
 

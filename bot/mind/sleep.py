@@ -6,7 +6,12 @@ A pass, under the person's turn lock (`PersonQueue.exclusive`: never while a tur
 2. distil the episodes since the last pass into facts through the fact step's own add/update/same/none decision
    (bot/mind/facts.py), a few episodes of one place per model call; after each batch the watermark is committed
    (bot/state/store.py `set_sleep_watermark`), so a timeout loses one batch and a crash resumes after the last one;
-3. rebuild the profile when the current facts changed (bot/mind/profile.py).
+3. rebuild the profile when the current facts changed (bot/mind/profile.py);
+4. write a few reflections from the most important recent memories, one model call, each linked to the memories it
+   cites and at their strictest place (bot/mind/reflection.py); none when nothing came since the last ones.
+
+When it finishes, the pass is recorded (`set_sleep_passed`): the scheduler (bot/checkins/bedtime.py) reads it to run
+a pass once a person has been quiet for a while, and once a night.
 
 Every model answer is validated where it is read; an unusable one stores nothing. The report is counts, never words.
 """
@@ -15,15 +20,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.memory.models import Memory, MemoryKind, SearchFilter
-from bot.mind.derived import stands_for
+from bot.mind.derived import rests_on, stands_for
 from bot.mind.facts import grounded, learn_fact, read_facts
 from bot.mind.faculties import Faculties
 from bot.mind.ordering import PersonQueue
-from bot.mind.profile import compose, current_facts, rests_on, store_profile
+from bot.mind.profile import compose, current_facts, store_profile
+from bot.mind.reflection import beyond_kept, reflect, store_reflections, worth_reflecting_on
 from bot.mind.retrieval import DUPLICATE_OVERLAP, _words, by_aiki
 from bot.places import Audience, guild_of, is_private
 
@@ -51,6 +57,8 @@ class SleepReport:
     failed_batches: int = 0  # the model gave no usable answer: nothing stored for them
     facts: Counter[str] = field(default_factory=Counter)  # learn_fact outcomes: added, merged, superseded, ignored
     profile: str = "none"  # rebuilt (by the model), listed (the plain facts), kept, removed, none
+    reflections: int = 0  # written in this pass
+    reflection: str = "none"  # written, none valid, unusable (no usable answer), would be written (dry run), none
     memories_before: int = 0
     memories_after: int = 0
 
@@ -61,7 +69,8 @@ class SleepReport:
         return (
             f"{self.scope}: {self.new_episodes} new episodes, {verb} {self.merged}, distilled {self.distilled} in "
             f"{self.batches} batches ({self.failed_batches} without a usable answer), facts: {facts}, "
-            f"profile: {self.profile}, memories {self.memories_before} -> {self.memories_after}"
+            f"profile: {self.profile}, reflections: {self.reflections} ({self.reflection}), "
+            f"memories {self.memories_before} -> {self.memories_after}"
         )
 
 
@@ -114,13 +123,16 @@ def absorbed_into(survivor: Memory, other: Memory) -> Memory:
 
 
 class Sleep:
-    def __init__(self, mind: Faculties, order: PersonQueue) -> None:
+    def __init__(self, mind: Faculties, order: PersonQueue, settle: Callable[[], Awaitable[None]]) -> None:
         self.mind = mind
         self._order = order
+        # What the person's last turns are still learning, waited for once in their line: part of what the pass reads.
+        self._settle = settle
 
     async def run(self, scope: str, dry_run: bool = False, progress: Progress | None = None) -> SleepReport:
         """One pass over the person's memories; a dry run changes nothing and calls no model."""
         async with self._order.exclusive(scope):
+            await self._settle()  # in line first: a turn that ended just before hands its learning over before this
             report = SleepReport(scope, dry_run)
             memories = await self._all(scope)
             report.memories_before = len(memories)
@@ -144,6 +156,9 @@ class Sleep:
                 await self.mind.state.set_sleep_watermark(scope, fresh[-1].created_at, fresh[-1].id, self.mind.clock())
             memories = await self._all(scope)
             await self._profile(scope, memories, dry_run, report)
+            await self._reflect(scope, memories, dry_run, report)
+            if not dry_run:
+                await self.mind.state.set_sleep_passed(scope, self.mind.clock())
             report.memories_after = report.memories_before - len(gone) if dry_run else await self.mind.bank.count(scope)
         log.info("sleep pass: %s", report.summary())
         return report
@@ -239,6 +254,27 @@ class Sleep:
             report.profile = "removed"
         if old:  # after the new one is stored: a crash in between leaves two, and the next pass keeps one
             await self.mind.bank.delete(scope, [m.id for m in old])
+
+    async def _reflect(self, scope: str, memories: list[Memory], dry_run: bool, report: SleepReport) -> None:
+        """One model call over the most important recent memories; the oldest reflections beyond a few go."""
+        last_pass = (await self.mind.state.sleep_passed_at()).get(scope)
+        sources = worth_reflecting_on(memories, self.mind.clock(), last_pass)
+        if not sources:
+            return
+        if dry_run:
+            report.reflection = "would be written"
+            return
+        name = next((m.speaker for m in memories if m.speaker and not by_aiki(m)), None) or "the person"
+        found = await reflect(self.mind.llm, name, sources)
+        if found is None:
+            report.reflection = "unusable"
+            return
+        written = await store_reflections(self.mind.bank, scope, found, self.mind.clock())
+        report.reflections = len(written)
+        report.reflection = "written" if written else "none valid"
+        old = beyond_kept([*memories, *written])
+        if old:
+            await self.mind.bank.delete(scope, old)
 
     async def profile(self, scope: str, audience: Audience) -> Memory | None:
         """The person's newest profile, if it may be shown to this audience (all the places of its facts)."""

@@ -361,6 +361,7 @@ class StateStore:
         await self.db.execute("DELETE FROM people WHERE scope = ?", (scope,))
         await self.db.execute("DELETE FROM imported_conversations WHERE scope = ?", (scope,))
         await self.db.execute("DELETE FROM sleep_watermarks WHERE scope = ?", (scope,))
+        await self.db.execute("DELETE FROM sleep_passes WHERE scope = ?", (scope,))
         await self.db.commit()
 
     async def erase_freed(self) -> None:
@@ -428,6 +429,34 @@ class StateStore:
             (scope, to_iso(at), memory_id, to_iso(passed_at)),
         )
         await self.db.commit()
+
+    async def set_sleep_passed(self, scope: str, at: datetime) -> None:
+        """A pass finished for the person (the scheduler runs the next one after they wrote again, or at night)."""
+        await self.db.execute(
+            "INSERT INTO sleep_passes (scope, finished_at) VALUES (?, ?)"
+            " ON CONFLICT(scope) DO UPDATE SET finished_at = excluded.finished_at",
+            (scope, to_iso(at)),
+        )
+        await self.db.commit()
+
+    async def clear_sleep_passed(self, scope: str) -> None:
+        """After a forget: the next pass runs once the person is quiet, and rebuilds what was derived."""
+        await self.db.execute("DELETE FROM sleep_passes WHERE scope = ?", (scope,))
+        await self.db.commit()
+
+    async def sleep_passed_at(self) -> dict[str, datetime]:
+        """When the last pass finished, per person who had one."""
+        async with self.db.execute("SELECT scope, finished_at FROM sleep_passes") as cursor:
+            rows = await cursor.fetchall()
+        return {str(row[0]): at for row in rows if (at := from_iso(row[1])) is not None}
+
+    async def last_written(self) -> dict[str, datetime]:
+        """When each person last wrote to AIKI (any message of theirs, answered or not)."""
+        async with self.db.execute(
+            "SELECT scope, MAX(created_at) FROM turns WHERE role = 'user' GROUP BY scope"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {str(row[0]): at for row in rows if (at := from_iso(row[1])) is not None}
 
     # -- meta --------------------------------------------------------------
 

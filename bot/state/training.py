@@ -68,6 +68,18 @@ class ImportCount:
 
 
 @dataclass(frozen=True)
+class ImportSummary:
+    """What one person's imports from one source brought in (the owner's page: bot/web/imports.py)."""
+
+    origin: str
+    conversations: int
+    turns: int
+    marked_bad: int
+    first: datetime | None  # when the earliest and latest imported conversation began
+    last: datetime | None
+
+
+@dataclass(frozen=True)
 class ModelReplies:
     model: str
     replies: int
@@ -153,6 +165,27 @@ class TrainingStore:
         if row and row[0]:
             counts.insert(0, ImportCount("aiki", 0, int(row[0]), int(row[1] or 0)))
         return counts
+
+    async def imports_of(self, scope: str) -> list[ImportSummary]:
+        """One person's imported conversations, per source."""
+        async with self.db.execute(
+            "SELECT origin, COUNT(*), MIN(created_at), MAX(created_at) FROM imported_conversations"
+            " WHERE scope = ? GROUP BY origin",
+            (scope,),
+        ) as cursor:
+            conversations = {
+                row[0]: (int(row[1]), from_iso(row[2]), from_iso(row[3])) for row in await cursor.fetchall()
+            }
+        async with self.db.execute(
+            "SELECT origin, COUNT(*), SUM(marked_bad) FROM turns"
+            " WHERE scope = ? AND origin IS NOT NULL GROUP BY origin",
+            (scope,),
+        ) as cursor:
+            turns = {row[0]: (int(row[1]), int(row[2] or 0)) for row in await cursor.fetchall()}
+        return [
+            ImportSummary(origin, count, *turns.get(origin, (0, 0)), first, last)
+            for origin, (count, first, last) in sorted(conversations.items())
+        ]
 
     # -- marking replies ---------------------------------------------------
 

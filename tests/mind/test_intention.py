@@ -96,6 +96,18 @@ def test_a_strongly_related_memory_is_brought_up_and_a_weak_one_is_not() -> None
     assert choose(situation(recalled=[weak])).kind is IntentionKind.ASK_FOLLOW_UP
 
 
+def test_a_relevant_reflection_is_brought_up_as_aikis_own_observation_before_other_memories() -> None:
+    noticed = recalled("Kari has worried about the AIKI-HOME deadline three days running.", SHARED_RELEVANCE,
+                       kind=MemoryKind.REFLECTION)  # fmt: skip
+    episode = recalled("Kari: the AIKI-HOME deadline is Friday", 0.9)
+    intention = choose(situation("Working on AIKI-HOME again.", recalled=[episode, noticed]))
+    assert intention.kind is IntentionKind.SHARE_REFLECTION and intention.about == noticed.hit.memory.text
+    assert "never as something they said" in intention.directive
+    faint = recalled(noticed.hit.memory.text, SHARED_RELEVANCE - 0.01, kind=MemoryKind.REFLECTION)
+    assert choose(situation(recalled=[faint])).kind is IntentionKind.ASK_FOLLOW_UP
+    assert choose(situation("Is the deadline Friday?", recalled=[noticed])).kind is IntentionKind.ANSWER
+
+
 def test_aikis_own_identity_is_never_brought_up_as_something_shared() -> None:
     identity = recalled("I am AIKI, a companion.", 0.9, kind=MemoryKind.IDENTITY)
     assert choose(situation(recalled=[identity])).kind is IntentionKind.ASK_FOLLOW_UP
