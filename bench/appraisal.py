@@ -26,6 +26,12 @@ the two combined (the product).
     python -m bench.appraisal --data tests/data/appraisal_everyday.jsonl --split all
     python -m bench.appraisal --data tests/data/appraisal.jsonl
     python -m bench.appraisal --model sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 --cache-dir DIR
+    python -m bench.appraisal --cv                 # leave one set out: train the head on one, score the other
+
+`--cv` is the honest estimate while tuning: the meaning head (bot/mind/appraisal_head.py) is trained by
+scripts/train_appraisal_head.py on the everyday set (and the example sentences) and scored on the fresh set, then
+the other way round, each message read through `Prototypes.sense` and `read` as in a turn. The word rules were
+written while reading both sets, so their share of the estimate is fit, not generalisation.
 """
 
 from __future__ import annotations
@@ -36,15 +42,18 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from bench.common import machine_line, say
 from bot.memory.embedder import FastEmbedder
 from bot.mind.appraisal import read
-from bot.mind.appraisal_meaning import Sense, prototypes_for, sense_of
+from bot.mind.appraisal_meaning import Prototypes, Sense, prototypes_for, sense_of
 from bot.mood import MoodEventKind, with_implied
 from scripts.test_model import TEST_MODEL, seed_cache
+from scripts.train_appraisal_head import L2, embed, prototype_lines, train
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT / "tests" / "data" / "appraisal.jsonl"
@@ -274,6 +283,8 @@ def parse_args() -> argparse.Namespace:
         help="which half of a split set",
     )
     parser.add_argument("--wrong", action="store_true", help="list the messages the product reads wrong")
+    parser.add_argument("--cv", action="store_true", help="leave one tuning set out: the head's honest estimate")
+    parser.add_argument("--l2", type=float, default=L2, help="the head's L2 penalty in --cv")
     parser.add_argument("--model", default=TEST_MODEL, help="embedding model (default: the offline test model)")
     parser.add_argument(
         "--cache-dir", type=Path, default=ROOT / ".cache" / "test-model", help="model cache (default .cache/test-model)"
@@ -306,8 +317,56 @@ async def run(args: argparse.Namespace) -> None:
         report_wrong(product, senses)
 
 
+# -- leave one set out ----------------------------------------------------------------------------------------
+
+
+async def cross_validate(args: argparse.Namespace) -> None:
+    """Train the head without one tuning set, read that set as a turn would, and pool the held-out readings."""
+    sets = [load_set(EVERYDAY_SET), load_set(FRESH_SET)]
+    say(f"leave one set out over {' + '.join(str(len(s)) for s in sets)} labelled messages; {machine_line()}")
+    embedder = load_embedder(args)
+    try:
+        prototypes = await prototypes_for(embedder)
+        extra = prototype_lines()
+        texts = [e.text for examples in sets for e in examples] + [text for text, _, _ in extra]
+        vectors = dict(zip(texts, await embed(embedder, texts), strict=True))
+    finally:
+        embedder.close()
+    before = replace(prototypes, head=None)  # the committed head saw every set: never used here
+    held_out: dict[str, Sense | None] = {}
+    for index, examples in enumerate(sets):
+        lines = [(e.text, e.must, e.may) for other in sets if other is not examples for e in other] + extra
+        training = np.asarray([vectors[text] for text, _, _ in lines])
+        head = train(embedder.model_name, lines, training, before, args.l2)
+        fold = replace(prototypes, head=head)
+        senses = {e.text: fold.sense(vectors[e.text], e.text) for e in examples}
+        held_out |= senses
+        name = (EVERYDAY_SET, FRESH_SET)[index].name
+        said = score(examples, lambda t, s=senses: {r.kind for r in read(t, s[t])})  # type: ignore[misc]
+        say(f"  held out {name}: both readers {said.fully_right}/{said.examples} = {said.share:.1%}")
+    pooled = [e for examples in sets for e in examples]
+    report_cv(pooled, before, vectors, Senses(held_out, 0.0, 0.0, 0.0), args.wrong)
+
+
+def report_cv(
+    pooled: list[Example], before: Prototypes, vectors: dict[str, np.ndarray], after: Senses, wrong: bool
+) -> None:
+    old = Senses({e.text: before.sense(vectors[e.text], e.text) for e in pooled}, 0.0, 0.0, 0.0)
+    report("word rules alone (fit: written while reading both sets)", score(pooled, product_reader), True)
+    report(
+        "meaning alone before: nearest example sentences (not trained on the sets)", score(pooled, meaning_reader(old))
+    )
+    report("meaning alone now: the head, held out", score(pooled, meaning_reader(after)), True)
+    report("both before: rules + nearest examples", score(pooled, combined_reader(old)), True)
+    product = score(pooled, combined_reader(after))
+    report("both now: rules + the head, held out (the estimate)", product, True)
+    if wrong:
+        report_wrong(product, after)
+
+
 def main() -> None:
-    asyncio.run(run(parse_args()))
+    args = parse_args()
+    asyncio.run(cross_validate(args) if args.cv else run(args))
 
 
 if __name__ == "__main__":

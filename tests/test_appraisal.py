@@ -11,10 +11,12 @@ import pytest
 
 from bench.appraisal import DEFAULT_SET, EVERYDAY_SET, FRESH_SET, KINDS, Example, load_set, score
 from bot.memory.embedder import FastEmbedder
-from bot.mind import appraisal_meaning
-from bot.mind.appraisal import appraise, read
+from bot.mind import appraisal_head, appraisal_meaning
+from bot.mind.appraisal import Reading, appraise, read
+from bot.mind.appraisal_head import STRUCTURE, Head, head_file, load_head, structure
 from bot.mind.appraisal_meaning import Sense, prototypes_for, sense_of
 from bot.mood import MoodEventKind
+from scripts.train_appraisal_head import trained
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 T, C = MoodEventKind.THANKED, MoodEventKind.CRITICISED
@@ -239,3 +241,62 @@ def test_the_fresh_set_is_split_by_kind_and_language() -> None:
             halves = [e.half for e in examples if e.group == group and e.lang == lang]
             assert halves.count("dev") == halves.count("test"), (group, lang)
     assert not {e.text for e in examples} & {e.text for e in load_set(EVERYDAY_SET)}
+
+
+# -- issue 23, third round: a learned meaning head that hears what no list holds ---------------------------------
+
+
+async def read_as_a_turn(embedder: FastEmbedder, text: str) -> list[Reading]:
+    return read(text, await sense_of(embedder, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Written after the head was trained, in no labelled set: criticism and thanks with no word from a list.
+        ("You answered a completely different question than the one I asked.", {C}),
+        ("You saved my evening with that tip.", {T}),
+        ("We finally moved into our own house!", {M}),
+        # Norwegian small talk is no distress, though the English-only test model hears Norwegian vaguely.
+        ("Vi skal på hytta i helgen.", set()),
+        ("Jeg lager taco i kveld.", set()),
+        ("Hva synes du om Python?", set()),
+        # Work still going on is nothing reached yet, though its topic sounds like an achievement.
+        ("I worked on my thesis all day.", set()),
+        ("I finally finished working on my thesis!", {M}),
+    ],
+)
+async def test_the_head_hears_what_no_list_holds(
+    embedder: FastEmbedder, text: str, expected: set[MoodEventKind]
+) -> None:
+    readings = await read_as_a_turn(embedder, text)
+    assert {r.kind for r in readings} == expected
+    assert all("(meaning: like " in r.reason or "(words" in r.reason for r in readings)
+
+
+def test_the_structural_signs_say_who_feels_and_to_whom_it_is_said() -> None:
+    def signs(text: str) -> dict[str, float]:
+        return dict(zip(STRUCTURE, structure(text), strict=True))
+
+    assert signs("My sister is so stressed.")["someone_else"] == 1 and signs("I'm so stressed.")["someone_else"] == 0
+    assert signs("Søstera mi er stressa.")["someone_else"] == 1 and signs("Søstera mi er stressa.")["norwegian"] == 1
+    assert signs("You didn't even read it.")["addressed_and_negated"] == 1
+    assert signs("Great, another Monday 🙃")["eye_roll"] == 1 and signs("Great, another Monday")["eye_roll"] == 0
+    assert signs("How do I cheer up a friend who is sad?")["question_about_someone"] == 1
+
+
+def test_a_model_with_no_trained_head_reads_with_the_example_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_head("someone/another-model", 384) is None
+    monkeypatch.setattr(appraisal_head, "HEADS_DIR", tmp_path)
+    Head("someone/small-model", np.zeros((8, len(KINDS))), np.zeros(len(KINDS))).save(head_file("someone/small-model"))
+    assert load_head("someone/small-model", 384) is None  # trained for another size of vector: not used
+
+
+async def test_the_committed_head_is_what_the_training_script_makes(embedder: FastEmbedder) -> None:
+    """scripts/train_appraisal_head.py made the committed weights from the tuning sets; nobody edited them by hand."""
+    committed = load_head(embedder.model_name, embedder.dim)
+    assert committed is not None
+    made = await trained(embedder)
+    assert np.allclose(made.weights, committed.weights, atol=1e-4) and np.allclose(made.bias, committed.bias, atol=1e-4)

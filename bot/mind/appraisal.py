@@ -6,8 +6,9 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
   ("can't wait", "no thanks", "passed away"), hidden once read; then, clause by clause, single cues with their
   negation scope ("not sad", "det funker ikke"), whom they are about (criticism of AIKI vs of the person's code,
   grief for a being vs a battery) and their intensity. Precise when they fire, silent otherwise.
-- The meaning reader (bot/mind/appraisal_meaning.py): how close the message's embedding is to example sentences
-  of each kind. It hears what no list holds ("we got engaged!"), and is vague about who and whether.
+- The meaning reader (bot/mind/appraisal_meaning.py): a small learned head over the message's embedding, a few
+  structural signs and its closeness to example sentences of each kind (bot/mind/appraisal_head.py; the examples
+  alone for a model with no trained head). It hears what no list holds ("we got engaged!").
 The rules' readings stand; where they are silent, the meaning reader's closest kind counts if it is clearly closer
 than the examples of nothing, and only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
 is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling the words deny or give to
@@ -61,6 +62,7 @@ _WORDS = _compile(lex.WORD_CUES)
 _WHOLE = tuple(_Compiled(g, re.compile(r"(?:" + "|".join(g.words) + r")")) for g in lex.WHOLE_CLAUSE)
 _BEING = _alternatives(tuple(rf"{word}(?:en|a|et|n|ren|s|'s)?" for word in lex.BEINGS))
 _AT_AIKI = _alternatives(lex.AT_AIKI)
+_IN_PROGRESS = _alternatives(lex.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Words:
     lifeless: bool  # death words about no person or pet, or denied: "my phone died", "nobody died"
     denied: frozenset[MoodEventKind] = frozenset()  # negated or someone else's: "not tired", "she is stressed"
     beings: bool = False  # a person or a pet is named: grief needs someone to grieve
+    in_progress: bool = False  # work still going on: "working on my proxy" is no milestone yet
 
 
 def read(text: str, sense: Sense | None = None) -> list[Reading]:
@@ -139,6 +142,7 @@ def read_words(text: str) -> Words:
         lifeless=lifeless,
         denied=frozenset(denied),
         beings=_BEING.search(normal) is not None,
+        in_progress=_IN_PROGRESS.search(normal) is not None,
     )
 
 
@@ -179,6 +183,8 @@ def _turned(kind: MoodEventKind, words: Words) -> MoodEventKind | None:
         return MoodEventKind.CRITICISED if words.addressed else None  # "you're not helping"
     if kind is MoodEventKind.CRITICISED and not words.addressed:
         return None  # "my boss is an idiot" is not about AIKI
+    if kind is MoodEventKind.MILESTONE and words.in_progress:
+        return None  # "I spent the day working on my proxy": nothing reached yet
     if kind is MoodEventKind.PERSON_GRIEVING and (words.lifeless or not words.beings):
         return None  # "my phone died", "I miss home so much": no one to grieve
     return kind

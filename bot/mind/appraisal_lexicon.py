@@ -1284,3 +1284,10 @@ HELP_NOUNS = (
 )
 # What irony says the opposite of.
 IRONY_RULES_OUT = (HAPPY, THANKED, MILESTONE)
+
+# Work still going on: "I spent the day working on my proxy", "jobber med oppgaven". Meaning hears an achievement
+# in the topic; until something is done it is none.
+IN_PROGRESS = (
+    r"(?:working|worked|work|been working) on",
+    r"(?:jobber|jobbet|jobba|jobbar|holder på|holdt på|heldt på) (?:med|på)",
+)

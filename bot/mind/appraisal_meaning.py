@@ -1,5 +1,8 @@
 """The meaning reader: which mood event a message is close to, by its embedding and labelled example sentences.
 
+With a head trained for the embedding model (bot/mind/appraisal_head.py) the head's chances decide and the closest
+example only names what the message is like; without one, the closeness to the examples decides.
+
 Word lists are silent on a message without their words; meaning is not. The examples
 (bot/mind/appraisal_prototypes.py) are embedded once per embedding model and kept for the process. A message's
 vector is the one recall computed in the same turn (the embedder keeps its recent query vectors), so reading it
@@ -12,7 +15,7 @@ import hashlib
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +23,10 @@ import numpy.typing as npt
 
 from bot.memory.embedder import Embedder, is_blank
 from bot.memory.models import Vector
+from bot.mind.appraisal_head import KINDS as HEAD_KINDS
+from bot.mind.appraisal_head import Head, load_head
 from bot.mind.appraisal_prototypes import PROTOTYPES
-from bot.mood import MoodEventKind
+from bot.mood import IMPLIES, MoodEventKind
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +47,32 @@ LEAD = {
 }
 
 
+# A trained head's kind counts from this chance on, distress and joy from 0.6: the same share of lines right in
+# the leave-one-set-out estimate (python -m bench.appraisal --cv), fewer small talk and plans heard as feelings.
+CHANCE = 0.5
+HEAD_LEAD = dict.fromkeys(LEAD, 0.0) | {MoodEventKind.PERSON_DISTRESSED: 0.1, MoodEventKind.PERSON_HAPPY: 0.1}
+
+
 @dataclass(frozen=True)
 class Sense:
     """How close a message is to each kind's examples, and the example it is closest to in each."""
 
     closeness: dict[Kind, float]
     like: dict[Kind, str]
+    # How far above "nothing" a kind must be: the examples' margins, or 0 for a trained head's chances.
+    lead: dict[MoodEventKind, float] = field(default_factory=lambda: LEAD)
 
     def kind(self) -> MoodEventKind | None:
         """The closest event kind, if the message is clearly closer to its examples than to those of nothing."""
         closest = max((k for k in self.closeness if k is not None), key=lambda k: self.closeness[k])
-        return closest if self.closeness[closest] - self.closeness[None] >= LEAD[closest] else None
+        for stronger, weaker in IMPLIES.items():
+            # Grief is distress too, so distress is always at least as likely: the stronger kind says more.
+            if closest is weaker and self.leads(stronger):
+                closest = stronger
+        return closest if self.leads(closest) else None
+
+    def leads(self, kind: MoodEventKind) -> bool:
+        return kind in self.closeness and self.closeness[kind] - self.closeness[None] >= self.lead[kind]
 
 
 @dataclass(frozen=True)
@@ -64,14 +84,18 @@ class Prototypes:
     rows: dict[Kind, npt.NDArray[np.intp]]  # each kind's rows in `vectors`
     center: Matrix
     vectors: Matrix
+    head: Head | None = None  # the trained head for this model (bot/mind/appraisal_head.py), if there is one
 
     @classmethod
-    def of(cls, model: str, kinds: tuple[Kind, ...], texts: tuple[str, ...], raw: Matrix) -> Prototypes:
+    def of(
+        cls, model: str, kinds: tuple[Kind, ...], texts: tuple[str, ...], raw: Matrix, head: Head | None = None
+    ) -> Prototypes:
         rows = {kind: np.flatnonzero([k == kind for k in kinds]) for kind in dict.fromkeys(kinds)}
         center = raw.mean(axis=0)
-        return cls(model, texts, rows, center, _unit(raw - center))
+        return cls(model, texts, rows, center, _unit(raw - center), head)
 
-    def sense(self, vector: Vector) -> Sense:
+    def sense(self, vector: Vector, text: str = "") -> Sense:
+        """Closeness by the trained head when there is one (the examples then only name what it is like)."""
         similarity = self.vectors @ _unit(np.asarray(vector, dtype=np.float32) - self.center)
         closeness: dict[Kind, float] = {}
         like: dict[Kind, str] = {}
@@ -79,7 +103,12 @@ class Prototypes:
             nearest = rows[np.argsort(similarity[rows])[::-1][:NEAREST]]
             closeness[kind] = float(similarity[nearest].mean())
             like[kind] = self.texts[nearest[0]]
-        return Sense(closeness, like)
+        if self.head is None:
+            return Sense(closeness, like)
+        leads = [closeness[kind] - closeness[None] for kind in HEAD_KINDS]
+        chances: dict[Kind, float] = {None: CHANCE}
+        chances.update(self.head.probabilities(vector, text, leads))
+        return Sense(chances, like, HEAD_LEAD)
 
 
 def _unit(matrix: Matrix) -> Matrix:
@@ -115,7 +144,8 @@ async def prototypes_for(embedder: Embedder, saved_in: Path | None = None) -> Pr
             raw = np.asarray([chunks[0] for chunks in windows], dtype=np.float32)
             if file:
                 _save(file, raw)
-        _BY_MODEL[key] = Prototypes.of(embedder.model_name, kinds, texts, raw)
+        head = load_head(embedder.model_name, embedder.dim)
+        _BY_MODEL[key] = Prototypes.of(embedder.model_name, kinds, texts, raw, head)
     return _BY_MODEL[key]
 
 
@@ -165,7 +195,7 @@ async def sense_of(embedder: Embedder, text: str) -> Sense | None:
     except Exception as exc:
         _failed(exc)
         return None
-    return prototypes.sense(vector)
+    return prototypes.sense(vector, text)
 
 
 def _failed(exc: Exception) -> None:

@@ -34,6 +34,12 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("You've been so helpful lately.", "Du har vært så hjelpsom i det siste."),
         ("thanks!", "takk!"),
         ("tysm", "takker"),
+        # thanks with no thanks word: praise of the help, what it spared them
+        ("You made my day with that answer.", "Du reddet dagen min med det svaret."),
+        ("That tip of yours just saved me hours.", "Tipset ditt sparte meg for mange timer."),
+        ("I'd have been lost without your help.", "Jeg hadde vært helt fortapt uten hjelpen din."),
+        ("Your advice worked like a charm.", "Rådet ditt funket som bare det."),
+        ("You're brilliant at explaining things.", "Du er så flink til å forklare."),
     ),
     MoodEventKind.CRITICISED: (
         ("Your answer was wrong.", "Svaret ditt var feil."),
@@ -56,6 +62,13 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("You're so slow and unhelpful today.", "Du er så treg og lite hjelpsom i dag."),
         ("Your code doesn't work.", "Koden din virker ikke."),
         ("Come on, that's a lazy answer.", "Kom igjen, det er et slapt svar."),
+        # criticism with no criticism word: what AIKI did not do
+        ("You completely ignored what I wrote.", "Du overså helt det jeg skrev."),
+        ("You did something else than I asked for.", "Du gjorde noe annet enn jeg ba om."),
+        ("You never remember what I tell you.", "Du husker aldri hva jeg forteller deg."),
+        ("You're talking past me.", "Du snakker forbi meg."),
+        ("Did you even try?", "Prøvde du i det hele tatt?"),
+        ("Your answers have gotten worse.", "Svarene dine har blitt dårligere."),
     ),
     MoodEventKind.PERSON_DISTRESSED: (
         ("I feel so low lately.", "Jeg føler meg så nedfor for tiden."),
@@ -82,6 +95,9 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("I feel like a failure.", "Jeg føler meg mislykket."),
         ("Ugh, this bug is driving me crazy, nothing works.", "Æsj, denne feilen gjør meg gal, ingenting virker."),
         ("I'm sick and miserable.", "Jeg er syk og elendig."),
+        ("I haven't eaten properly in days.", "Jeg har ikke spist ordentlig på flere dager."),
+        ("Everything I try goes wrong.", "Alt jeg prøver på går galt."),
+        ("I don't see the point of anything anymore.", "Jeg ser ikke poenget med noe lenger."),
     ),
     MoodEventKind.PERSON_GRIEVING: (
         ("My grandmother died.", "Bestemor er død."),
@@ -124,6 +140,8 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("yay!!", "jippi!!"),
         ("I'm looking forward to the trip so much.", "Jeg ser så fram til turen."),
         ("Feeling great and full of energy.", "Føler meg kjempebra og full av energi."),
+        ("My sister just had a baby girl!", "Søstera mi har nettopp fått en jente!"),
+        ("The sun is out and we're at the beach.", "Sola skinner og vi er på stranda."),
     ),
     MoodEventKind.MILESTONE: (
         ("I finally finished the project!", "Jeg ble endelig ferdig med prosjektet!"),
@@ -146,6 +164,8 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("Six months without smoking today.", "Et halvt år uten røyk i dag."),
         ("My feature got merged into main.", "Funksjonen min ble merget inn i main."),
         ("I got my certificate.", "Jeg fikk sertifikatet mitt."),
+        ("Ran 10 km without stopping for the first time.", "Løp 10 km uten å stoppe for første gang."),
+        ("We finally paid off the loan.", "Vi har endelig betalt ned lånet."),
     ),
     None: (
         # questions and requests
@@ -180,6 +200,16 @@ PROTOTYPES: dict[MoodEventKind | None, tuple[tuple[str, str], ...]] = {
         ("Heading out for a run.", "Skal ut og løpe en tur."),
         ("I'm watching a documentary.", "Jeg ser på en dokumentar."),
         ("Just updated my dependencies.", "Oppdaterte nettopp avhengighetene."),
+        ("I'm making pancakes for breakfast.", "Jeg lager pannekaker til frokost."),
+        ("The bus was on time today.", "Bussen kom i tide i dag."),
+        ("My cousin is visiting next month.", "Fetteren min kommer på besøk neste måned."),
+        ("I need to buy milk on the way home.", "Jeg må kjøpe melk på vei hjem."),
+        ("We painted the fence yesterday.", "Vi malte gjerdet i går."),
+        ("The neighbours got a new car.", "Naboene har fått ny bil."),
+        # questions about someone else's feelings: advice asked, not a feeling shared
+        ("How can I support a colleague who is burnt out?", "Hvordan kan jeg støtte en kollega som er utbrent?"),
+        ("What do you give someone who just had a baby?", "Hva gir man til noen som nettopp har fått barn?"),
+        ("Is it normal for a toddler to cry a lot?", "Er det normalt at en toåring gråter mye?"),
         # chat filler and set phrases
         ("ok sure", "ja ok"),
         ("haha yeah", "hehe ja"),
