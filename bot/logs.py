@@ -15,12 +15,17 @@ from bot.settings import Settings
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+PLACEHOLDER_CHARS = 8
+
+
 class RedactSecrets(logging.Filter):
     """Replaces secret values in the formatted message (arguments and exception text included)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if len(s) >= 4]
+        # Shorter values are placeholders a local server takes ("none", "ollama", as docs suggest), not secrets:
+        # replaced, they would blank that word in every line ("facts: none" read "facts: ***").
+        self._secrets = [s for s in secrets if len(s) >= PLACEHOLDER_CHARS]
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:

@@ -300,6 +300,12 @@ async def test_secrets_stay_out_of_logs_across_an_authentication_failure(
     await close_core(core)
 
 
+def test_a_placeholder_api_key_for_a_local_model_does_not_blank_that_word_in_the_log() -> None:
+    record = logging.LogRecord("bot.mind.sleep", logging.INFO, __file__, 1, "sleep pass: facts: %s", ("none",), None)
+    RedactSecrets(["none", "sk-live-CANARY-0123456789abcdef"]).filter(record)
+    assert record.getMessage() == "sleep pass: facts: none"
+
+
 async def test_empty_and_oversized_messages_are_refused_politely(core: Consciousness, server: FakeLLMServer) -> None:
     with pytest.raises(InvalidInputError, match="empty"):
         await say(core, JOVNNA, "   ")
