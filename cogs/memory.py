@@ -25,7 +25,8 @@ def describe(memory: Memory, core: Consciousness) -> str:
         memory.origin.source.value, "me"
     )
     text = memory.text if len(memory.text) <= 180 else memory.text[:177] + "..."
-    return f"`{memory.id[:8]}` {day} · {memory.kind.value} · from {where}\n> {text}"
+    replaced = " · replaced" if memory.superseded_by else ""  # a link brings what was true before (/recall)
+    return f"`{memory.id[:8]}` {day} · {memory.kind.value}{replaced} · from {where}\n> {text}"
 
 
 class ForgetEverything(discord.ui.View):

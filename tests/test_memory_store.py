@@ -139,6 +139,29 @@ async def test_filters_by_kind_and_time_and_hides_superseded(bank: MemoryBank) -
     assert {h.memory.id for h in history} == {old.id, new.id}
 
 
+async def test_linked_finds_the_statements_about_one_thing_replaced_ones_too_and_a_turns_memories(
+    bank: MemoryBank,
+) -> None:
+    """The lookup behind "statements about one thing come together" (bot/mind/recollection.py): by the fact step's
+    links and by the turn a memory was made from, in the asker's scope only, no vectors."""
+    old, new, said, chatter, other = await bank.add(
+        [
+            NewMemory(ALICE, "Alice lives in Bergen", MemoryKind.FACT, meta={"key": "lives_in"}),
+            NewMemory(ALICE, "Alice lives in Oslo", MemoryKind.FACT, meta={"key": "lives_in", "replaces": "x"}),
+            NewMemory(ALICE, "Alice: moved to Oslo!", MemoryKind.EPISODE, meta={"keys": ["lives_in"], "turn_id": 7}),
+            NewMemory(ALICE, "Alice: nice weather", MemoryKind.EPISODE, meta={"turn_id": 8}),
+            NewMemory(BOB, "Bob lives in Oslo", MemoryKind.FACT, meta={"key": "lives_in"}),
+        ]
+    )
+    await bank.store.update_payload(ALICE, old.id, old.with_changes(superseded_by=new.id))
+    found = await bank.store.linked(only(ALICE), ["lives_in"], [], 10)
+    assert {m.id for m in found} == {old.id, new.id, said.id}
+    by_turn = await bank.store.linked(only(ALICE), [], [8], 10)
+    assert [m.id for m in by_turn] == [chatter.id]
+    assert other.id not in {m.id for m in await bank.store.linked(only(ALICE), ["lives_in"], [7, 8], 10)}
+    assert await bank.store.linked(only(ALICE), [], [], 10) == []
+
+
 async def test_an_updated_memory_is_still_found_by_filtered_search(bank: MemoryBank) -> None:
     [fact] = await bank.add([NewMemory(ALICE, "Alice is allergic to peanuts", MemoryKind.FACT)])
     recalled = fact.with_changes(last_recalled_at=datetime(2026, 5, 1, tzinfo=UTC))

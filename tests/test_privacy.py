@@ -113,6 +113,21 @@ async def test_a_dm_stays_out_of_server_channels_unless_privacy_is_on(
     assert OWNER_CANARY in system and OWNER_CANARY in history
 
 
+async def test_a_link_never_brings_a_dm_statement_into_a_server(core: Consciousness, server: FakeLLMServer) -> None:
+    """Both code words are one subject to the fact step (one key), said in two places: the server's statement,
+    recalled there, must not bring the DM's along (the link lookup keeps to the place's filter)."""
+    await core.share_dm_memories_in_servers(OWNER, False)
+    await say(core, OWNER, f"My secret code word is {OWNER_CANARY}", origin=DM)
+    await say(core, OWNER, f"In this server my code word is {SERVER_A_CANARY}", origin=IN_A)
+    for n in range(14):  # both leave the recent history: only memory and its links can bring them
+        await say(core, OWNER, f"Small talk number {n}.", origin=IN_A)
+    await say(core, OWNER, "What is my code word?", origin=IN_A)
+    system, _, _ = prompt_parts(last_chat(server))
+    assert SERVER_A_CANARY in system and OWNER_CANARY not in system
+    found = await core.recall(OWNER, "code word", limit=1, place=IN_A)
+    assert found and all(OWNER_CANARY not in item.hit.memory.text for item in found)
+
+
 @pytest.mark.parametrize("privacy_on", [False, True])
 async def test_what_was_said_in_server_a_never_reaches_server_b(
     core: Consciousness, server: FakeLLMServer, privacy_on: bool

@@ -16,7 +16,7 @@ from bot.memory.embedder import FastEmbedder
 from bot.memory.models import Memory, MemoryKind, ScoredMemory
 from bot.mind.core import Consciousness
 from bot.mind.persona import read_persona
-from bot.mind.prompt import EARLIER_REPLY_CHARS
+from bot.mind.prompt import EARLIER_REPLY_CHARS, memory_block
 from bot.mind.retrieval import AIKI_LINES, rank
 from bot.mind.turn import Person
 from bot.state.store import StateStore
@@ -100,6 +100,39 @@ async def test_a_question_about_the_past_finds_the_replaced_fact_and_says_when_i
     await say(core, KARI, "Where did I live before?")
     replaced = [line for line in memory_lines(server) if "Kari lives in Bergen." in line]
     assert replaced and f"replaced {moved.astimezone(OSLO):%Y-%m-%d}" in replaced[0]
+
+
+async def test_a_move_recalled_alone_still_brings_where_they_lived_before(
+    core: Consciousness, replies: Replies
+) -> None:
+    """Only the Oslo statement is recalled (one line asked for): the statement it replaced comes along by the fact
+    step's link, without a second search, dated and marked as what was true before."""
+    moved = await tell_a_move(core, replies)
+    recalled = await core.recall(KARI, "moved to Oslo last weekend", limit=1)
+    lines = memory_block(recalled, OSLO).splitlines()
+    bergen = [line for line in lines if "Bergen" in line]
+    oslo = [line for line in lines if "Oslo" in line]
+    assert oslo and bergen, lines
+    assert all(", earlier]" in line or f"replaced {moved.astimezone(OSLO):%Y-%m-%d}" in line for line in bergen)
+    assert any(", latest]" in line for line in oslo)
+
+
+async def test_right_after_a_move_the_old_city_is_not_shown_as_the_latest(
+    core: Consciousness, replies: Replies, server: FakeLLMServer
+) -> None:
+    """The move is still in the recent history, so the memory block holds only the older statement: it says it is
+    the earlier one (the history has the newer), where it used to stand alone, unmarked."""
+    replies.facts, replies.decide = the_facts, update_the_known_fact
+    await say(core, KARI, "I live in Bergen, close to the fish market.")
+    for n in range(14):  # Bergen leaves the recent history
+        core.clock.advance(days=2)  # type: ignore[attr-defined]
+        await say(core, KARI, f"Small talk number {n}: the weather, the bus, lunch.")
+    core.clock.advance(days=2)  # type: ignore[attr-defined]
+    await say(core, KARI, "Big news: moved to Oslo last weekend!")
+    core.clock.advance(minutes=5)  # type: ignore[attr-defined]
+    await say(core, KARI, "Where am I living these days?")
+    bergen = [line for line in memory_lines(server) if "Bergen" in line]
+    assert bergen and all(", earlier]" in line or "replaced" in line for line in bergen), bergen
 
 
 async def test_two_statements_of_one_day_show_their_times(

@@ -9,12 +9,14 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from qdrant_edge import (
     CountRequest,
     DecayKind,
+    Direction,
     Distance,
     EdgeConfig,
     EdgeShard,
@@ -35,6 +37,7 @@ from qdrant_edge import (
     Modifier,
     MultiVectorComparator,
     MultiVectorConfig,
+    OrderBy,
     PayloadSchemaType,
     Point,
     Prefetch,
@@ -99,6 +102,16 @@ def _filter_for(where: SearchFilter) -> Filter:
     if where.audience is not None and not where.audience.everything:
         must.append(_audience_filter(where.audience))
     return Filter(must=must)
+
+
+def _linked_filter(where: SearchFilter, keys: Sequence[str], turn_ids: Sequence[int]) -> Filter:
+    """`where` with replaced memories, narrowed to what is linked to `keys` or made from `turn_ids`."""
+    should: list[Any] = []
+    if keys:
+        should += [FieldCondition(key=f"meta.{field}", match=MatchAny(list(keys))) for field in ("key", "keys")]
+    if turn_ids:
+        should.append(FieldCondition(key="meta.turn_id", match=MatchAny(list(turn_ids))))
+    return Filter(must=[_filter_for(replace(where, include_superseded=True)), Filter(should=should)])
 
 
 def _audience_filter(audience: Audience) -> Filter:
@@ -229,6 +242,9 @@ class EdgeMemoryStore:
             ("origin.source", PayloadSchemaType.Keyword),
             ("origin.guild_id", PayloadSchemaType.Integer),
             ("speaker_keys", PayloadSchemaType.Keyword),
+            ("meta.key", PayloadSchemaType.Keyword),  # what the fact step linked (bot/mind/recollection.py)
+            ("meta.keys", PayloadSchemaType.Keyword),
+            ("meta.turn_id", PayloadSchemaType.Integer),
         ):
             shard.update(UpdateOperation.create_field_index(field, schema))
         self._shard = shard
@@ -433,6 +449,19 @@ class EdgeMemoryStore:
     @staticmethod
     def _scored(hits: Sequence[Any]) -> list[ScoredMemory]:
         return [ScoredMemory(Memory.from_payload(hit.id, hit.payload or {}), hit.score) for hit in hits]
+
+    def _linked_sync(self, where: Filter, limit: int) -> list[Memory]:
+        newest = OrderBy("created_ts", Direction.Desc)  # a bounded lookup keeps the newest statements
+        request = ScrollRequest(limit=limit, filter=where, with_payload=True, with_vector=False, order_by=newest)
+        records, _ = self.shard.scroll(request)
+        return [Memory.from_payload(record.id, record.payload or {}) for record in records]
+
+    async def linked(
+        self, where: SearchFilter, keys: Sequence[str], turn_ids: Sequence[int], limit: int
+    ) -> list[Memory]:
+        if not keys and not turn_ids:
+            return []
+        return await self._run(self._linked_sync, _linked_filter(where, keys, turn_ids), limit)
 
     def _get_sync(self, scope: str, memory_id: str, with_vector: bool) -> tuple[Memory, ChunkVectors] | None:
         try:

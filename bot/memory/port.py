@@ -41,6 +41,13 @@ class MemoryStore(Protocol):
         """Hybrid retrieval (bot/memory/hybrid.py): every signal and boost fused inside Qdrant, best first."""
         ...
 
+    async def linked(
+        self, where: SearchFilter, keys: Sequence[str], turn_ids: Sequence[int], limit: int
+    ) -> list[Memory]:
+        """Memories in `where`, replaced ones too, that the fact step linked to one of `keys` (a fact's `key`, an
+        episode's `keys`) or that were made from one of `turn_ids`: a payload lookup, no vectors, at most `limit`."""
+        ...
+
     async def get(self, scope: str, memory_id: str) -> Memory | None: ...
 
     async def get_with_vector(self, scope: str, memory_id: str) -> tuple[Memory, ChunkVectors] | None: ...

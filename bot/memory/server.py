@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from qdrant_client import AsyncQdrantClient, models
@@ -29,6 +30,9 @@ _INDEXES: tuple[tuple[str, Any], ...] = (
     ("origin.source", models.PayloadSchemaType.KEYWORD),
     ("origin.guild_id", models.PayloadSchemaType.INTEGER),
     ("speaker_keys", models.PayloadSchemaType.KEYWORD),
+    ("meta.key", models.PayloadSchemaType.KEYWORD),  # what the fact step linked (bot/mind/recollection.py)
+    ("meta.keys", models.PayloadSchemaType.KEYWORD),
+    ("meta.turn_id", models.PayloadSchemaType.INTEGER),
 )
 
 
@@ -52,6 +56,19 @@ def _filter_for(where: SearchFilter) -> models.Filter:
     if where.audience is not None and not where.audience.everything:
         must.append(_audience_filter(where.audience))
     return models.Filter(must=must)
+
+
+def _linked_filter(where: SearchFilter, keys: Sequence[str], turn_ids: Sequence[int]) -> models.Filter:
+    """`where` with replaced memories, narrowed to what is linked to `keys` or made from `turn_ids`."""
+    should: list[Any] = []
+    if keys:
+        should += [
+            models.FieldCondition(key=f"meta.{field}", match=models.MatchAny(any=list(keys)))
+            for field in ("key", "keys")
+        ]
+    if turn_ids:
+        should.append(models.FieldCondition(key="meta.turn_id", match=models.MatchAny(any=list(turn_ids))))
+    return models.Filter(must=[_filter_for(replace(where, include_superseded=True)), models.Filter(should=should)])
 
 
 def _audience_filter(audience: Audience) -> models.Filter:
@@ -302,6 +319,20 @@ class QdrantServerMemoryStore:
             if (record.payload or {}).get("scope") == scope:
                 return Memory.from_payload(record.id, record.payload or {}), _dense(record.vector)
         return None
+
+    async def linked(
+        self, where: SearchFilter, keys: Sequence[str], turn_ids: Sequence[int], limit: int
+    ) -> list[Memory]:
+        if not keys and not turn_ids:
+            return []
+        records, _ = await self._client.scroll(
+            self._collection,
+            scroll_filter=_linked_filter(where, keys, turn_ids),
+            limit=limit,
+            with_payload=True,
+            order_by=models.OrderBy(key="created_ts", direction=models.Direction.DESC),  # the newest, when bounded
+        )
+        return [Memory.from_payload(r.id, r.payload or {}) for r in records]
 
     async def get(self, scope: str, memory_id: str) -> Memory | None:
         found = await self.get_with_vector(scope, memory_id)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import from_iso
 from bot.llm import ChatMessage
-from bot.memory.models import Memory, MemoryKind
+from bot.memory.models import MemoryKind
 from bot.mind.intention import Intention
 from bot.mind.persona import Persona
-from bot.mind.retrieval import Recalled, by_aiki, shown_text
+from bot.mind.retrieval import Recalled, by_aiki, shown_text, subject_keys
 from bot.mood import MoodState
 from bot.pictures import Picture
 from bot.places import OriginSource
@@ -62,13 +62,6 @@ def quote(text: str) -> str:
     return quoted.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def subject_keys(memory: Memory) -> set[str]:
-    """What a memory states about the person, as the fact step linked it: a fact's key, an episode's `keys`."""
-    keys = memory.meta.get("keys") or []
-    key = memory.meta.get("key")
-    return {str(k) for k in (*keys, *([key] if key else []))}
-
-
 def arrange(memories: list[Recalled]) -> list[list[Recalled]]:
     """Statements about one subject side by side, newest first, where the best of them ranked; the rest as ranked.
 
@@ -92,8 +85,9 @@ def _note(item: Recalled, group: list[Recalled], zone: ZoneInfo) -> str:
     if memory.superseded_by:
         replaced = from_iso(memory.meta.get("superseded_at"))
         return f", replaced {replaced.astimezone(zone):%Y-%m-%d}" if replaced else ", replaced later"
-    newest = max(r.hit.memory.created_at for r in group)
-    if len(group) < 2 or all(r.hit.memory.created_at == newest for r in group):
+    times = [r.hit.memory.created_at for r in group] + [r.newer_in_history for r in group if r.newer_in_history]
+    newest = max(times)
+    if len(times) < 2 or all(t == newest for t in times):
         return ""
     return ", latest" if memory.created_at == newest else ", earlier"
 

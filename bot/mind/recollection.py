@@ -8,6 +8,13 @@ rank (best evidence first, bot/mind/retrieval.py).
 Facts that were replaced stay out of ordinary recall, but a question about the past ("where did I live before?",
 "what was my job in December?") finds them: they are the answer there, shown as replaced (bot/mind/prompt.py).
 
+Statements about one thing come together: when a memory shown here, or a message the prompt's recent history shows,
+is linked by the fact step to other statements about the same thing (a fact's `key`, an episode's `keys`:
+bot/mind/learning.py, bot/mind/facts.py), the others come along, so an update is shown with what it replaced ("I
+moved to Oslo" with "I live in Bergen", marked earlier) even when only one side was recalled, and a question about
+the past gets the earlier statement. A payload lookup (no embedding), at most LINKED of them, within the budget,
+after the recalled ones: a prompt that must shrink drops them first.
+
 What AIKI understands about the person (their profile, built in a sleep pass: bot/mind/profile.py) comes first when
 it may be shown here and fits half the budget; the facts it rests on then give way to it, and everything else keeps
 the store's order.
@@ -15,7 +22,7 @@ the store's order.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,15 +30,19 @@ from zoneinfo import ZoneInfo
 from bot.memory.bank import MemoryBank
 from bot.memory.hybrid import Probe
 from bot.memory.models import Memory, MemoryKind, ScoredMemory, SearchFilter
+from bot.memory.port import MemoryStore
 from bot.memory.timeparse import about_the_past
 from bot.mind.derived import rests_on
-from bot.mind.retrieval import Recalled, rank
+from bot.mind.retrieval import Recalled, rank, shown_text, subject_keys
 from bot.tokens import estimate_tokens
 
 # Candidates asked of the store per recall: the ranking then picks what fits the budget.
 CANDIDATES = 30
 # The profile is shown when it takes at most this share of the memories' budget (the rest is for evidence).
 PROFILE_SHARE = 0.5
+# Statements brought along by the fact step's links, at most, and the memories one link lookup reads.
+LINKED = 4
+LINK_LOOKUP = 32
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,67 @@ async def recollect(
     hits = await bank.store.query(probe, where, CANDIDATES)
     kept = [hit for hit in hits if not held.holds(hit.memory) and hit.memory.kind is not MemoryKind.PROFILE]
     profile = await _profile(bank, probe, where, held)
-    cost = estimate_tokens(profile.text) + 12 if profile is not None else 0
-    if profile is None or limit < 2 or cost > budget_tokens * PROFILE_SHARE:
-        return rank(kept, budget_tokens, limit)
-    covered = rests_on(profile)
-    rest = rank([hit for hit in kept if hit.memory.id not in covered], budget_tokens - cost, limit - 1)
-    return [Recalled(ScoredMemory(profile, 1.0), 1.0), *rest]
+    if profile is None or limit < 2 or _cost(profile) > budget_tokens * PROFILE_SHARE:
+        chosen, covered = rank(kept, budget_tokens, limit), set[str]()
+    else:
+        covered = rests_on(profile)
+        rest = rank([hit for hit in kept if hit.memory.id not in covered], budget_tokens - _cost(profile), limit - 1)
+        chosen = [Recalled(ScoredMemory(profile, 1.0), 1.0), *rest]
+    return await _with_linked(bank.store, where, chosen, held, budget_tokens, covered)
+
+
+def _cost(memory: Memory) -> int:
+    """What a memory's line costs of the budget (as `rank` counts it)."""
+    return estimate_tokens(shown_text(memory)) + 12
+
+
+async def _with_linked(
+    store: MemoryStore, where: SearchFilter, chosen: list[Recalled], held: Held, budget: int, covered: set[str]
+) -> list[Recalled]:
+    """The chosen memories, then the statements the fact step linked to them or to the history's messages, each
+    marked where the history says something newer about its subject."""
+    history = await store.linked(where, (), sorted(held.turn_ids), 2 * len(held.turn_ids) + 2)
+    keys = list(dict.fromkeys(k for m in [r.hit.memory for r in chosen] + history for k in sorted(subject_keys(m))))
+    if not keys:
+        return chosen
+    found = await store.linked(where, keys, (), LINK_LOOKUP)
+    # A statement is one message: its episode and the facts learned from it (`said_in`) are shown once.
+    in_history = {m.id for m in history} | {m.id for m in found if held.holds(m)}
+    in_history |= {m.id for m in found if m.meta.get("said_in") in in_history}
+    shown = {r.memory_id for r in chosen} | covered | {str(r.hit.memory.meta.get("said_in")) for r in chosen}
+    shown |= {m.id for m in found if m.meta.get("said_in") in shown}
+    with_fact = {str(m.meta.get("said_in")) for m in found if m.kind is MemoryKind.FACT}
+    brought = [
+        m
+        for m in found
+        if m.id not in shown | in_history | with_fact and m.kind in (MemoryKind.FACT, MemoryKind.EPISODE)
+    ]
+    # The subjects of the best-ranked memories first, then the history's; newest first within a subject.
+    order = {key: n for n, key in enumerate(keys)}
+    brought.sort(key=lambda m: (min(order.get(k, len(order)) for k in subject_keys(m)), -m.created_at.timestamp()))
+    room = budget - sum(_cost(r.hit.memory) for r in chosen)
+    extra: list[Recalled] = []
+    for memory in brought:
+        if len(extra) < LINKED and _cost(memory) <= room:
+            extra.append(Recalled(ScoredMemory(memory, 0.0), 0.0))
+            room -= _cost(memory)
+    newer = _newest_by_key([*history, *(m for m in found if m.id in in_history)])
+    return [_marked(item, newer) for item in [*chosen, *extra]]
+
+
+def _newest_by_key(memories: Iterable[Memory]) -> dict[str, datetime]:
+    newest: dict[str, datetime] = {}
+    for memory in memories:
+        for key in subject_keys(memory):
+            newest[key] = max(newest.get(key, memory.created_at), memory.created_at)
+    return newest
+
+
+def _marked(item: Recalled, newer: dict[str, datetime]) -> Recalled:
+    """The item, noting the history's newest statement about its subject when that is newer than it."""
+    memory = item.hit.memory
+    later = max((newer[k] for k in subject_keys(memory) if k in newer), default=None)
+    return replace(item, newer_in_history=later) if later is not None and later > memory.created_at else item
 
 
 async def _profile(bank: MemoryBank, probe: Probe, where: SearchFilter, held: Held) -> Memory | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.memory.models import Memory, ScoredMemory
 from bot.tokens import estimate_tokens, shorten
@@ -22,6 +22,9 @@ _WORD = re.compile(r"\w+")
 class Recalled:
     hit: ScoredMemory
     score: float
+    # When the prompt's recent history says something newer about this memory's subject (the fact step's link):
+    # the memory block then marks this one as earlier, not as the latest (bot/mind/prompt.py).
+    newer_in_history: datetime | None = None
 
     @property
     def memory_id(self) -> str:
@@ -48,6 +51,13 @@ AIKI_SHOWN_CHARS = 300
 
 def by_aiki(memory: Memory) -> bool:
     return memory.meta.get("by") == "aiki"
+
+
+def subject_keys(memory: Memory) -> set[str]:
+    """What a memory states about the person, as the fact step linked it: a fact's key, an episode's `keys`."""
+    keys = memory.meta.get("keys") or []
+    key = memory.meta.get("key")
+    return {str(k) for k in (*keys, *([key] if key else []))}
 
 
 def shown_text(memory: Memory) -> str:
