@@ -211,6 +211,12 @@ def load_locomo(path: Path) -> list[Conversation]:
     return out
 
 
+def split(conversations: list[Conversation], half: str) -> list[Conversation]:
+    """The first half of the conversations in file order (dev), the second half (test), or all of them."""
+    middle = (len(conversations) + 1) // 2
+    return {"dev": conversations[:middle], "test": conversations[middle:]}.get(half, conversations)
+
+
 def load(path: Path) -> list[Conversation]:
     if path.is_dir():
         files = sorted(path.glob("Chat_*.json")) or sorted(path.glob("*.json"))
@@ -465,6 +471,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="how memories are stored: as AIKI stores what it is told (live), as an import (import), or both",
     )  # fmt: skip
     parser.add_argument("--limit", type=int, default=0, help="only the first N conversations (0: all)")
+    parser.add_argument(
+        "--split", choices=["all", "dev", "test"], default="all",
+        help="the first half of the conversations (dev, to tune on), the second half (test, held out), or all",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7, help="seed of the ingestion sample (default %(default)s)")
     parser.add_argument(
         "--cache-dir", type=Path, default=ROOT / ".cache" / "test-model",
@@ -511,6 +521,7 @@ async def measure_layout(
 async def run(args: argparse.Namespace) -> None:
     began = time.perf_counter()
     conversations = load(args.data)
+    conversations = split(conversations, args.split)
     if args.limit:
         conversations = conversations[: args.limit]
     turns = sum(len(c.turns) for c in conversations)

@@ -91,6 +91,14 @@ def test_evidence_ids_are_expanded() -> None:
     assert retrieval.expand_evidence("D20:17.") == ["D20:17"]
 
 
+def test_the_split_halves_the_conversations_in_file_order() -> None:
+    conversations = [retrieval.Conversation(f"Chat_{n}", []) for n in range(5)]
+    dev, test = retrieval.split(conversations, "dev"), retrieval.split(conversations, "test")
+    assert [c.name for c in dev] == ["Chat_0", "Chat_1", "Chat_2"]
+    assert [c.name for c in test] == ["Chat_3", "Chat_4"]
+    assert retrieval.split(conversations, "all") == conversations
+
+
 def test_metrics_of_one_question() -> None:
     r1, r5, r10, r20, any10, all10, mrr = retrieval.question_metrics([[7], [3], [9], [1]], [3, 1, 42])
     assert (r1, r5, r10, r20) == (0.0, pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(2 / 3))
