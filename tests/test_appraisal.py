@@ -75,6 +75,44 @@ def test_target_negation_and_idioms(text: str, expected: set[MoodEventKind]) -> 
     assert kinds(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My sister is so stressed about her exams.", set()),
+        ("Søstera mi er så stressa for eksamen.", set()),
+        ("My brother has been crying all week.", set()),
+        ("My dog died this morning.", {G}),
+        ("My mom passed away last night.", {G}),
+        ("Her dog died yesterday, what do I say to her?", set()),
+        ("My friend's grandpa passed away.", set()),
+        ("Naboens hund døde i går.", set()),
+        ("Kollegaen min mistet moren sin.", set()),
+        ("I lost my dad last year.", {G}),
+        ("Kompisen min fikk jobben!", set()),
+        ("My mom is in the hospital and I'm scared.", {D}),
+        ("Thanks to my dad for driving me.", set()),
+        ("Takk til mamma for maten.", set()),
+        ("Thanks to you I understand it now.", {T}),
+    ],
+)
+def test_someone_elses_feeling_is_not_the_persons(text: str, expected: set[MoodEventKind]) -> None:
+    assert kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm not nervous at all about tomorrow.", set()),
+        ("Null nervøs før presentasjonen.", set()),
+        ("You did nothing wrong.", set()),
+        ("Du gjorde ingenting galt.", set()),
+        ("I'm so nervous about tomorrow.", {D}),
+    ],
+)
+def test_a_negated_feeling_is_not_read(text: str, expected: set[MoodEventKind]) -> None:
+    assert kinds(text) == expected
+
+
 def test_intensity_follows_intensifiers_and_diminishers() -> None:
     (mild,) = read("I'm a bit tired.")
     (plain,) = read("I'm tired.")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
+from bot.mind.appraisal_holder import held_by_other
 from bot.mind.appraisal_irony import irony
 from bot.mind.appraisal_lexicon import Cues, Need
 from bot.mind.appraisal_meaning import Sense
@@ -120,14 +121,17 @@ def read_words(text: str) -> Words:
         ruled_out.update(lex.IRONY_RULES_OUT)
         if ironic.at_aiki:
             found.append(_reading(MoodEventKind.CRITICISED, "they were sarcastic about my help", ironic.cue, 1.0))
+    denied: set[MoodEventKind] = set()
     for compiled in _IDIOMS:
         for match in compiled.pattern.finditer(normal):
-            if compiled.cues.kind is not None:
-                found.append(_reading(compiled.cues.kind, compiled.cues.reason, match.group(0), 1.0))
+            kind = compiled.cues.kind
+            if kind is not None and _elsewhere(compiled.cues, normal, match):
+                denied.add(kind)
+            elif kind is not None:
+                found.append(_reading(kind, compiled.cues.reason, match.group(0), 1.0))
             ruled_out.update(compiled.cues.rules_out)
             normal = normal[: match.start()] + " " * (match.end() - match.start()) + normal[match.end() :]
     lifeless = False
-    denied: set[MoodEventKind] = set()
     for clause in _CLAUSE_BREAK.split(normal):
         readings, dead_thing, negated_kinds = _read_clause(clause.strip(), exclaimed)
         found += readings
@@ -144,6 +148,15 @@ def read_words(text: str) -> Words:
         beings=_BEING.search(normal) is not None,
         in_progress=_IN_PROGRESS.search(normal) is not None,
     )
+
+
+def _elsewhere(cues: Cues, normal: str, match: re.Match[str]) -> bool:
+    """Whether an idiom read over the whole message is someone else's, judged in its own clause."""
+    starts = [m.end() for m in _CLAUSE_BREAK.finditer(normal, 0, match.start())]
+    ends = [m.start() for m in _CLAUSE_BREAK.finditer(normal, match.end())]
+    before = _TOKEN.findall(normal[starts[-1] if starts else 0 : match.start()])
+    after = _TOKEN.findall(normal[match.end() : ends[0] if ends else len(normal)])
+    return held_by_other(cues, before, _cue(match.group(0)), after)
 
 
 def _addressed(normal: str) -> bool:
@@ -214,6 +227,9 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set
             about = _about(cues.needs, clause, tokens, before, after)
             denies = _negated(before, after)
             someone_else = cues.needs is Need.SELF and not about and _BEING.search(clause) is not None
+            if cues.kind is not None and held_by_other(cues, before, _cue(match.group(0)), after):
+                denied.add(cues.kind)  # "my sister is so stressed", "her dog died": not the person's
+                continue
             if cues.kind is not None and (denies or someone_else):
                 denied.add(cues.kind)  # "not that tired", "my coworker is stressed": meaning must not read it either
             negated = about and denies

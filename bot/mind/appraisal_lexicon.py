@@ -37,6 +37,7 @@ class Cues:
     negated: MoodEventKind | None = None  # "not happy" is distress; "not sad" is nothing
     needs: Need = Need.NOTHING
     rules_out: tuple[MoodEventKind, ...] = ()  # idioms: what the meaning reader must not read where they are
+    held: bool = True  # a feeling someone holds ("she is stressed"), not a situation ("my mom is in the ER")
 
 
 # Fixed expressions, read over the whole message before anything else; what they match is then hidden from the
@@ -310,6 +311,7 @@ IDIOMS: tuple[Cues, ...] = (
             r"strammer seg i brystet",
             r"(?:i'?m|i am|jeg er|eg er) (?:\w+ )?(?:sick|ill|syk|sjuk)(?! of)",
         ),
+        held=False,
     ),
     Cues(
         None,
@@ -658,9 +660,6 @@ DISTRESS: tuple[Cues, ...] = (
             r"freaking out",
             r"(?:får|fikk) panikk",
             r"grein",
-            r"in (?:the )?hospital",
-            r"på sykehus\w*",
-            r"på sjukehus\w*",
             r"anxiety",
             r"panic attacks?",
             r"angst\w*",
@@ -671,6 +670,12 @@ DISTRESS: tuple[Cues, ...] = (
             r"argh+",
             r"æsj",
         ),
+    ),
+    Cues(
+        DISTRESSED,
+        "something hard is happening to them",
+        (r"in (?:the )?hospital", r"på sykehus\w*", r"på sjukehus\w*"),
+        held=False,
     ),
 )
 
@@ -1064,7 +1069,7 @@ WHOLE_CLAUSE: tuple[Cues, ...] = (
 # Words that turn a cue around when they come shortly before it (or, Norwegian style, right after a verb).
 NEGATORS = frozenset(
     {"not", "never", "hardly", "nothing", "nobody", "almost", "nearly", "ikke", "ikkje", "aldri", "ingen",
-     "inga", "nesten", "snart"}
+     "inga", "nesten", "snart", "ingenting", "null", "no", "none", "nor", "neither"}
 )  # fmt: skip
 # Adverbs that may stand between a Norwegian verb and its negation: "det funker fortsatt ikke".
 BETWEEN_VERB_AND_NEGATION = frozenset(
@@ -1200,6 +1205,24 @@ BEINGS = (
     r"han",
     r"hun",
 )
+
+# Whose feeling a clause speaks of (bot/mind/appraisal_holder.py): someone else named before the cue holds it.
+OTHER_HOLDERS = frozenset(
+    {"he", "she", "they", "he's", "she's", "they're", "someone", "somebody", "han", "hun", "de",
+     "noen", "hen"}
+)  # fmt: skip
+# Verbs that give a feeling to its holder: "my sister is so stressed", "noen som har angst".
+STATE_VERBS = frozenset(
+    {"is", "was", "are", "were", "been", "be", "seems", "seemed", "feel", "feels", "feeling", "felt", "looks", "has",
+     "had", "gets", "got", "er", "var", "ble", "blir", "virker", "føler", "har", "hadde", "kjenner"}
+)  # fmt: skip
+# Possessives of someone else: "her dog died" is her grief, "my dog died" is the person's.
+OTHER_POSSESSIVES = frozenset({"her", "his", "their", "hennes", "hans", "deres", "sin", "sitt", "sine"})
+# Whom thanks go to when it is not AIKI: "thanks to my mom", "takk til mamma", "takket være regnet".
+THANKS_ELSEWHERE = frozenset({"to", "til", "være", "vere"})
+THIRD_OBJECTS = frozenset({"him", "her", "them", "ham", "henne", "dem", "han", "hun"})
+# Loss said with the loser as subject: "my coworker lost her dad", "kollegaen min mista faren sin".
+LOSS_VERBS = frozenset({"lost", "loses", "mistet", "mista", "miste"})
 
 # -- irony (bot/mind/appraisal_irony.py) ------------------------------------------------------------------------
 # Praise that opens a message ("great, ...", "supert, ..."), or stands alone as its last clause ("... amazing.").
