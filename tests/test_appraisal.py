@@ -107,6 +107,8 @@ def test_someone_elses_feeling_is_not_the_persons(text: str, expected: set[MoodE
         ("You did nothing wrong.", set()),
         ("Du gjorde ingenting galt.", set()),
         ("I'm so nervous about tomorrow.", {D}),
+        ("Vet ikke om jeg har bestått ennå.", set()),
+        ("If I get the job I'll be so happy.", set()),
     ],
 )
 def test_a_negated_feeling_is_not_read(text: str, expected: set[MoodEventKind]) -> None:

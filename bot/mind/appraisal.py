@@ -227,8 +227,8 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set
             about = _about(cues.needs, clause, tokens, before, after)
             denies = _negated(before, after)
             someone_else = cues.needs is Need.SELF and not about and _BEING.search(clause) is not None
-            if cues.kind is not None and held_by_other(cues, before, _cue(match.group(0)), after):
-                denied.add(cues.kind)  # "my sister is so stressed", "her dog died": not the person's
+            if cues.kind is not None and (held_by_other(cues, before, _cue(match.group(0)), after) or _unreal(before)):
+                denied.add(cues.kind)  # "my sister is so stressed", "vet ikke om jeg har bestått": not the person's
                 continue
             if cues.kind is not None and (denies or someone_else):
                 denied.add(cues.kind)  # "not that tired", "my coworker is stressed": meaning must not read it either
@@ -280,6 +280,16 @@ def _negated(before: list[str], after: list[str]) -> bool:
     if after and _is_negator(after[0]):
         return True
     return len(after) > 1 and after[0] in lex.BETWEEN_VERB_AND_NEGATION and _is_negator(after[1])
+
+
+def _unreal(before: list[str]) -> bool:
+    """A cue in a clause that only supposes or wonders: "if I pass", "vet ikke om jeg har bestått"."""
+    for at, token in enumerate(before):
+        if token in lex.SUPPOSING:
+            return True
+        if token in lex.WONDERING and any(_is_negator(t) for t in before[max(0, at - 2) : at]):
+            return True
+    return False
 
 
 def _is_negator(token: str) -> bool:

@@ -1069,8 +1069,11 @@ WHOLE_CLAUSE: tuple[Cues, ...] = (
 # Words that turn a cue around when they come shortly before it (or, Norwegian style, right after a verb).
 NEGATORS = frozenset(
     {"not", "never", "hardly", "nothing", "nobody", "almost", "nearly", "ikke", "ikkje", "aldri", "ingen",
-     "inga", "nesten", "snart", "ingenting", "null", "no", "none", "nor", "neither"}
+     "inga", "nesten", "snart", "ingenting", "null"}
 )  # fmt: skip
+# A clause that only supposes ("if I pass") or, after a negation, wonders ("don't know if", "vet ikke om").
+SUPPOSING = frozenset({"if", "whether", "unless", "hvis", "dersom", "viss"})
+WONDERING = frozenset({"om", "if", "whether"})
 # Adverbs that may stand between a Norwegian verb and its negation: "det funker fortsatt ikke".
 BETWEEN_VERB_AND_NEGATION = frozenset(
     {"fortsatt", "enda", "ennå", "framleis", "heller", "helt", "egentlig", "eigentleg", "lenger", "lengre", "jo", "vel"}
