@@ -266,6 +266,10 @@ def test_the_everyday_set_is_split_and_half_norwegian() -> None:
         ("My coworker seems really stressed lately.", D, set()),  # someone else's stress
         ("I'm not stressed at all today.", D, set()),  # words that deny a feeling deny it to meaning too
         ("I miss home so much.", G, set()),  # grief needs someone to grieve
+        ("The beach was great. If you like jellyfish.", H, set()),  # praise taken back by a mocking condition
+        ("Flott konsert. Om du liker å stå i kø.", H, set()),  # its "du" is anyone, not AIKI
+        ("Yeah thanks a lot, your 'tip' wiped my settings", T, {C}),
+        ("My sister is so happy about her new job.", H, set()),  # someone else's joy, to meaning too
     ],
 )
 def test_irony_targets_and_denials(text: str, heard: MoodEventKind | None, expected: set[MoodEventKind]) -> None:

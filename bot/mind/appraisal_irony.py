@@ -24,6 +24,8 @@ _CLOSING_PRAISE = re.compile(r"[.!?,;]\s*(" + lex.IRONY_PRAISE + r")[\s.!🙃�
 _FRAME = re.compile(r"(?<![\w'])(" + _any(lex.IRONY_FRAMES) + r")" + _END)
 _OPENING_THANKS = re.compile(r"^\W*(" + lex.IRONY_THANKS + r")" + _END)
 _SIGN = re.compile(r"(?<![\w'])" + _any(lex.IRONY_SIGNS) + r"(?![\w])|[🙃🙄😒😑🤡]")
+_MOCKING = re.compile(r"(?<![\w'])" + lex.MOCKING_CONDITION + _END)
+_PRAISE_IN_CLAUSE = re.compile(r"(?<![\w'])(" + lex.IRONY_PRAISE + r")" + _END + r"[^.!?]*[.!?]")
 _MISHAP = re.compile(r"(?<![\w'])" + _any(lex.IRONY_MISHAPS) + _END)
 _HELP = re.compile(r"(?<![\w'])" + _any(lex.HELP_NOUNS) + _END)
 
@@ -38,6 +40,12 @@ class Irony:
 
 def irony(normal: str, addressed: bool) -> Irony | None:
     """The ironic praise in a lower-cased message, if there is one."""
+    mocked = _MOCKING.search(normal)
+    if mocked is not None:
+        normal = normal[: mocked.start()]  # "the weather is lovely. if you like hail": its "you" is anyone
+        praised = _PRAISE_IN_CLAUSE.search(normal + ".")
+        if praised is not None:
+            return Irony(praised.group(1), _HELP.search(normal) is not None)
     strong = _SIGN.search(normal) is not None
     praise = _OPENING_PRAISE.search(normal) or _CLOSING_PRAISE.search(normal) or _FRAME.search(normal)
     if praise is not None and (strong or _MISHAP.search(normal) is not None):

@@ -1243,7 +1243,10 @@ IRONY_FRAMES = (
     r"akkurat (?:det|hva) (?:jeg|eg) trengte",
 )
 # Thanks that opens a message; ironic only with a strong sign (a genuine thanks may mention a broken build).
-IRONY_THANKS = r"(?:wow,? |oh,? |åh,? )?(?:thanks?|thank you|takk|tusen takk)(?: a lot| so much| masse)?"
+IRONY_THANKS = r"(?:wow,? |oh,? |åh,? |yeah,? |ja,? )?(?:thanks?|thank you|takk|tusen takk)(?: a lot| so much| masse)?"
+# A praise taken back by a mocking condition: "lovely weather. if you like hail", "om du liker sludd". Its "you"
+# is anyone, not AIKI.
+MOCKING_CONDITION = r"(?:if|om|hvis) (?:you|u|du) (?:like|love|enjoy|liker|elsker)"
 # Strong signs: the emoji of an eye-roll, scare quotes, "typical", "of course", "helped nothing".
 IRONY_SIGNS = (
     r"[🙃🙄😒😑🤡]",
@@ -1259,6 +1262,7 @@ IRONY_SIGNS = (
     r"(?:virkelig |really |absolutely |absolutt )?(?:ingenting|nothing)",
     r",? (?:really|altså|liksom)[.!]*$",  # "super helpful answer, really."
     r"liksom",
+    MOCKING_CONDITION,
 )
 # Things going wrong, which make a praise that opens the message ironic: "great, the train is delayed again".
 IRONY_MISHAPS = (
@@ -1282,8 +1286,8 @@ IRONY_MISHAPS = (
     r"traffic",
     r"rain\w*",
     r"regn\w*",
-    r"another monday",
-    r"enda (?:en|et|ei|mer)",
+    r"(?:yet )?another (?:monday|day|meeting|bill|delay|email|week)",
+    r"(?:enda|nok) (?:en|et|ei|mer)",
     r"(?:right|just) before",
     r"rett før",
     r"in the middle of",
