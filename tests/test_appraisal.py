@@ -270,6 +270,8 @@ def test_the_everyday_set_is_split_and_half_norwegian() -> None:
         ("Flott konsert. Om du liker å stå i kø.", H, set()),  # its "du" is anyone, not AIKI
         ("Yeah thanks a lot, your 'tip' wiped my settings", T, {C}),
         ("My sister is so happy about her new job.", H, set()),  # someone else's joy, to meaning too
+        ("Broren min er helt nedfor etter bruddet.", G, set()),  # someone else's state, to meaning too
+        ("Ikke sant, det tenkte jeg også.", C, set()),  # "right?", not "not true"
     ],
 )
 def test_irony_targets_and_denials(text: str, heard: MoodEventKind | None, expected: set[MoodEventKind]) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
-from bot.mind.appraisal_holder import held_by_other
+from bot.mind.appraisal_holder import held_by_other, others_feel
 from bot.mind.appraisal_irony import irony
 from bot.mind.appraisal_lexicon import Cues, Need
 from bot.mind.appraisal_meaning import Sense
@@ -34,6 +34,7 @@ NEGATED_WEIGHT = 0.6
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n()]+|\s(?:but|though|although|men|selv om|sjølv om)\s")
 _TOKEN = re.compile(r"[\w']+")
 
+_OTHERS_FEELINGS = {MoodEventKind.PERSON_DISTRESSED, MoodEventKind.PERSON_HAPPY, MoodEventKind.PERSON_GRIEVING}
 MEANING_REASONS = {
     MoodEventKind.THANKED: "they thanked me",
     MoodEventKind.CRITICISED: "they criticised me",
@@ -138,6 +139,8 @@ def read_words(text: str) -> Words:
         lifeless = lifeless or dead_thing
         denied |= negated_kinds
     tokens = _TOKEN.findall(normal)
+    if others_feel(tokens):
+        denied |= _OTHERS_FEELINGS  # the meaning reader must not give someone else's state to the person
     return Words(
         found,
         frozenset(ruled_out),

@@ -68,8 +68,21 @@ def _loss_of_other(before: list[str], cue: str) -> bool:
 
 
 def _thanks_elsewhere(after: list[str]) -> bool:
+    """Thanks said to someone else: "thanks to my mom", "takk til mamma", "for å takke henne"."""
     if not after:
         return False
     if after[0] in lex.THIRD_OBJECTS:
         return True
     return after[0] in lex.THANKS_ELSEWHERE and not lex.SECOND_PERSON.intersection(after[1:3])
+
+
+def others_feel(tokens: list[str]) -> bool:
+    """A message about someone else's state and not the person's: "søsteren min er helt nedfor etter bruddet"."""
+    if lex.SELF_SUBJECTS.intersection(tokens):
+        return False
+    for at, token in enumerate(tokens):
+        if (token in lex.OTHER_HOLDERS or _BEING.fullmatch(token)) and lex.STATE_VERBS.intersection(
+            tokens[at + 1 : at + 4]
+        ):
+            return True
+    return False

@@ -106,6 +106,7 @@ IDIOMS: tuple[Cues, ...] = (
             r"(?:har )?aldri (?:vært|følt meg) så",
             r"no (?:problem|worries)",
             r"ikke noe problem",
+            r"ikke sant",  # "right?", not "not true"
             # A feeling that belongs to a story, not to the person: "a sad movie", "en trist film".
             r"(?:sad|depressing|scary|happy) "
             r"(?:movie|film|song|story|book|poem|news|ending|episode|show|scene|chapter|character)s?",
