@@ -272,6 +272,8 @@ def test_the_everyday_set_is_split_and_half_norwegian() -> None:
         ("My sister is so happy about her new job.", H, set()),  # someone else's joy, to meaning too
         ("Broren min er helt nedfor etter bruddet.", G, set()),  # someone else's state, to meaning too
         ("Ikke sant, det tenkte jeg også.", C, set()),  # "right?", not "not true"
+        ("Great answer, except it was about the wrong library.", T, {C}),  # praise taken back
+        ("Flott forslag, bortsett fra at ingenting virker.", T, {C}),
     ],
 )
 def test_irony_targets_and_denials(text: str, heard: MoodEventKind | None, expected: set[MoodEventKind]) -> None:

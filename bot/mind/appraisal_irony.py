@@ -25,6 +25,7 @@ _FRAME = re.compile(r"(?<![\w'])(" + _any(lex.IRONY_FRAMES) + r")" + _END)
 _OPENING_THANKS = re.compile(r"^\W*(" + lex.IRONY_THANKS + r")" + _END)
 _SIGN = re.compile(r"(?<![\w'])" + _any(lex.IRONY_SIGNS) + r"(?![\w])|[🙃🙄😒😑🤡]")
 _MOCKING = re.compile(r"(?<![\w'])" + lex.MOCKING_CONDITION + _END)
+_TAKEN_BACK = re.compile(r"(?<![\w'])" + lex.TAKEN_BACK + _END)
 _PRAISE_IN_CLAUSE = re.compile(r"(?<![\w'])(" + lex.IRONY_PRAISE + r")" + _END + r"[^.!?]*[.!?]")
 _MISHAP = re.compile(r"(?<![\w'])" + _any(lex.IRONY_MISHAPS) + _END)
 _HELP = re.compile(r"(?<![\w'])" + _any(lex.HELP_NOUNS) + _END)
@@ -46,6 +47,11 @@ def irony(normal: str, addressed: bool) -> Irony | None:
         praised = _PRAISE_IN_CLAUSE.search(normal + ".")
         if praised is not None:
             return Irony(praised.group(1), _HELP.search(normal) is not None)
+    taken_back = _TAKEN_BACK.search(normal)
+    if taken_back is not None:
+        praised = _PRAISE_IN_CLAUSE.search(normal[: taken_back.start()] + ".")
+        if praised is not None:
+            return Irony(praised.group(1), addressed or _HELP.search(normal) is not None)
     strong = _SIGN.search(normal) is not None
     praise = _OPENING_PRAISE.search(normal) or _CLOSING_PRAISE.search(normal) or _FRAME.search(normal)
     if praise is not None and (strong or _MISHAP.search(normal) is not None):

@@ -1248,6 +1248,8 @@ IRONY_THANKS = r"(?:wow,? |oh,? |åh,? |yeah,? |ja,? )?(?:thanks?|thank you|takk
 # A praise taken back by a mocking condition: "lovely weather. if you like hail", "om du liker sludd". Its "you"
 # is anyone, not AIKI.
 MOCKING_CONDITION = r"(?:if|om|hvis) (?:you|u|du) (?:like|love|enjoy|liker|elsker)"
+# A praise taken back by an exception: "genialt svar, bortsett fra at det var feil", "great answer, except it's wrong".
+TAKEN_BACK = r"(?:except(?: that| for| it| the)?|apart from|bortsett fra|unntatt)"
 # Strong signs: the emoji of an eye-roll, scare quotes, "typical", "of course", "helped nothing".
 IRONY_SIGNS = (
     r"[🙃🙄😒😑🤡]",
