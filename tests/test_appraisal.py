@@ -93,6 +93,8 @@ def test_target_negation_and_idioms(text: str, expected: set[MoodEventKind]) -> 
         ("Thanks to my dad for driving me.", set()),
         ("Takk til mamma for maten.", set()),
         ("Thanks to you I understand it now.", {T}),
+        ("Jeg og søstera mi er så stressa.", {D}),  # the person is among the holders
+        ("I'm so happy my brother got the job!", {H}),  # his job, the person's joy
     ],
 )
 def test_someone_elses_feeling_is_not_the_persons(text: str, expected: set[MoodEventKind]) -> None:

@@ -55,8 +55,18 @@ def _holder_at(before: list[str]) -> int | None:
         if token in lex.SELF_SUBJECTS or token in lex.OTHER_HOLDERS or token in lex.OTHER_POSSESSIVES:
             return at
         if _BEING.fullmatch(token):
-            return at
+            return _with_self(before, at)
     return None
+
+
+def _with_self(before: list[str], at: int) -> int:
+    """A being said together with the person holds with them: "jeg og søstera mi er så glade"."""
+    near = before[max(0, at - 3) : at]
+    if lex.AND.intersection(near):
+        for back in range(len(near) - 1, -1, -1):
+            if near[back] in lex.SELF_SUBJECTS:
+                return max(0, at - 3) + back
+    return at
 
 
 def _loss_of_other(before: list[str], cue: str) -> bool:

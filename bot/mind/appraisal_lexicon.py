@@ -1220,6 +1220,7 @@ STATE_VERBS = frozenset(
     {"is", "was", "are", "were", "been", "be", "seems", "seemed", "feel", "feels", "feeling", "felt", "looks", "has",
      "had", "gets", "got", "er", "var", "ble", "blir", "virker", "føler", "har", "hadde", "kjenner"}
 )  # fmt: skip
+AND = frozenset({"and", "og", "&"})
 # Possessives of someone else: "her dog died" is her grief, "my dog died" is the person's.
 OTHER_POSSESSIVES = frozenset({"her", "his", "their", "hennes", "hans", "deres", "sin", "sitt", "sine"})
 # Whom thanks go to when it is not AIKI: "thanks to my mom", "takk til mamma", "takket være regnet".
