@@ -4,8 +4,10 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
 - The word rules over a lexicon (bot/mind/appraisal_lexicon.py). In order: irony ("great, another Monday 🙃",
   bot/mind/appraisal_irony.py), fixed idioms over the whole message
   ("can't wait", "no thanks", "passed away"), hidden once read; then, clause by clause, single cues with their
-  negation scope ("not sad", "det funker ikke"), whom they are about (criticism of AIKI vs of the person's code,
-  grief for a being vs a battery) and their intensity. Precise when they fire, silent otherwise.
+  negation scope ("not sad", "det funker ikke", "vet ikke om"), whom they are about (criticism of AIKI vs of the
+  person's code, grief for a being vs a battery), whose feeling it is ("my sister is so stressed" is hers, "my dog
+  died" is the person's grief: bot/mind/appraisal_holder.py) and their intensity. Precise when they fire, silent
+  otherwise.
 - The meaning reader (bot/mind/appraisal_meaning.py): a small learned head over the message's embedding, a few
   structural signs and its closeness to example sentences of each kind (bot/mind/appraisal_head.py, trained for
   each model; the examples alone if its training failed). It hears what no list holds ("we got engaged!").
