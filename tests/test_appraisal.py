@@ -63,6 +63,10 @@ def test_the_issue_examples_read_right(text: str, expected: set[MoodEventKind]) 
         ("Du tar feil.", {C}),
         ("You said my code was wrong", set()),
         ("Filmen var dum.", set()),
+        ("The script you sent me doesn't run.", {C}),  # what AIKI gave failed: criticism with no such word
+        ("Oppskriften du ga meg funka ikke.", {C}),
+        ("The script you sent me runs fine now.", set()),
+        ("Not sure if the script you sent works.", set()),
         ("Thanks for nothing.", {C}),
         ("Du tar feil, men takk likevel.", {C, T}),
         ("Det funker fortsatt ikke, jeg er så frustrert.", {D}),

@@ -67,6 +67,7 @@ _WHOLE = tuple(_Compiled(g, re.compile(r"(?:" + "|".join(g.words) + r")")) for g
 _BEING = _alternatives(tuple(rf"{word}(?:en|a|et|n|ren|s|'s)?" for word in lex.BEINGS))
 _AT_AIKI = _alternatives(lex.AT_AIKI)
 _IN_PROGRESS = _alternatives(lex.IN_PROGRESS)
+_AIKI_GAVE = _alternatives((lex.AIKI_GAVE,))
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,9 @@ def _read_clause(clause: str, exclaimed: bool) -> tuple[list[Reading], bool, set
     for compiled in _WHOLE:
         if compiled.pattern.fullmatch(clause) and compiled.cues.kind is not None:
             found.append(_reading(compiled.cues.kind, compiled.cues.reason, clause, 1.0))
+    gave = _AIKI_GAVE.search(clause)
+    if gave is not None and _failed(tokens):
+        found.append(_reading(MoodEventKind.CRITICISED, "what I gave them did not work", gave.group(0), 1.0))
     for compiled in _WORDS:
         cues = compiled.cues
         for match in compiled.pattern.finditer(clause):
@@ -285,6 +289,16 @@ def _negated(before: list[str], after: list[str]) -> bool:
     if after and _is_negator(after[0]):
         return True
     return len(after) > 1 and after[0] in lex.BETWEEN_VERB_AND_NEGATION and _is_negator(after[1])
+
+
+def _failed(tokens: list[str]) -> bool:
+    """A clause that says something failed: "funker ikke", "doesn't even compile", "is dead" (not "if it works")."""
+    if lex.SUPPOSING.intersection(tokens):
+        return False
+    negated = any(_is_negator(token) for token in tokens)
+    if negated:
+        return bool(lex.WORKS.intersection(tokens))
+    return bool(lex.FAILED.intersection(tokens))
 
 
 def _unreal(before: list[str]) -> bool:

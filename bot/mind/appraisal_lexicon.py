@@ -1072,6 +1072,14 @@ NEGATORS = frozenset(
     {"not", "never", "hardly", "nothing", "nobody", "almost", "nearly", "ikke", "ikkje", "aldri", "ingen",
      "inga", "nesten", "snart", "ingenting", "null"}
 )  # fmt: skip
+# Something AIKI gave that failed is criticism without a criticism word: "den lenka du sendte funker ikke",
+# "the code you gave me doesn't even compile", "that link you sent is dead".
+AIKI_GAVE = r"(?:you|u|du) (?:gave|sent|suggested|recommended|wrote|ga|gav|sendte|foreslo|anbefalte|skrev)"
+WORKS = frozenset(
+    {"work", "works", "worked", "compile", "compiles", "run", "runs", "load", "loads", "open", "opens", "funker",
+     "funka", "virker", "fungerer", "kompilerer", "kjører", "laster", "åpner"}
+)  # fmt: skip
+FAILED = frozenset({"dead", "broken", "død", "daud", "ødelagt", "crashes", "crashed", "krasjer"})
 # A clause that only supposes ("if I pass") or, after a negation, wonders ("don't know if", "vet ikke om").
 SUPPOSING = frozenset({"if", "whether", "unless", "hvis", "dersom", "viss"})
 WONDERING = frozenset({"om", "if", "whether"})
