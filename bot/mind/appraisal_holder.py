@@ -21,6 +21,7 @@ _FEELINGS = (MoodEventKind.PERSON_DISTRESSED, MoodEventKind.PERSON_HAPPY)
 _WORD = re.compile(r"\w")
 _CONTRACTED = re.compile(r"\w's$")
 _GENITIVE = re.compile(r"(?:" + _ROOTS + r")(?:en|a|et|n|ren)?(?:s|'s)")
+_KIN_GENITIVE = re.compile(r"(?:" + "|".join(lex.KIN) + r")(?:en|a|et|n|ren)?(?:s|'s)")
 
 
 def held_by_other(cues: Cues, before: list[str], cue: str, after: list[str]) -> bool:
@@ -74,7 +75,14 @@ def _loss_of_other(before: list[str], cue: str) -> bool:
     if cue in lex.LOSS_VERBS:
         return _holder(before) == "other"  # "kollegaen min mista faren sin"; "I lost my dad" is the person's
     pairs = pairwise([*before, ""])
-    return any((t in lex.OTHER_POSSESSIVES or _GENITIVE.fullmatch(t)) and _BEING.fullmatch(n) for t, n in pairs)
+    return any(_others(t) and _BEING.fullmatch(n) for t, n in pairs)
+
+
+def _others(token: str) -> bool:
+    """A possessive of someone outside the person's family: "her", "coworker's", "naboens" (not "my sister's")."""
+    if token in lex.OTHER_POSSESSIVES:
+        return True
+    return _GENITIVE.fullmatch(token) is not None and _KIN_GENITIVE.fullmatch(token) is None
 
 
 def _thanks_elsewhere(after: list[str]) -> bool:

@@ -1229,6 +1229,12 @@ STATE_VERBS = frozenset(
      "had", "gets", "got", "er", "var", "ble", "blir", "virker", "føler", "har", "hadde", "kjenner"}
 )  # fmt: skip
 AND = frozenset({"and", "og", "&"})
+# Kin: a loss in the person's family is theirs too ("my sister's husband passed away"), a coworker's is not.
+KIN = (
+    r"grand(?:mother|father|ma|pa|mom|dad)", r"mom", r"mum", r"mother", r"dad", r"father", r"brother", r"sister",
+    r"wife", r"husband", r"son", r"daughter", r"beste(?:mor|far)", r"(?:mor|far)(?:mor|far)", r"mamma", r"pappa",
+    r"mor", r"far", r"bror", r"søster", r"syster", r"kone", r"mann", r"sønn", r"datter", r"dotter",
+)  # fmt: skip
 # Possessives of someone else: "her dog died" is her grief, "my dog died" is the person's.
 OTHER_POSSESSIVES = frozenset({"her", "his", "their", "hennes", "hans", "deres", "sin", "sitt", "sine"})
 # Whom thanks go to when it is not AIKI: "thanks to my mom", "takk til mamma", "takket være regnet".
