@@ -306,8 +306,11 @@ def after_event(moment: datetime, relation: Relation, span: timedelta = timedelt
 
 
 # Words that ask about how things were, not how they are: "where did I live before?", "hva pleide jeg å ...".
+# "back in January", "did I use to", "helt i starten" ("i starten av neste uke" is ahead: not with "av"/"of").
 _PAST = re.compile(
-    r"\b(?:before|used\s+to|earlier|previous(?:ly)?|formerly|originally|at\s+first|first|back\s+then|"
+    r"\b(?:before|used\s+to|use\s+to|earlier|previous(?:ly)?|formerly|originally|at\s+first|first|back\s+then|"
+    r"back\s+when|back\s+in\s+(?:the\s+day|(?:19|20)\d\d|" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")|"
+    r"in\s+the\s+beginning|at\s+the\s+start(?!\s+of)|i\s+starten(?!\s+av)|i\s+begynnelsen(?!\s+av)|"
     r"my\s+old|før|pleide|pleid|tidligere|først|opprinnelig|den\s+gang(?:en)?|forrige|gamle)\b",
     re.I,
 )

@@ -121,6 +121,10 @@ def test_a_word_ending_like_before_or_after_does_not_turn_a_day_into_a_side(ques
         "Tidligere jobbet jeg hvor?",
         "What was my previous address?",
         "what did I say before my exam?",  # before an event
+        "Where did I use to work?",
+        "What was I doing back in January?",
+        "Hva jobbet jeg med helt i starten?",
+        "what did I do in the beginning?",
     ],
 )
 def test_a_question_about_how_things_were_asks_about_the_past(question: str) -> None:
@@ -137,6 +141,8 @@ def test_a_question_about_how_things_were_asks_about_the_past(question: str) -> 
         "what am I doing this week?",
         "what is happening beforehand?",  # "before" inside a word is no "before"
         "hvem er føreren?",
+        "am I back in Oslo now?",
+        "hva gjør jeg i starten av neste uke?",
     ],
 )
 def test_a_question_about_now_does_not_ask_about_the_past(question: str) -> None:
