@@ -50,6 +50,7 @@ import numpy as np
 from bench.common import machine_line, say
 from bot.memory.embedder import FastEmbedder
 from bot.mind.appraisal import read
+from bot.mind.appraisal_head import KINDS
 from bot.mind.appraisal_meaning import Prototypes, Sense, examples_embedded, prototypes_for, sense_of
 from bot.mind.appraisal_training import (
     EVERYDAY_SET,
@@ -66,14 +67,6 @@ from scripts.test_model import TEST_MODEL, seed_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT / "tests" / "data" / "appraisal.jsonl"
-KINDS = (
-    MoodEventKind.THANKED,
-    MoodEventKind.CRITICISED,
-    MoodEventKind.PERSON_DISTRESSED,
-    MoodEventKind.PERSON_GRIEVING,
-    MoodEventKind.PERSON_HAPPY,
-    MoodEventKind.MILESTONE,
-)
 
 Reader = Callable[[str], set[MoodEventKind]]
 

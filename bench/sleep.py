@@ -58,6 +58,7 @@ from bot.memory.edge import EdgeMemoryStore  # noqa: E402
 from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.hybrid import Mode  # noqa: E402
 from bot.memory.models import Memory  # noqa: E402
+from bot.memory.port import every_memory  # noqa: E402
 from bot.mind.core import Consciousness  # noqa: E402
 from bot.mind.facts import DECISION_PROMPT, EXTRACTION_PROMPT  # noqa: E402
 from bot.mind.persona import read_persona  # noqa: E402
@@ -138,13 +139,7 @@ def held_after(memory: Memory, before: dict[str, list[int]]) -> list[int]:
 
 
 async def all_memories(bank: MemoryBank, scope: str) -> list[Memory]:
-    found: list[Memory] = []
-    offset: str | None = None
-    while True:
-        page, offset = await bank.list_page(scope, 256, offset)
-        found += page
-        if offset is None:
-            return found
+    return await every_memory(bank, scope)
 
 
 def recall_at_10(scores: Scores) -> tuple[float, dict[str, float]]:

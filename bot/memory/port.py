@@ -11,6 +11,23 @@ from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, 
 PAGE_SIZE = 256
 
 
+class Pages(Protocol):
+    """What reads a scope page by page: the store, or the bank in front of it."""
+
+    async def list_page(self, scope: str, limit: int, offset: str | None) -> tuple[list[Memory], str | None]: ...
+
+
+async def every_memory(source: Pages, scope: str) -> list[Memory]:
+    """All of a scope's memories, read page by page (the store's order)."""
+    found: list[Memory] = []
+    offset: str | None = None
+    while True:
+        page, offset = await source.list_page(scope, PAGE_SIZE, offset)
+        found += page
+        if offset is None:
+            return found
+
+
 class MemoryStore(Protocol):
     """Vectors and payloads in Qdrant. Every read, search, update and delete names a scope."""
 

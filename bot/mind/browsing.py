@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.errors import InvalidInputError
 from bot.memory.embedder import is_blank
 from bot.memory.models import Memory, MemoryKind, SearchFilter
+from bot.memory.port import every_memory
 from bot.mind.afterwards import Afterwards
 from bot.mind.faculties import Faculties
 from bot.mind.forgetting import Forgetting
@@ -26,7 +27,6 @@ from bot.places import Audience
 
 log = logging.getLogger(__name__)
 
-PAGE = 256
 # A search on the page may show many memories: its budget is not a prompt's.
 SEARCH_BUDGET_TOKENS = 100_000
 
@@ -62,13 +62,8 @@ class Browsing:
 
     async def everything(self, scope: str) -> list[Memory]:
         """Every memory of the person, newest first (replaced facts too)."""
-        found: list[Memory] = []
-        offset: str | None = None
-        while True:
-            page, offset = await self.mind.bank.list_page(scope, PAGE, offset)
-            found += page
-            if offset is None:
-                return sorted(found, key=lambda memory: memory.created_at, reverse=True)
+        found = await every_memory(self.mind.bank, scope)
+        return sorted(found, key=lambda memory: memory.created_at, reverse=True)
 
     async def search(self, scope: str, query: str, shown: Shown, limit: int) -> list[Memory]:
         """The person's memories AIKI would recall for `query` (bot/mind/recollection.py), best first."""

@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.memory.models import Memory
-from bot.memory.port import MemoryStore
-
-PAGE = 256
+from bot.memory.port import MemoryStore, every_memory
 
 
 def sources_of(memory: Memory) -> set[str]:
@@ -60,10 +58,4 @@ def derived_closure(memories: Iterable[Memory], forgotten: str) -> list[str]:
 
 async def derived_from(store: MemoryStore, scope: str, memory_id: str) -> list[str]:
     """The person's memories derived from `memory_id`, read page by page from the store."""
-    memories: list[Memory] = []
-    offset: str | None = None
-    while True:
-        page, offset = await store.list_page(scope, PAGE, offset)
-        memories += page
-        if offset is None:
-            return derived_closure(memories, memory_id)
+    return derived_closure(await every_memory(store, scope), memory_id)

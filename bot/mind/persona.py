@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.memory.bank import MemoryBank, NewMemory
-from bot.memory.models import IDENTITY_SCOPE, Memory, MemoryKind
+from bot.memory.models import IDENTITY_SCOPE, MemoryKind
+from bot.memory.port import every_memory
 from bot.places import Origin, OriginSource
 from bot.state.store import StateStore
 
@@ -92,12 +93,6 @@ async def seed_identity(persona: Persona, bank: MemoryBank, state: StateStore) -
 
 async def load_identity(bank: MemoryBank) -> str:
     """AIKI's identity as it is in memory (the owner's note: identity loading is the consciousness' job)."""
-    memories: list[Memory] = []
-    offset: str | None = None
-    while True:
-        page, offset = await bank.list_page(IDENTITY_SCOPE, 256, offset)
-        memories += page
-        if offset is None:
-            break
+    memories = await every_memory(bank, IDENTITY_SCOPE)
     memories.sort(key=lambda m: (int(m.meta.get("order", 1_000)), m.created_at))
     return "\n\n".join(m.text for m in memories)

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.memory.models import Memory, MemoryKind, SearchFilter
+from bot.memory.port import every_memory
 from bot.mind.derived import rests_on, stands_for
 from bot.mind.facts import grounded, learn_fact, read_facts
 from bot.mind.faculties import Faculties
@@ -41,7 +42,6 @@ MERGE_SIMILARITY = 0.95
 MERGE_CANDIDATES = 4
 # Episodes per extraction call: small, so a timeout loses little, and a weak model reads them all.
 DISTIL_BATCH = 4
-PAGE = 256
 
 Progress = Callable[[int, int], None]  # (batches done, batches in the pass)
 
@@ -134,7 +134,7 @@ class Sleep:
         async with self._order.exclusive(scope):
             await self._settle()  # in line first: a turn that ended just before hands its learning over before this
             report = SleepReport(scope, dry_run)
-            memories = await self._all(scope)
+            memories = await every_memory(self.mind.bank, scope)
             report.memories_before = len(memories)
             mark = await self.mind.state.sleep_watermark(scope)
             fresh = sorted(
@@ -154,7 +154,7 @@ class Sleep:
                     progress(done, len(batches))
             if fresh and not said and not dry_run:  # only AIKI's words were new: the watermark still moves on
                 await self.mind.state.set_sleep_watermark(scope, fresh[-1].created_at, fresh[-1].id, self.mind.clock())
-            memories = await self._all(scope)
+            memories = await every_memory(self.mind.bank, scope)
             await self._profile(scope, memories, dry_run, report)
             await self._reflect(scope, memories, dry_run, report)
             if not dry_run:
@@ -162,15 +162,6 @@ class Sleep:
             report.memories_after = report.memories_before - len(gone) if dry_run else await self.mind.bank.count(scope)
         log.info("sleep pass: %s", report.summary())
         return report
-
-    async def _all(self, scope: str) -> list[Memory]:
-        found: list[Memory] = []
-        offset: str | None = None
-        while True:
-            page, offset = await self.mind.bank.list_page(scope, PAGE, offset)
-            found += page
-            if offset is None:
-                return found
 
     async def _merge(self, scope: str, fresh: list[Memory], dry_run: bool, report: SleepReport) -> set[str]:
         """Each new episode meets its nearest episodes of the same place and speaker; a repetition is merged."""
