@@ -336,3 +336,38 @@ async def test_a_store_moved_aside_with_no_copy_to_replace_it_is_put_back(
     assert await reopened.store.count("1") == 3
     await reopened.close()
     assert not (tmp_path / "memory.old").exists()
+
+
+@pytest.mark.parametrize("backend", ["edge", "server"])
+async def test_reindex_reembed_gives_old_memories_the_vectors_new_ones_get(
+    backend: str, tmp_path: Path, embedder: FastEmbedder
+) -> None:
+    """An older AIKI embedded "Kari: ok" with the speaker's name; `aiki memory reindex --reembed` embeds what was
+    said, as a memory stored today is (bot/memory/meaning.py)."""
+
+    def store() -> EdgeMemoryStore | QdrantServerMemoryStore:
+        if backend == "edge":
+            return EdgeMemoryStore(tmp_path / "memory")
+        return QdrantServerMemoryStore(AsyncQdrantClient(path=str(tmp_path / "server")), "aiki", "local")
+
+    old_memory = NewMemory("5", "Kari: ok, see you at the handball practice", speaker="Kari").build()
+    old = store()
+    await old.open(StoreInfo(embedder.model_name, embedder.dim))
+    await old.upsert([(old_memory, (await embedder.embed_passages([old_memory.text]))[0])])  # as stored before
+    await old.close()
+
+    if backend == "edge":
+        await maintenance.reindex_edge(tmp_path / "memory", embedder, progress=False, reembed=True)
+    else:
+        live = store()
+        assert isinstance(live, QdrantServerMemoryStore)
+        await maintenance.reindex_server(live, embedder, progress=False, reembed=True)
+        await live.close()
+
+    new = store()
+    await new.open(StoreInfo(embedder.model_name, embedder.dim))
+    found = await new.get_with_vector("5", old_memory.id)
+    await new.close()
+    assert found is not None and found[0].text == old_memory.text  # the words stay as they were said
+    today = (await embedder.embed_passages(["ok, see you at the handball practice"]))[0]
+    assert np.allclose(found[1], today, atol=1e-5)

@@ -465,3 +465,36 @@ async def test_an_old_unimportant_never_recalled_episode_fades_behind_one_that_m
     flat = {hit.memory.id: hit.score for hit in await english.store.query(unfaded, only(ALICE), 10)}
     assert flat[faded.id] == pytest.approx(flat[fact.id])
     assert {recalled.id, weighty.id} <= hits.keys()
+
+
+# -- what the meaning vectors hold: what was said, in windows, without who said it (bot/memory/meaning.py) -------
+
+
+async def test_a_long_message_is_found_by_meaning_for_what_its_last_sentence_tells(english: MemoryBank) -> None:
+    day = (
+        "Long day today. The train was late again so I missed the first meeting, and the quarterly budget review "
+        "dragged on until lunch. After that I answered emails, fixed the printer queue, and argued with IT about "
+        "the new laptop policy for most of the afternoon. Dinner was leftover lasagne and a salad. "
+        "Oh and the big news: I finally adopted a grey kitten from the shelter and named her Moon."
+    )
+    await english.add(
+        [NewMemory(ALICE, day, MemoryKind.EPISODE)]
+        + [
+            NewMemory(ALICE, text, MemoryKind.EPISODE)
+            for text in ("The zoo was closed on Monday", "I want a pet one day", "Pet shops are so expensive now")
+        ]
+    )
+    # One vector for the whole message averaged the kitten away: "I want a pet one day" came first.
+    assert (await recall(english, "What did I name my new pet?", mode=Mode.DENSE))[0] == day
+
+
+async def test_a_question_naming_the_person_is_searched_by_meaning_for_what_it_asks(english: MemoryBank) -> None:
+    chatter = [f"Kari: {text}" for text in ("ok", "haha yes", "sure", "lol same", "brb")]
+    note = "Handball practice is on Tuesdays and Thursdays"
+    await english.add(
+        [NewMemory(ALICE, text, MemoryKind.EPISODE, speaker="Kari") for text in chatter]
+        + [NewMemory(ALICE, note, MemoryKind.NOTE)]
+    )
+    # With the name in both vectors, every "Kari: ok" sat closer to the question than the note did.
+    found = await recall(english, "What sport does Kari play?", mode=Mode.DENSE)
+    assert found[0] == note

@@ -108,7 +108,7 @@ async def test_a_move_recalled_alone_still_brings_where_they_lived_before(
     """Only the Oslo statement is recalled (one line asked for): the statement it replaced comes along by the fact
     step's link, without a second search, dated and marked as what was true before."""
     moved = await tell_a_move(core, replies)
-    recalled = await core.recall(KARI, "moved to Oslo last weekend", limit=1)
+    recalled = await core.recall(KARI, "moved to Oslo", limit=1)
     lines = memory_block(recalled, OSLO).splitlines()
     bergen = [line for line in lines if "Bergen" in line]
     oslo = [line for line in lines if "Oslo" in line]

@@ -69,12 +69,14 @@ async def memory_reindex(settings: Settings, args: argparse.Namespace) -> int:
 
             assert isinstance(store, QdrantServerMemoryStore)
             try:
-                counts = await maintenance.reindex_server(store, embedder, _progress(args), settings.memory_language)
+                counts = await maintenance.reindex_server(
+                    store, embedder, _progress(args), settings.memory_language, args.reembed
+                )
             finally:
                 await store.close()
         else:
             counts = await maintenance.reindex_edge(
-                settings.edge_path, embedder, _progress(args), settings.memory_language
+                settings.edge_path, embedder, _progress(args), settings.memory_language, args.reembed
             )
     finally:
         embedder.close()

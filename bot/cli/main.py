@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     rei = memory_commands.add_parser(
         "reindex", help="rebuild the store for AIKI_EMBEDDING_MODEL and AIKI_MEMORY_LANGUAGE"
     )
+    rei.add_argument(
+        "--reembed",
+        action="store_true",
+        help="embed every memory again even with the same model (memories stored before AIKI embedded what was "
+        "said without the speaker's name, in windows of sentences, keep their old vectors until then)",
+    )
     rei.set_defaults(run=lazy("bot.cli.commands:memory_reindex"))
     sta = memory_commands.add_parser("stats", help="what the store holds and what it was built with")
     sta.set_defaults(run=lazy("bot.cli.commands:memory_stats"))

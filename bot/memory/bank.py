@@ -13,6 +13,7 @@ from bot.languages import DEFAULT_LANGUAGE
 from bot.memory.embedder import Embedder, clean_text
 from bot.memory.hybrid import Mode, Probe
 from bot.memory.lexical import check_language
+from bot.memory.meaning import embed_memories, meaning_of
 from bot.memory.models import (
     Memory,
     MemoryKind,
@@ -68,6 +69,9 @@ class MemoryBank:
         self.store = store
         self.embedder = embedder
         self.language = check_language(language)
+        # Each scope's speakers' name keys, read from the store once and kept up to date by `add`: a question is
+        # searched by meaning without them (bot/memory/meaning.py). A forgotten speaker may linger: harmless.
+        self._speakers: dict[str, set[str]] = {}
 
     @property
     def built_with(self) -> StoreInfo:
@@ -82,8 +86,11 @@ class MemoryBank:
     async def add(self, new: Sequence[NewMemory]) -> list[Memory]:
         """Embed and store a batch; when this returns, every memory in it is durable."""
         memories = [item.build() for item in new]
-        vectors = await self.embedder.embed_passages([m.text for m in memories])
+        vectors = await embed_memories(self.embedder, memories)
         await self.store.upsert(list(zip(memories, vectors, strict=True)))
+        for memory in memories:
+            if memory.speaker and memory.scope in self._speakers:
+                self._speakers[memory.scope].update(name_keys(memory.speaker))
         return memories
 
     async def add_one(self, new: NewMemory) -> Memory:
@@ -108,6 +115,7 @@ class MemoryBank:
         return await self.store.delete(scope, memory_ids)
 
     async def delete_scope(self, scope: str) -> int:
+        self._speakers.pop(scope, None)
         return await self.store.delete_scope(scope)
 
     async def erase_deleted(self) -> None:
@@ -131,13 +139,23 @@ class MemoryBank:
     ) -> Probe:
         """The question as the store searches for it: its vector, its words, its time and the names in it."""
         reference = parse_time(query, now, zone)
-        vector = None if mode is Mode.LEXICAL else await self.embedder.embed_query(query)
+        vector = None
+        if mode is not Mode.LEXICAL:  # by meaning: what is asked about, not who is named (bot/memory/meaning.py)
+            vector = await self.embedder.embed_query(meaning_of(query, await self._speakers_of(where.scopes)))
         window = reference.window
         if reference.anchor and mode is Mode.HYBRID:
             window = await self._anchor_window(reference.anchor, reference.relation, where, now)
         # Dates are not topic words: the lexical side searches the question without them.
         words = reference.rest if mode is Mode.HYBRID and reference.rest else query
         return Probe(vector, words, now, window, tuple(name_keys(query)), mode)
+
+    async def _speakers_of(self, scopes: Sequence[str]) -> set[str]:
+        names: set[str] = set()
+        for scope in scopes:
+            if scope not in self._speakers:
+                self._speakers[scope] = set(await self.store.speakers(scope))
+            names |= self._speakers[scope]
+        return names
 
     async def _anchor_window(self, anchor: str, relation: Any, where: SearchFilter, now: datetime) -> TimeWindow | None:
         """'after the rain': when was the rain? The best word match for it, and the days next to it."""
@@ -150,6 +168,6 @@ class MemoryBank:
         if found is None:
             return None
         changed = found.with_changes(text=clean_text(text))
-        vector = (await self.embedder.embed_passages([changed.text]))[0]
+        vector = (await embed_memories(self.embedder, [changed]))[0]
         await self.store.upsert([(changed, vector)])
         return changed

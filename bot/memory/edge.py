@@ -59,7 +59,7 @@ from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
-from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
+from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, SPEAKERS_LIMIT, VECTOR_OF, check_store_info
 from bot.memory.swap import remove_leftovers, staging_of, swap_in
 from bot.places import PRIVATE_SOURCES, Audience, OriginSource
 
@@ -512,6 +512,12 @@ class EdgeMemoryStore:
     async def count(self, scope: str) -> int:
         request = CountRequest(filter=Filter(must=[_scope_is(scope)]), exact=True)
         return await self._run(self.shard.count, request)
+
+    async def speakers(self, scope: str) -> list[str]:
+        where = Filter(must=[_scope_is(scope)])
+        request = FacetRequest(key="speaker_keys", limit=SPEAKERS_LIMIT, exact=True, filter=where)
+        response = await self._run(self.shard.facet, request)
+        return sorted(str(hit.value) for hit in response.hits if hit.count > 0)
 
     async def scopes(self) -> list[str]:
         response = await self._run(self.shard.facet, FacetRequest(key="scope", limit=1_000_000, exact=True))

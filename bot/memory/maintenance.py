@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from bot.errors import AikiError
 from bot.languages import DEFAULT_LANGUAGE
+from bot.memory import meaning
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import Embedder
@@ -162,7 +163,7 @@ async def migrate(source: MemoryStore, target: MemoryStore, progress: bool) -> d
 
 def embed_memories(embedder: Embedder) -> Reembed:
     async def reembed(memories: list[Memory]) -> list[ChunkVectors]:
-        return await embedder.embed_passages([memory.text for memory in memories])
+        return await meaning.embed_memories(embedder, memories)
 
     return reembed
 
@@ -171,15 +172,16 @@ def _target(embedder: Embedder, language: str) -> StoreInfo:
     return StoreInfo(model=embedder.model_name, dim=embedder.dim, lexical=lexicon_id(language))
 
 
-def _reembedding(info: StoreInfo, target: StoreInfo, embedder: Embedder) -> Reembed | None:
-    """Re-embed only when the model changed; a new word index alone reuses the stored dense vectors (the store
-    computes BM25 vectors from the text on every upsert)."""
+def _reembedding(info: StoreInfo, target: StoreInfo, embedder: Embedder, always: bool) -> Reembed | None:
+    """Re-embed when the model changed or when asked (`always`: vectors made by an older AIKI, which embedded the
+    speaker's label and one window per memory, bot/memory/meaning.py); a new word index alone reuses the stored
+    dense vectors (the store computes BM25 vectors from the text on every upsert)."""
     same_model = info.model == target.model and info.dim == target.dim
-    return None if same_model else embed_memories(embedder)
+    return embed_memories(embedder) if always or not same_model else None
 
 
 async def reindex_edge(
-    path: Path, embedder: Embedder, progress: bool, language: str = DEFAULT_LANGUAGE
+    path: Path, embedder: Embedder, progress: bool, language: str = DEFAULT_LANGUAGE, reembed: bool = False
 ) -> dict[str, int]:
     """Rebuild into a staging shard beside the live one (new model, word index), then swap the directories.
 
@@ -198,7 +200,7 @@ async def reindex_edge(
     await source.open(info)
     try:
         await staging.open(target)
-        counts = await copy_all(source, staging, _reembedding(info, target, embedder), progress, "reindex")
+        counts = await copy_all(source, staging, _reembedding(info, target, embedder, reembed), progress, "reindex")
         await verify_counts(staging, counts)
     finally:
         await source.close()
@@ -209,7 +211,11 @@ async def reindex_edge(
 
 
 async def reindex_server(
-    live: QdrantServerMemoryStore, embedder: Embedder, progress: bool, language: str = DEFAULT_LANGUAGE
+    live: QdrantServerMemoryStore,
+    embedder: Embedder,
+    progress: bool,
+    language: str = DEFAULT_LANGUAGE,
+    reembed: bool = False,
 ) -> dict[str, int]:
     """Rebuild into a staging collection (new model, word index), then rebuild the live collection from it.
 
@@ -228,7 +234,7 @@ async def reindex_server(
             await live.drop()
     elif info is None:
         raise AikiError(f"there is no memory store at {live.location} to re-index")
-    elif info == new_info:
+    elif info == new_info and not reembed:
         await live.open(info)
         return {scope: await live.count(scope) for scope in await live.scopes()}
     else:
@@ -236,7 +242,7 @@ async def reindex_server(
             await staging.drop()
         await live.open(info)
         await staging.open(new_info)
-        counts = await copy_all(live, staging, _reembedding(info, new_info, embedder), progress, "reindex")
+        counts = await copy_all(live, staging, _reembedding(info, new_info, embedder, reembed), progress, "reindex")
         await verify_counts(staging, counts)
         await live.drop()
     await live.open(new_info)

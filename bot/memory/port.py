@@ -95,6 +95,11 @@ class MemoryStore(Protocol):
 
     async def count(self, scope: str) -> int: ...
 
+    async def speakers(self, scope: str) -> list[str]:
+        """The name keys of everyone whose words a scope holds (`speaker_keys`: the person, AIKI, imported
+        speakers), from the payload index: no memory is read."""
+        ...
+
     async def scopes(self) -> list[str]:
         """Every scope that holds memories now (for stats, export and migration); a forgotten one is not listed."""
         ...

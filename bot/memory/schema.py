@@ -12,6 +12,8 @@ LEXICAL = "lexical"
 CONTEXT = "context"
 SPARSE = (LEXICAL, CONTEXT)
 VECTOR_OF = {"dense": DENSE, "lexical": LEXICAL, "context": CONTEXT}
+# At most this many speakers' names of one scope are known to search (an import of big group chats has hundreds).
+SPEAKERS_LIMIT = 1_000
 
 
 def check_store_info(existing: StoreInfo, expected: StoreInfo, location: str) -> None:

@@ -15,7 +15,7 @@ from bot.memory.hybrid import Leg, Mode, Probe, Signal
 from bot.memory.lexical import Lexicon, SparseVector, language_of
 from bot.memory.models import ChunkVectors, Memory, ScoredMemory, SearchFilter, StoreInfo, Vector
 from bot.memory.port import PAGE_SIZE
-from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, VECTOR_OF, check_store_info
+from bot.memory.schema import CONTEXT, DENSE, LEXICAL, SPARSE, SPEAKERS_LIMIT, VECTOR_OF, check_store_info
 from bot.places import PRIVATE_SOURCES, Audience, OriginSource
 
 log = logging.getLogger(__name__)
@@ -361,6 +361,13 @@ class QdrantServerMemoryStore:
     async def count(self, scope: str) -> int:
         where = models.Filter(must=[_scope_is(scope)])
         return (await self._client.count(self._collection, count_filter=where, exact=True)).count
+
+    async def speakers(self, scope: str) -> list[str]:
+        where = models.Filter(must=[_scope_is(scope)])
+        response = await self._client.facet(
+            self._collection, key="speaker_keys", facet_filter=where, limit=SPEAKERS_LIMIT, exact=True
+        )
+        return sorted(str(hit.value) for hit in response.hits if hit.count > 0)
 
     async def scopes(self) -> list[str]:
         response = await self._client.facet(self._collection, key="scope", limit=1_000_000, exact=True)

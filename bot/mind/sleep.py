@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.memory.meaning import passage_of
 from bot.memory.models import Memory, MemoryKind, SearchFilter
 from bot.memory.port import every_memory
 from bot.mind.derived import rests_on, stands_for
@@ -175,7 +176,8 @@ class Sleep:
             where = SearchFilter(
                 scopes=(scope,), kinds=(MemoryKind.EPISODE,), audience=Audience.same_place(mine.origin)
             )
-            for hit in await bank.search(mine.text, where, limit=MERGE_CANDIDATES):
+            # What was said, as the stored vectors hold it (bot/memory/meaning.py): the label is no repeat.
+            for hit in await bank.search(passage_of(mine), where, limit=MERGE_CANDIDATES):
                 other = current.get(hit.memory.id, hit.memory)
                 if (
                     other.id == mine.id
