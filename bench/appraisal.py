@@ -51,11 +51,11 @@ from bench.common import machine_line, say
 from bot.memory.embedder import FastEmbedder
 from bot.mind.appraisal import read
 from bot.mind.appraisal_head import KINDS
-from bot.mind.appraisal_meaning import Prototypes, Sense, examples_embedded, prototypes_for, sense_of
+from bot.mind.appraisal_meaning import Sense, examples_embedded, prototypes_for, sense_of
 from bot.mind.appraisal_training import (
-    EVERYDAY_SET,
     FRESH_SET,
     L2,
+    TUNING_SETS,
     LabelledLine,
     embed,
     prototype_lines,
@@ -296,45 +296,55 @@ async def run(args: argparse.Namespace) -> None:
 # -- leave one set out ----------------------------------------------------------------------------------------
 
 
+def folds() -> list[tuple[str, list[Example]]]:
+    """Each tuning set a fold, and each author of a set written by several (the honest proxy for a new author)."""
+    found: list[tuple[str, list[Example]]] = []
+    for path in TUNING_SETS:
+        examples = load_set(path)
+        authors = sorted({e.author for e in examples})
+        for author in authors:
+            name = path.stem.removeprefix("appraisal_") + (f"/{author}" if author else "")
+            found.append((name, [e for e in examples if e.author == author]))
+    return found
+
+
 async def cross_validate(args: argparse.Namespace) -> None:
-    """Train the head without one tuning set, read that set as a turn would, and pool the held-out readings."""
-    sets = [load_set(EVERYDAY_SET), load_set(FRESH_SET)]
-    say(f"leave one set out over {' + '.join(str(len(s)) for s in sets)} labelled messages; {machine_line()}")
+    """Train the head without one fold, read that fold as a turn would, and pool the held-out readings."""
+    sets = folds()
+    say(f"leave one set out over {' + '.join(str(len(s)) for _, s in sets)} labelled messages; {machine_line()}")
     embedder = load_embedder(args)
     try:
         before = await examples_embedded(embedder)  # no head: a committed or cached one saw every set
         extra = prototype_lines()
-        texts = [e.text for examples in sets for e in examples] + [text for text, _, _ in extra]
+        texts = [e.text for _, examples in sets for e in examples] + [text for text, _, _ in extra]
         vectors = dict(zip(texts, await embed(embedder, texts), strict=True))
     finally:
         embedder.close()
     held_out: dict[str, Sense | None] = {}
-    for index, examples in enumerate(sets):
-        lines = [(e.text, e.must, e.may) for other in sets if other is not examples for e in other] + extra
+    say(f"\n  {'held out':<12} {'lines':>5} {'rules':>7} {'meaning':>8} {'both':>7}")
+    unseen: list[Example] = []  # lines the word rules were not written against: blind2 and the voices
+    for name, examples in sets:
+        lines = [(e.text, e.must, e.may) for _, other in sets if other is not examples for e in other] + extra
         training = np.asarray([vectors[text] for text, _, _ in lines])
         head = train(embedder.model_name, lines, training, before, args.l2)
         fold = replace(before, head=head)
-        senses = {e.text: fold.sense(vectors[e.text], e.text) for e in examples}
-        held_out |= senses
-        name = (EVERYDAY_SET, FRESH_SET)[index].name
-        said = score(examples, lambda t, s=senses: {r.kind for r in read(t, s[t])})  # type: ignore[misc]
-        say(f"  held out {name}: both readers {said.fully_right}/{said.examples} = {said.share:.1%}")
-    pooled = [e for examples in sets for e in examples]
-    report_cv(pooled, before, vectors, Senses(held_out, 0.0, 0.0, 0.0), args.wrong)
+        senses = Senses({e.text: fold.sense(vectors[e.text], e.text) for e in examples}, 0.0, 0.0, 0.0)
+        held_out |= senses.of
+        shares = [score(examples, r).share for r in (product_reader, meaning_reader(senses), combined_reader(senses))]
+        say(f"  {name:<12} {len(examples):>5} " + " ".join(f"{s:>7.1%}" for s in shares))
+        unseen += examples if name.startswith(("blind2", "voices")) else []
+    senses = Senses(held_out, 0.0, 0.0, 0.0)
+    shares = [score(unseen, r).share for r in (product_reader, meaning_reader(senses), combined_reader(senses))]
+    say(f"  {'new authors':<12} {len(unseen):>5} " + " ".join(f"{s:>7.1%}" for s in shares))
+    pooled = [e for _, examples in sets for e in examples]
+    report_cv(pooled, Senses(held_out, 0.0, 0.0, 0.0), args.wrong)
 
 
-def report_cv(
-    pooled: list[Example], before: Prototypes, vectors: dict[str, np.ndarray], after: Senses, wrong: bool
-) -> None:
-    old = Senses({e.text: before.sense(vectors[e.text], e.text) for e in pooled}, 0.0, 0.0, 0.0)
-    report("word rules alone (fit: written while reading both sets)", score(pooled, product_reader), True)
-    report(
-        "meaning alone before: nearest example sentences (not trained on the sets)", score(pooled, meaning_reader(old))
-    )
-    report("meaning alone now: the head, held out", score(pooled, meaning_reader(after)), True)
-    report("both before: rules + nearest examples", score(pooled, combined_reader(old)), True)
+def report_cv(pooled: list[Example], after: Senses, wrong: bool) -> None:
+    report("word rules alone (fit on everyday, fresh, blind)", score(pooled, product_reader), True)
+    report("meaning alone: the head, held out", score(pooled, meaning_reader(after)), True)
     product = score(pooled, combined_reader(after))
-    report("both now: rules + the head, held out (the estimate)", product, True)
+    report("both: rules + the head, held out (the estimate)", product, True)
     if wrong:
         report_wrong(product, after)
 

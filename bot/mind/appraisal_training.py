@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 DATA_DIR = Path(__file__).resolve().parent / "appraisal_data"
 EVERYDAY_SET = DATA_DIR / "appraisal_everyday.jsonl"  # issue 23's first round, 440 lines
 FRESH_SET = DATA_DIR / "appraisal_fresh.jsonl"  # issue 23's second round, 320 lines
-TUNING_SETS = (EVERYDAY_SET, FRESH_SET)
+BLIND_SET = DATA_DIR / "appraisal_blind.jsonl"  # the third round's blind set, 320 lines, reported once: spent
+BLIND2_SET = DATA_DIR / "appraisal_blind2.jsonl"  # the fourth round's blind set, 240 lines, reported once: spent
+VOICES_SET = DATA_DIR / "appraisal_voices.jsonl"  # the fifth round's, 920 lines by three authors ("author" a, b, c)
+TUNING_SETS = (EVERYDAY_SET, FRESH_SET, BLIND_SET, BLIND2_SET, VOICES_SET)
 # The L2 penalty, chosen by the leave-one-set-out estimate (python -m bench.appraisal --cv), not by fit.
 L2 = 30.0
 
@@ -47,6 +50,7 @@ class LabelledLine:
     may: frozenset[MoodEventKind] = frozenset()
     group: str = ""  # what the line tests: "thanked", "at_others", "negated", "polite", "irony", "nothing" ...
     half: str = ""  # "dev" or "test" in a split set
+    author: str = ""  # who wrote it, where a set has several authors
 
 
 def read_lines(path: Path, half: str | None = None) -> list[LabelledLine]:
@@ -67,6 +71,7 @@ def read_lines(path: Path, half: str | None = None) -> list[LabelledLine]:
                 frozenset(MoodEventKind(k) for k in row.get("may", [])),
                 row.get("group", ""),
                 row.get("half", ""),
+                row.get("author", ""),
             )
         )
     return lines
