@@ -56,6 +56,8 @@ from bot.mind.appraisal_training import (
     FRESH_SET,
     L2,
     TUNING_SETS,
+    WORD_PENALTY,
+    WORD_SCALE,
     LabelledLine,
     embed,
     prototype_lines,
@@ -261,6 +263,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrong", action="store_true", help="list the messages the product reads wrong")
     parser.add_argument("--cv", action="store_true", help="leave one tuning set out: the head's honest estimate")
     parser.add_argument("--l2", type=float, default=L2, help="the head's L2 penalty in --cv")
+    parser.add_argument("--word-penalty", type=float, default=WORD_PENALTY, help="the word reader's ridge in --cv")
+    parser.add_argument("--word-scale", type=float, default=WORD_SCALE, help="its scores' scale in --cv (0: off)")
     parser.add_argument("--model", default=TEST_MODEL, help="embedding model (default: the offline test model)")
     parser.add_argument(
         "--cache-dir", type=Path, default=ROOT / ".cache" / "test-model", help="model cache (default .cache/test-model)"
@@ -326,7 +330,7 @@ async def cross_validate(args: argparse.Namespace) -> None:
     for name, examples in sets:
         lines = [(e.text, e.must, e.may) for _, other in sets if other is not examples for e in other] + extra
         training = np.asarray([vectors[text] for text, _, _ in lines])
-        head = train(embedder.model_name, lines, training, before, args.l2)
+        head = train(embedder.model_name, lines, training, before, args.l2, args.word_penalty, args.word_scale)
         fold = replace(before, head=head)
         senses = Senses({e.text: fold.sense(vectors[e.text], e.text) for e in examples}, 0.0, 0.0, 0.0)
         held_out |= senses.of
