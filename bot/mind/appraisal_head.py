@@ -149,6 +149,7 @@ class Head:
     model: str
     weights: Matrix  # (inputs, kinds)
     bias: Matrix  # (kinds,)
+    made_of: str = ""  # the fingerprint of what it learned from (bot/mind/appraisal_training.py): stale if it differs
 
     def probabilities(self, vector: npt.ArrayLike, text: str, leads: list[float]) -> dict[MoodEventKind | None, float]:
         """Each kind's chance; `leads` are the example sentences' margins over nothing, in the order of KINDS."""
@@ -162,7 +163,13 @@ class Head:
             self.write(out)
 
     def write(self, out: BinaryIO) -> None:
-        np.savez(out, model=np.asarray(self.model), weights=self.weights.astype(np.float32), bias=self.bias)
+        np.savez(
+            out,
+            model=np.asarray(self.model),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias,
+            made_of=np.asarray(self.made_of),
+        )
 
 
 def model_slug(model: str) -> str:
@@ -186,7 +193,8 @@ def read_head(file: Path, model: str, dim: int) -> Head | None:
             weights = saved["weights"].astype(np.float64)
             if str(saved["model"]) != model or weights.shape[0] != dim + EXTRA:
                 return None
-            return Head(model, weights, saved["bias"].astype(np.float64))
+            made_of = str(saved["made_of"]) if "made_of" in saved.files else ""
+            return Head(model, weights, saved["bias"].astype(np.float64), made_of)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None  # not there, or damaged: trained again
 

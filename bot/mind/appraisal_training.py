@@ -144,7 +144,7 @@ def train(
     dual, mean = ridge(kernel, soft, word_penalty)
     on_words = weights[-len(KINDS) :] * word_scale
     folded = np.vstack([weights[: -len(KINDS)], words.T @ dual @ on_words])
-    return Head(model, folded, bias + mean @ on_words)
+    return Head(model, folded, bias + mean @ on_words, fingerprint(model, vectors.shape[1], lines))
 
 
 def word_scores(kernel: Matrix, y: Matrix, penalty: float) -> Matrix:
