@@ -58,7 +58,7 @@ HEAD_LEAD = dict.fromkeys(LEAD, 0.0) | {MoodEventKind.PERSON_DISTRESSED: 0.1, Mo
 # Precision first, where a trained head reads beside the rules: a rule's reading whose kind the head gives less than
 # DOUBT is dropped (praise that was irony, "not that you were unhelpful"), and a kind the head gives SURE or more is
 # added beside the rules' (the other half of a mixed message). Chosen by the leave-one-set-out estimate.
-DOUBT = 0.15
+DOUBT = 0.1
 SURE = 0.9
 
 
