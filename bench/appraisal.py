@@ -8,13 +8,14 @@ not predicted is a false negative. A message is fully right when it has every "m
 The sets, all hand-written and half Norwegian:
 - bot/mind/appraisal_data/appraisal_fresh.jsonl (320 lines, issue 23's second round): everyday chat with irony,
   criticism of AIKI, grief, negation, mixed feelings and questions about others' feelings, each line in a "dev" or
-  "test" half, written and split before the second round's code (the git history shows it). Tuned on its dev half;
-  its test half is scored once, at the end (docs/checkins-and-mood.md). The default here.
-- bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, issue 23's first round): split the same way; its
-  test half was reported once, so both its halves are tuning data now.
+  "test" half. Its test half was reported once; the default here.
+- bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, the first round), appraisal_blind.jsonl (320, the
+  third round's blind set), appraisal_blind2.jsonl (240, the fourth round's) and appraisal_voices.jsonl (920, the
+  fifth round's, by three authors: an "author" field a, b, c): all reported once or written as tuning data, so all
+  tuning data now. The product trains its head from these five sets for any model that has none committed.
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
-The two tuning sets are package data: the product trains a head from them for any model that has none committed.
+- tests/data/appraisal_blind3.jsonl: the fifth round's blind set, run once by the lead at the end of the round.
 
 It runs the product's own path with the real embedder: each message is embedded as a turn's recall embeds it
 (`embed_query`), then `sense_of` (which finds that vector among the embedder's recent ones) and
@@ -27,12 +28,13 @@ the two combined (the product).
     python -m bench.appraisal --data bot/mind/appraisal_data/appraisal_everyday.jsonl --split all
     python -m bench.appraisal --data tests/data/appraisal.jsonl
     python -m bench.appraisal --model sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 --cache-dir DIR
-    python -m bench.appraisal --cv                 # leave one set out: train the head on one, score the other
+    python -m bench.appraisal --cv                 # leave one set (or author) out: train on the rest, score it
 
 `--cv` is the honest estimate while tuning: the meaning head (bot/mind/appraisal_head.py) is trained as the
-product trains it (bot/mind/appraisal_training.py) on the everyday set (and the example sentences) and scored on the
-fresh set, then the other way round, each message read through `Prototypes.sense` and `read` as in a turn. The
-word rules were written while reading both sets, so their share of the estimate is fit, not generalisation.
+product trains it (bot/mind/appraisal_training.py) on every tuning set but one (and the example sentences) and
+scored on the one left out, each message read through `Prototypes.sense` and `read` as in a turn; the voices set is
+left out one author at a time. "new authors" pools the folds the word rules were not written against (blind2 and
+the voices): the word rules were written while reading the others, so their share there is fit.
 """
 
 from __future__ import annotations

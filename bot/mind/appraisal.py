@@ -11,11 +11,11 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
 - The meaning reader (bot/mind/appraisal_meaning.py): a small learned head over the message's embedding, a few
   structural signs and its closeness to example sentences of each kind (bot/mind/appraisal_head.py, trained for
   each model; the examples alone if its training failed). It hears what no list holds ("we got engaged!").
-The rules' readings stand unless a trained head finds their kind very unlikely (praise that was irony); where they are
-silent, the meaning reader's closest kind counts if it is clearly closer than the examples of nothing, and beside
-them a kind the head is sure of (a mixed message's other half); only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
-is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling the words deny or give to
-someone else is not the person's. Each reason names its reader.
+The rules' readings stand unless a trained head finds their kind very unlikely (praise that was irony); where they
+are silent, the meaning reader's closest kind counts if it is clearly closer than the examples of nothing, and beside
+them a kind the head is sure of (a mixed message's other half); only as far as the rules allow: criticism must be
+aimed at AIKI, a negated joy is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling
+the words deny or give to someone else is not the person's. Each reason names its reader.
 """
 
 from __future__ import annotations

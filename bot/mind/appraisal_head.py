@@ -4,7 +4,9 @@ Nearest example sentences (bot/mind/appraisal_prototypes.py) say what a message 
 of the embedding alike; a logistic regression per event kind, trained on the labelled sets, learns which directions
 matter, and the structural signs tell it what an embedding blurs: whom a message speaks to, whether it denies, whose
 feeling it is, an eye-roll, a "but", a question, and Norwegian (the English-only test model hears Norwegian small
-talk as distress unless told). Trained by bot/mind/appraisal_training.py: the test model's head is committed here
+talk as distress unless told). Beside them, a word reader's scores: hashed words and pieces of words, learned from the
+same lines, which carry what the embedding model does not hear (Norwegian, for the English-only test model); its
+weights are folded into the head's, so reading is one product. Trained by bot/mind/appraisal_training.py: the test model's head is committed here
 (appraisal_heads/), any other model's is trained at its first start and kept in the model cache.
 """
 
@@ -153,7 +155,9 @@ class Head:
 
     def probabilities(self, vector: npt.ArrayLike, text: str, leads: list[float]) -> dict[MoodEventKind | None, float]:
         """Each kind's chance; `leads` are the example sentences' margins over nothing, in the order of KINDS."""
-        row = np.hstack([inputs(np.asarray([vector], dtype=np.float64), [text], np.asarray([leads]))[0], grams([text])[0]])
+        row = np.hstack(
+            [inputs(np.asarray([vector], dtype=np.float64), [text], np.asarray([leads]))[0], grams([text])[0]]
+        )
         chances = 1.0 / (1.0 + np.exp(-(row @ self.weights + self.bias)))
         found: dict[MoodEventKind | None, float] = {kind: float(p) for kind, p in zip(KINDS, chances, strict=True)}
         return found
