@@ -6,8 +6,9 @@ matter, and the structural signs tell it what an embedding blurs: whom a message
 feeling it is, an eye-roll, a "but", a question, and Norwegian (the English-only test model hears Norwegian small
 talk as distress unless told). Beside them, a word reader's scores: hashed words and pieces of words, learned from the
 same lines, which carry what the embedding model does not hear (Norwegian, for the English-only test model); its
-weights are folded into the head's, so reading is one product. Trained by bot/mind/appraisal_training.py: the test model's head is committed here
-(appraisal_heads/), any other model's is trained at its first start and kept in the model cache.
+weights are folded into the head's, so reading is one product. Trained by bot/mind/appraisal_training.py: the test
+model's head is committed here (appraisal_heads/), any other model's is trained at its first start and kept in the
+model cache.
 """
 
 from __future__ import annotations
