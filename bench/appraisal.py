@@ -8,13 +8,14 @@ not predicted is a false negative. A message is fully right when it has every "m
 The sets, all hand-written and half Norwegian:
 - bot/mind/appraisal_data/appraisal_fresh.jsonl (320 lines, issue 23's second round): everyday chat with irony,
   criticism of AIKI, grief, negation, mixed feelings and questions about others' feelings, each line in a "dev" or
-  "test" half, written and split before the second round's code (the git history shows it). Tuned on its dev half;
-  its test half is scored once, at the end (docs/checkins-and-mood.md). The default here.
-- bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, issue 23's first round): split the same way; its
-  test half was reported once, so both its halves are tuning data now.
+  "test" half. Its test half was reported once; the default here.
+- bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, the first round), appraisal_blind.jsonl (320, the
+  third round's blind set), appraisal_blind2.jsonl (240, the fourth round's) and appraisal_voices.jsonl (920, the
+  fifth round's, by three authors: an "author" field a, b, c): all reported once or written as tuning data, so all
+  tuning data now. The product trains its head from these five sets for any model that has none committed.
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
-The two tuning sets are package data: the product trains a head from them for any model that has none committed.
+- tests/data/appraisal_blind3.jsonl: the fifth round's blind set, run once by the lead at the end of the round.
 
 It runs the product's own path with the real embedder: each message is embedded as a turn's recall embeds it
 (`embed_query`), then `sense_of` (which finds that vector among the embedder's recent ones) and
@@ -27,12 +28,13 @@ the two combined (the product).
     python -m bench.appraisal --data bot/mind/appraisal_data/appraisal_everyday.jsonl --split all
     python -m bench.appraisal --data tests/data/appraisal.jsonl
     python -m bench.appraisal --model sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 --cache-dir DIR
-    python -m bench.appraisal --cv                 # leave one set out: train the head on one, score the other
+    python -m bench.appraisal --cv                 # leave one set (or author) out: train on the rest, score it
 
 `--cv` is the honest estimate while tuning: the meaning head (bot/mind/appraisal_head.py) is trained as the
-product trains it (bot/mind/appraisal_training.py) on the everyday set (and the example sentences) and scored on the
-fresh set, then the other way round, each message read through `Prototypes.sense` and `read` as in a turn. The
-word rules were written while reading both sets, so their share of the estimate is fit, not generalisation.
+product trains it (bot/mind/appraisal_training.py) on every tuning set but one (and the example sentences) and
+scored on the one left out, each message read through `Prototypes.sense` and `read` as in a turn; the voices set is
+left out one author at a time. "new authors" pools the folds the word rules were not written against (blind2 and
+the voices): the word rules were written while reading the others, so their share there is fit.
 """
 
 from __future__ import annotations
@@ -51,11 +53,13 @@ from bench.common import machine_line, say
 from bot.memory.embedder import FastEmbedder
 from bot.mind.appraisal import read
 from bot.mind.appraisal_head import KINDS
-from bot.mind.appraisal_meaning import Prototypes, Sense, examples_embedded, prototypes_for, sense_of
+from bot.mind.appraisal_meaning import Sense, examples_embedded, prototypes_for, sense_of
 from bot.mind.appraisal_training import (
-    EVERYDAY_SET,
     FRESH_SET,
     L2,
+    TUNING_SETS,
+    WORD_PENALTY,
+    WORD_SCALE,
     LabelledLine,
     embed,
     prototype_lines,
@@ -261,6 +265,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrong", action="store_true", help="list the messages the product reads wrong")
     parser.add_argument("--cv", action="store_true", help="leave one tuning set out: the head's honest estimate")
     parser.add_argument("--l2", type=float, default=L2, help="the head's L2 penalty in --cv")
+    parser.add_argument("--word-penalty", type=float, default=WORD_PENALTY, help="the word reader's ridge in --cv")
+    parser.add_argument("--word-scale", type=float, default=WORD_SCALE, help="its scores' scale in --cv (0: off)")
     parser.add_argument("--model", default=TEST_MODEL, help="embedding model (default: the offline test model)")
     parser.add_argument(
         "--cache-dir", type=Path, default=ROOT / ".cache" / "test-model", help="model cache (default .cache/test-model)"
@@ -296,45 +302,55 @@ async def run(args: argparse.Namespace) -> None:
 # -- leave one set out ----------------------------------------------------------------------------------------
 
 
+def folds() -> list[tuple[str, list[Example]]]:
+    """Each tuning set a fold, and each author of a set written by several (the honest proxy for a new author)."""
+    found: list[tuple[str, list[Example]]] = []
+    for path in TUNING_SETS:
+        examples = load_set(path)
+        authors = sorted({e.author for e in examples})
+        for author in authors:
+            name = path.stem.removeprefix("appraisal_") + (f"/{author}" if author else "")
+            found.append((name, [e for e in examples if e.author == author]))
+    return found
+
+
 async def cross_validate(args: argparse.Namespace) -> None:
-    """Train the head without one tuning set, read that set as a turn would, and pool the held-out readings."""
-    sets = [load_set(EVERYDAY_SET), load_set(FRESH_SET)]
-    say(f"leave one set out over {' + '.join(str(len(s)) for s in sets)} labelled messages; {machine_line()}")
+    """Train the head without one fold, read that fold as a turn would, and pool the held-out readings."""
+    sets = folds()
+    say(f"leave one set out over {' + '.join(str(len(s)) for _, s in sets)} labelled messages; {machine_line()}")
     embedder = load_embedder(args)
     try:
         before = await examples_embedded(embedder)  # no head: a committed or cached one saw every set
         extra = prototype_lines()
-        texts = [e.text for examples in sets for e in examples] + [text for text, _, _ in extra]
+        texts = [e.text for _, examples in sets for e in examples] + [text for text, _, _ in extra]
         vectors = dict(zip(texts, await embed(embedder, texts), strict=True))
     finally:
         embedder.close()
     held_out: dict[str, Sense | None] = {}
-    for index, examples in enumerate(sets):
-        lines = [(e.text, e.must, e.may) for other in sets if other is not examples for e in other] + extra
+    say(f"\n  {'held out':<12} {'lines':>5} {'rules':>7} {'meaning':>8} {'both':>7}")
+    unseen: list[Example] = []  # lines the word rules were not written against: blind2 and the voices
+    for name, examples in sets:
+        lines = [(e.text, e.must, e.may) for _, other in sets if other is not examples for e in other] + extra
         training = np.asarray([vectors[text] for text, _, _ in lines])
-        head = train(embedder.model_name, lines, training, before, args.l2)
+        head = train(embedder.model_name, lines, training, before, args.l2, args.word_penalty, args.word_scale)
         fold = replace(before, head=head)
-        senses = {e.text: fold.sense(vectors[e.text], e.text) for e in examples}
-        held_out |= senses
-        name = (EVERYDAY_SET, FRESH_SET)[index].name
-        said = score(examples, lambda t, s=senses: {r.kind for r in read(t, s[t])})  # type: ignore[misc]
-        say(f"  held out {name}: both readers {said.fully_right}/{said.examples} = {said.share:.1%}")
-    pooled = [e for examples in sets for e in examples]
-    report_cv(pooled, before, vectors, Senses(held_out, 0.0, 0.0, 0.0), args.wrong)
+        senses = Senses({e.text: fold.sense(vectors[e.text], e.text) for e in examples}, 0.0, 0.0, 0.0)
+        held_out |= senses.of
+        shares = [score(examples, r).share for r in (product_reader, meaning_reader(senses), combined_reader(senses))]
+        say(f"  {name:<12} {len(examples):>5} " + " ".join(f"{s:>7.1%}" for s in shares))
+        unseen += examples if name.startswith(("blind2", "voices")) else []
+    senses = Senses(held_out, 0.0, 0.0, 0.0)
+    shares = [score(unseen, r).share for r in (product_reader, meaning_reader(senses), combined_reader(senses))]
+    say(f"  {'new authors':<12} {len(unseen):>5} " + " ".join(f"{s:>7.1%}" for s in shares))
+    pooled = [e for _, examples in sets for e in examples]
+    report_cv(pooled, Senses(held_out, 0.0, 0.0, 0.0), args.wrong)
 
 
-def report_cv(
-    pooled: list[Example], before: Prototypes, vectors: dict[str, np.ndarray], after: Senses, wrong: bool
-) -> None:
-    old = Senses({e.text: before.sense(vectors[e.text], e.text) for e in pooled}, 0.0, 0.0, 0.0)
-    report("word rules alone (fit: written while reading both sets)", score(pooled, product_reader), True)
-    report(
-        "meaning alone before: nearest example sentences (not trained on the sets)", score(pooled, meaning_reader(old))
-    )
-    report("meaning alone now: the head, held out", score(pooled, meaning_reader(after)), True)
-    report("both before: rules + nearest examples", score(pooled, combined_reader(old)), True)
+def report_cv(pooled: list[Example], after: Senses, wrong: bool) -> None:
+    report("word rules alone (fit on everyday, fresh, blind)", score(pooled, product_reader), True)
+    report("meaning alone: the head, held out", score(pooled, meaning_reader(after)), True)
     product = score(pooled, combined_reader(after))
-    report("both now: rules + the head, held out (the estimate)", product, True)
+    report("both: rules + the head, held out (the estimate)", product, True)
     if wrong:
         report_wrong(product, after)
 

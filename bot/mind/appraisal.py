@@ -11,16 +11,17 @@ Two readers agree on every message, before any LLM call and with no LLM at all.
 - The meaning reader (bot/mind/appraisal_meaning.py): a small learned head over the message's embedding, a few
   structural signs and its closeness to example sentences of each kind (bot/mind/appraisal_head.py, trained for
   each model; the examples alone if its training failed). It hears what no list holds ("we got engaged!").
-The rules' readings stand; where they are silent, the meaning reader's closest kind counts if it is clearly closer
-than the examples of nothing, and only as far as the rules allow: criticism must be aimed at AIKI, a negated joy
-is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling the words deny or give to
-someone else is not the person's. Each reason names its reader.
+The rules' readings stand unless a trained head finds their kind very unlikely (praise that was irony); where they
+are silent, the meaning reader's closest kind counts if it is clearly closer than the examples of nothing, and beside
+them a kind the head is sure of (a mixed message's other half); only as far as the rules allow: criticism must be
+aimed at AIKI, a negated joy is a disappointment, "thank god" is no thanks, a phone that died is no grief, a feeling
+the words deny or give to someone else is not the person's. Each reason names its reader.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.mind import appraisal_lexicon as lex
@@ -68,6 +69,7 @@ _BEING = _alternatives(tuple(rf"{word}(?:en|a|et|n|ren|s|'s)?" for word in lex.B
 _AT_AIKI = _alternatives(lex.AT_AIKI)
 _IN_PROGRESS = _alternatives(lex.IN_PROGRESS)
 _AIKI_GAVE = _alternatives((lex.AIKI_GAVE,))
+_DENYING_FRAME = re.compile(r"(?<![\w'])(?:" + "|".join(lex.DENYING_FRAMES) + r")(?![\w'])[^.!?;:,\n()]*")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def read(text: str, sense: Sense | None = None) -> list[Reading]:
     With a sense of its meaning (bot/mind/appraisal_meaning.py) the meaning reader speaks where the rules are silent.
     """
     words = read_words(text)
+    if sense is not None:
+        words = replace(words, readings=[r for r in words.readings if not sense.doubts(r.kind)])
     found = words.readings + (_by_meaning(words, sense) if sense is not None else [])
     return _strongest_per_kind([r for r in found if r.kind not in words.ruled_out])
 
@@ -126,6 +130,7 @@ def read_words(text: str) -> Words:
         if ironic.at_aiki:
             found.append(_reading(MoodEventKind.CRITICISED, "they were sarcastic about my help", ironic.cue, 1.0))
     denied: set[MoodEventKind] = set()
+    normal = _DENYING_FRAME.sub(lambda m: " " * len(m.group(0)), normal)  # "not that you were unhelpful"
     for compiled in _IDIOMS:
         for match in compiled.pattern.finditer(normal):
             kind = compiled.cues.kind
@@ -174,9 +179,14 @@ def _addressed(normal: str) -> bool:
 
 
 def _by_meaning(words: Words, sense: Sense) -> list[Reading]:
-    """The meaning reader's closest kind, where the rules read nothing and as far as what they know allows it."""
+    """The meaning reader's closest kind where the rules read nothing, else the kinds it is sure of beside theirs; as
+    far as what the rules know allows it."""
+    if words.readings:
+        read_already = {r.kind for r in words.readings}
+        sure = [k for k in sense.sure_of() if k not in read_already and _allowed(k, words) is k]
+        return [Reading(k, f'{MEANING_REASONS[k]} (meaning: like "{sense.like[k]}")') for k in sure]
     kind = sense.kind()
-    if words.readings or kind is None:
+    if kind is None:
         return []
     checked = _allowed(kind, words)
     if checked is None:

@@ -4,14 +4,18 @@ Nearest example sentences (bot/mind/appraisal_prototypes.py) say what a message 
 of the embedding alike; a logistic regression per event kind, trained on the labelled sets, learns which directions
 matter, and the structural signs tell it what an embedding blurs: whom a message speaks to, whether it denies, whose
 feeling it is, an eye-roll, a "but", a question, and Norwegian (the English-only test model hears Norwegian small
-talk as distress unless told). Trained by bot/mind/appraisal_training.py: the test model's head is committed here
-(appraisal_heads/), any other model's is trained at its first start and kept in the model cache.
+talk as distress unless told). Beside them, a word reader's scores: hashed words and pieces of words, learned from the
+same lines, which carry what the embedding model does not hear (Norwegian, for the English-only test model); its
+weights are folded into the head's, so reading is one product. Trained by bot/mind/appraisal_training.py: the test
+model's head is committed here (appraisal_heads/), any other model's is trained at its first start and kept in the
+model cache.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -57,7 +61,12 @@ STRUCTURE = (
 # --cv): the example sentences' margins are hundredths to tenths of a cosine; the structural signs are 0 or 1.
 LEAD_SCALE = 30.0
 STRUCTURE_SCALE = 5.0
-EXTRA = len(STRUCTURE) + len(KINDS)
+# The word reader: each message's words, word pairs and 3-5 letter pieces of words, hashed into this many buckets
+# (crc32: the same in every process). Learned from the tuning lines, not listed by hand: the Norwegian the
+# English-only test model cannot hear, spelling variants ("takk"/"tusen takk"/"takker"), emoji.
+BUCKETS = 4096
+GRAM_SIZES = (3, 4, 5)
+EXTRA = len(STRUCTURE) + len(KINDS) + BUCKETS
 
 _TOKEN = re.compile(r"[\w']+")
 _BEING = re.compile(r"(?<![\w'])(?:" + "|".join(rf"{w}(?:en|a|et|n|ren|s|'s)?" for w in lex.BEINGS) + r")(?![\w'])")
@@ -109,6 +118,25 @@ def structure(text: str) -> npt.NDArray[np.float64]:
     return np.asarray(signs, dtype=np.float64)
 
 
+def grams(texts: list[str]) -> Matrix:
+    """Each text's hashed words, word pairs, letter pieces and symbols, present or not, as a unit row per text."""
+    rows = np.zeros((len(texts), BUCKETS))
+    for row, text in zip(rows, texts, strict=True):
+        row[[zlib.crc32(gram.encode()) % BUCKETS for gram in _grams_of(text)]] = 1.0
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1.0)
+
+
+def _grams_of(text: str) -> set[str]:
+    normal = text.lower().replace("\u2019", "'")
+    tokens = _TOKEN.findall(normal)
+    found = {"w " + t for t in tokens} | {f"p {a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+    for token in tokens:
+        padded = f"<{token}>"
+        found.update(padded[i : i + n] for n in GRAM_SIZES for i in range(len(padded) - n + 1))
+    found.update("s " + c for c in normal if ord(c) > 0x2000 and not c.isalnum())  # emoji and the like
+    return found
+
+
 def inputs(vectors: Matrix, texts: list[str], leads: Matrix) -> Matrix:
     """The head's input rows: the embedding scaled to unit variance per dimension, the structural signs, and how
     much closer the message is to each kind's example sentences than to those of nothing (scaled like the rest)."""
@@ -124,10 +152,13 @@ class Head:
     model: str
     weights: Matrix  # (inputs, kinds)
     bias: Matrix  # (kinds,)
+    made_of: str = ""  # the fingerprint of what it learned from (bot/mind/appraisal_training.py): stale if it differs
 
     def probabilities(self, vector: npt.ArrayLike, text: str, leads: list[float]) -> dict[MoodEventKind | None, float]:
         """Each kind's chance; `leads` are the example sentences' margins over nothing, in the order of KINDS."""
-        row = inputs(np.asarray([vector], dtype=np.float64), [text], np.asarray([leads]))[0]
+        row = np.hstack(
+            [inputs(np.asarray([vector], dtype=np.float64), [text], np.asarray([leads]))[0], grams([text])[0]]
+        )
         chances = 1.0 / (1.0 + np.exp(-(row @ self.weights + self.bias)))
         found: dict[MoodEventKind | None, float] = {kind: float(p) for kind, p in zip(KINDS, chances, strict=True)}
         return found
@@ -137,7 +168,13 @@ class Head:
             self.write(out)
 
     def write(self, out: BinaryIO) -> None:
-        np.savez(out, model=np.asarray(self.model), weights=self.weights.astype(np.float32), bias=self.bias)
+        np.savez(
+            out,
+            model=np.asarray(self.model),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias,
+            made_of=np.asarray(self.made_of),
+        )
 
 
 def model_slug(model: str) -> str:
@@ -161,9 +198,19 @@ def read_head(file: Path, model: str, dim: int) -> Head | None:
             weights = saved["weights"].astype(np.float64)
             if str(saved["model"]) != model or weights.shape[0] != dim + EXTRA:
                 return None
-            return Head(model, weights, saved["bias"].astype(np.float64))
+            made_of = str(saved["made_of"]) if "made_of" in saved.files else ""
+            return Head(model, weights, saved["bias"].astype(np.float64), made_of)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None  # not there, or damaged: trained again
+
+
+def ridge(kernel: Matrix, y: Matrix, penalty: float) -> tuple[Matrix, Matrix]:
+    """Ridge regression of y on rows whose inner products are `kernel`, in its dual: one solve for every column.
+
+    Returns the weights per row (multiply the rows' features by them for the weights per feature) and the mean.
+    """
+    mean = y.mean(axis=0)
+    return np.linalg.solve(kernel + penalty * np.eye(len(kernel)), y - mean), mean
 
 
 def fit(x: Matrix, y: Matrix, mask: Matrix, l2: float) -> tuple[Matrix, Matrix]:

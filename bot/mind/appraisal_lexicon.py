@@ -1072,6 +1072,14 @@ NEGATORS = frozenset(
     {"not", "never", "hardly", "nothing", "nobody", "almost", "nearly", "ikke", "ikkje", "aldri", "ingen",
      "inga", "nesten", "snart", "ingenting", "null"}
 )  # fmt: skip
+# A frame that denies the rest of its clause, from before the subject: "not that you were unhelpful", "i wouldn't
+# say i'm happy", "kan ikke si at jeg gleder meg", "ikke det at du var til dårlig hjelp".
+DENYING_FRAMES = (
+    r"not that",
+    r"(?:ikke|ikkje)(?: det)? at",
+    r"(?:can'?t|cannot|couldn'?t|wouldn'?t|won'?t) (?:really )?say",
+    r"(?:kan|vil|kunne|ville) (?:ikke|ikkje) (?:si|sei|seie)",
+)
 # Something AIKI gave that failed is criticism without a criticism word: "den lenka du sendte funker ikke",
 # "the code you gave me doesn't even compile", "that link you sent is dead".
 AIKI_GAVE = r"(?:you|u|du) (?:gave|sent|suggested|recommended|wrote|ga|gav|sendte|foreslo|anbefalte|skrev)"
