@@ -5,11 +5,12 @@ prompt shows and the word search may match. Its meaning vector leaves the label 
 the same name, so in a small model the name pulls a question that names the person towards their shortest messages,
 and who said it is already counted by the speaker boost (bot/memory/hybrid.py). A question is searched by meaning the
 same way: "what are Fahim's hobbies?" as "what are hobbies?", while its words, names included, still go to the
-word search and the speaker boost.
+word search and the speaker boost. (A name that is also a word, a person called Summer, leaves "summer" out of the
+meaning of every question of theirs: the word search still has it.)
 
 Measured on REALTALK as AIKI stores it (bench/retrieval.py --layout live, recall@10): the label left out of the
-memories' vectors 0.555 -> 0.563, and the speakers' names out of the questions' too 0.575 (dense alone 0.387 ->
-0.478). Tuned on nothing: one change, measured once on each half (docs/memory.md, "Meaning without names").
+memories' vectors 0.555 -> 0.563, and the speakers' names out of the questions' too 0.572 (dense alone 0.387 ->
+0.458); no knob to tune. With the sentence windows below, 0.582 (docs/memory.md, "What the meaning vector holds").
 """
 
 from __future__ import annotations
