@@ -19,7 +19,7 @@ from bot.mind.appraisal_head import EXTRA, STRUCTURE, Head, head_file, load_head
 from bot.mind.appraisal_meaning import Sense, prepare_meaning, prototypes_for, sense_of
 from bot.mind.appraisal_prototypes import examples
 from bot.mind.appraisal_training import EVERYDAY_SET, FRESH_SET, fingerprint, tuning_lines
-from bot.mood import MoodEventKind
+from bot.mood import MoodEventKind, with_implied
 from scripts.test_model import TEST_MODEL
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -310,26 +310,27 @@ async def read_as_a_turn(embedder: FastEmbedder, text: str) -> list[Reading]:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "expected", "also_right"),
     [
         # Written after the head was trained, in no labelled set: criticism and thanks with no word from a list.
-        ("You answered a completely different question than the one I asked.", {C}),
-        ("You saved my evening with that tip.", {T}),
-        ("We finally moved into our own house!", {H}),  # a joy (a milestone would be right too)
+        ("You answered a completely different question than the one I asked.", {C}, set()),
+        ("You saved my evening with that tip.", {T}, set()),
+        ("We finally moved into our own house!", {H}, {M}),  # a joy; a milestone (a joy too) is right as well
         # Norwegian small talk is no distress, though the English-only test model hears Norwegian vaguely.
-        ("Vi skal på hytta i helgen.", set()),
-        ("Jeg lager taco i kveld.", set()),
-        ("Hva synes du om Python?", set()),
+        ("Vi skal på hytta i helgen.", set(), set()),
+        ("Jeg lager taco i kveld.", set(), set()),
+        ("Hva synes du om Python?", set(), set()),
         # Work still going on is nothing reached yet, though its topic sounds like an achievement.
-        ("I worked on my thesis all day.", set()),
-        ("I finally finished working on my thesis!", {M}),
+        ("I worked on my thesis all day.", set(), set()),
+        ("I finally finished working on my thesis!", {M}, set()),
     ],
 )
 async def test_the_head_hears_what_no_list_holds(
-    embedder: FastEmbedder, text: str, expected: set[MoodEventKind]
+    embedder: FastEmbedder, text: str, expected: set[MoodEventKind], also_right: set[MoodEventKind]
 ) -> None:
     readings = await read_as_a_turn(embedder, text)
-    assert {r.kind for r in readings} == expected
+    said = with_implied({r.kind for r in readings})  # a milestone is a joy too, as the bench scores it
+    assert with_implied(expected) <= said <= with_implied(expected | also_right)
     assert all("(meaning: like " in r.reason or "(words" in r.reason for r in readings)
 
 

@@ -46,7 +46,8 @@ FRESH_SET = DATA_DIR / "appraisal_fresh.jsonl"  # issue 23's second round, 320 l
 BLIND_SET = DATA_DIR / "appraisal_blind.jsonl"  # the third round's blind set, 320 lines, reported once: spent
 BLIND2_SET = DATA_DIR / "appraisal_blind2.jsonl"  # the fourth round's blind set, 240 lines, reported once: spent
 VOICES_SET = DATA_DIR / "appraisal_voices.jsonl"  # the fifth round's, 920 lines by three authors ("author" a, b, c)
-TUNING_SETS = (EVERYDAY_SET, FRESH_SET, BLIND_SET, BLIND2_SET, VOICES_SET)
+VOICES2_SET = DATA_DIR / "appraisal_voices2.jsonl"  # the sixth round's, by three more authors ("author" d, e, f)
+TUNING_SETS = (EVERYDAY_SET, FRESH_SET, BLIND_SET, BLIND2_SET, VOICES_SET, VOICES2_SET)
 # The L2 penalty, chosen by the leave-one-set-out estimate (python -m bench.appraisal --cv), not by fit.
 L2 = 100.0
 # The word reader (hashed words and pieces of words, bot/mind/appraisal_head.py): a ridge regression per kind, whose
