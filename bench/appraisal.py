@@ -11,8 +11,9 @@ The sets, all hand-written and half Norwegian:
   "test" half. Its test half was reported once; the default here.
 - bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, the first round), appraisal_blind.jsonl (320, the
   third round's blind set), appraisal_blind2.jsonl (240, the fourth round's) and appraisal_voices.jsonl (920, the
-  fifth round's, by three authors: an "author" field a, b, c): all reported once or written as tuning data, so all
-  tuning data now. The product trains its head from these five sets for any model that has none committed.
+  fifth round's, by three authors: an "author" field a, b, c), appraisal_voices2.jsonl (915, the sixth round's, by
+  three more: d, e, f): all reported once or written as tuning data, so all tuning data now. The product trains its
+  head from these six sets for any model that has none committed.
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
 - tests/data/appraisal_blind3.jsonl: the fifth round's blind set, run once by the lead at the end of the round.
