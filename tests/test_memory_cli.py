@@ -340,14 +340,14 @@ async def test_a_store_moved_aside_with_no_copy_to_replace_it_is_put_back(
 
 @pytest.mark.parametrize("backend", ["edge", "server"])
 async def test_reindex_reembed_gives_old_memories_the_vectors_new_ones_get(
-    backend: str, tmp_path: Path, embedder: FastEmbedder
+    backend: str, env: dict[str, str], tmp_path: Path, embedder: FastEmbedder
 ) -> None:
     """An older AIKI embedded "Kari: ok" with the speaker's name; `aiki memory reindex --reembed` embeds what was
-    said, as a memory stored today is (bot/memory/meaning.py)."""
+    said, as a memory stored today is (bot/memory/meaning.py). The embedded store through the command itself."""
 
     def store() -> EdgeMemoryStore | QdrantServerMemoryStore:
         if backend == "edge":
-            return EdgeMemoryStore(tmp_path / "memory")
+            return EdgeMemoryStore(tmp_path / "data" / "memory")
         return QdrantServerMemoryStore(AsyncQdrantClient(path=str(tmp_path / "server")), "aiki", "local")
 
     old_memory = NewMemory("5", "Kari: ok, see you at the handball practice", speaker="Kari").build()
@@ -357,7 +357,7 @@ async def test_reindex_reembed_gives_old_memories_the_vectors_new_ones_get(
     await old.close()
 
     if backend == "edge":
-        await maintenance.reindex_edge(tmp_path / "memory", embedder, progress=False, reembed=True)
+        assert await asyncio.to_thread(run_cli, "memory", "reindex", "--reembed") == 0
     else:
         live = store()
         assert isinstance(live, QdrantServerMemoryStore)

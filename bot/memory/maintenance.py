@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,11 @@ if TYPE_CHECKING:
 
 from bot.errors import AikiError
 from bot.languages import DEFAULT_LANGUAGE
-from bot.memory import meaning
 from bot.memory.bank import MemoryBank, NewMemory
 from bot.memory.edge import EdgeMemoryStore
 from bot.memory.embedder import Embedder
 from bot.memory.jsonl import ImportReport, memory_to_line, read_memories
+from bot.memory.meaning import embed_memories
 from bot.memory.models import ChunkVectors, Memory, StoreInfo, lexicon_id, normalise_id
 from bot.memory.port import MemoryStore
 from bot.memory.swap import finish_interrupted_swap, staging_of, swap_in
@@ -161,13 +162,6 @@ async def migrate(source: MemoryStore, target: MemoryStore, progress: bool) -> d
     return counts
 
 
-def embed_memories(embedder: Embedder) -> Reembed:
-    async def reembed(memories: list[Memory]) -> list[ChunkVectors]:
-        return await meaning.embed_memories(embedder, memories)
-
-    return reembed
-
-
 def _target(embedder: Embedder, language: str) -> StoreInfo:
     return StoreInfo(model=embedder.model_name, dim=embedder.dim, lexical=lexicon_id(language))
 
@@ -177,7 +171,7 @@ def _reembedding(info: StoreInfo, target: StoreInfo, embedder: Embedder, always:
     speaker's label and one window per memory, bot/memory/meaning.py); a new word index alone reuses the stored
     dense vectors (the store computes BM25 vectors from the text on every upsert)."""
     same_model = info.model == target.model and info.dim == target.dim
-    return embed_memories(embedder) if always or not same_model else None
+    return partial(embed_memories, embedder) if always or not same_model else None
 
 
 async def reindex_edge(
