@@ -9,6 +9,7 @@ same person in that channel (a reply that takes several messages into account an
 
     python bench/burst.py                      # 200 messages at 2 per second, 0.5 s per model call
     python bench/burst.py --messages 50 --rate 5 --model-s 1
+    python bench/burst.py --messages 40 --rate 0.5 --pause-s 0     # answering at once, without the pause
     python bench/burst.py --help
 
 Prints p50 / p95 / max seconds from a message to its first covering reply, replies sent, chat model calls per
@@ -87,6 +88,8 @@ async def run(args: argparse.Namespace) -> None:
         intents.members = True  # dpytest makes its members through the member cache
         scheduler = CheckinScheduler(core.clock)
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        if args.pause_s is not None:
+            settings = settings.model_copy(update={"reply_pause_s": args.pause_s})
         access = PeopleLater()
         bot, _ = build_bot(core, settings, scheduler, access, core.clock, False, intents)  # type: ignore[arg-type]
         await bot._async_setup_hook()
@@ -96,7 +99,10 @@ async def run(args: argparse.Namespace) -> None:
         access.known = Access(frozenset({member.id}), frozenset())
         await bot.setup_hook()
         dm = await member.create_dm()
-        say(f"{args.messages} messages at {args.rate}/s, {args.model_s} s per model call; {machine_line()}")
+        say(
+            f"{args.messages} messages at {args.rate}/s, {args.model_s} s per model call, AIKI pauses"
+            f" {settings.reply_pause_s} s after a message; {machine_line()}"
+        )
         arrivals: list[tuple[float, int]] = []
         for number in range(args.messages):
             message = backend.make_message(f"melding {number}: jeg tenker høyt om dagen min", member, dm)
@@ -135,6 +141,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=200, help="messages the person sends (default 200)")
     parser.add_argument("--rate", type=float, default=2.0, help="messages per second (default 2)")
     parser.add_argument("--model-s", type=float, default=0.5, help="seconds each model call takes (default 0.5)")
+    parser.add_argument(
+        "--pause-s", type=float, default=None, help="AIKI's pause after a message (default: AIKI_REPLY_PAUSE_S's)"
+    )
     parser.add_argument("--cache-dir", type=Path, default=ROOT / ".cache" / "test-model")
     return parser.parse_args(argv)
 

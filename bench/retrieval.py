@@ -72,7 +72,7 @@ from bot.memory.embedder import FastEmbedder  # noqa: E402
 from bot.memory.hybrid import DEFAULT_WEIGHTS, Mode  # noqa: E402
 from bot.memory.models import ChunkVectors, MemoryKind, SearchFilter, Vector  # noqa: E402
 from bot.mind.importance import score_importance  # noqa: E402
-from bot.mind.learning import AIKI_SPEAKER, Exchange  # noqa: E402
+from bot.mind.learning import AIKI_SPEAKER, Exchange, Said  # noqa: E402
 from bot.mind.learning import memories_of as live_memories_of  # noqa: E402
 from bot.mind.recollection import CANDIDATES, recollect  # noqa: E402
 from bot.mind.retrieval import shown_text  # noqa: E402
@@ -271,34 +271,47 @@ def memories_of(conversation: Conversation, scope: str) -> list[NewMemory]:
 def live_memories(conversation: Conversation, scope: str) -> Placed:
     """The live layout: the conversation replayed as AIKI stores what it is told (`bot.learning.memories_of`).
 
-    The first speaker is the person, the other is AIKI. Each of the person's turns is an exchange whose reply is
-    the other side's turns up to the person's next one (joined, then kept short and apart, as AIKI's own words
-    are); what the other side says before the person has spoken in a session is like a check-in AIKI sent, which
-    the live bot keeps as a turn, not as a memory. Fact extraction (the LLM step) is left out.
+    The first speaker is the person, the other is AIKI. The person's messages in a row (nobody answered between
+    them) are one burst, as AIKI answers them: it waits while the person is still writing and answers once
+    (cogs/chat.py, AIKI_REPLY_PAUSE_S). Each message of the burst is a memory of its own; the reply is the other
+    side's turns up to the person's next one (joined, then kept short and apart, as AIKI's own words are). What
+    the other side says before the person has spoken in a session is like a check-in AIKI sent, which the live bot
+    keeps as a turn, not as a memory. Fact extraction (the LLM step) is left out.
     """
     turns = conversation.turns
     person = turns[0].speaker
+
+    def run_from(start: int, by_person: bool) -> list[int]:
+        run: list[int] = []
+        j = start
+        while j < len(turns) and turns[j].session == turns[start].session and (turns[j].speaker == person) == by_person:
+            run.append(j)
+            j += 1
+        return run
+
     placed: Placed = []
-    for i, turn in enumerate(turns):
-        if turn.speaker != person:
+    i = 0
+    while i < len(turns):
+        if turns[i].speaker != person:
+            i += 1
             continue
-        replies = []
-        for j in range(i + 1, len(turns)):
-            if turns[j].speaker == person or turns[j].session != turn.session:
-                break
-            replies.append(j)
+        burst = run_from(i, True)
+        answered = burst[-1] + 1 < len(turns) and turns[burst[-1] + 1].session == turns[i].session
+        replies = run_from(burst[-1] + 1, False) if answered else []
         before = tuple(
             f"{turns[j].speaker if turns[j].speaker == person else AIKI_SPEAKER}: {_said(turns[j])}"
             for j in range(max(0, i - 2), i)
-            if turns[j].session == turn.session
+            if turns[j].session == turns[i].session
         )
+        last = turns[burst[-1]]
+        earlier = tuple(Said(_said(turns[k]), turns[k].when) for k in burst[:-1])
         reply = "\n".join(_said(turns[j]) for j in replies) or None
-        incoming = Incoming(Person(scope, person), _said(turn), Origin(OriginSource.DM))
-        exchange = Exchange(incoming, _said(turn), reply, turn.when, before)
-        made = live_memories_of(exchange)
-        for k, memory in enumerate(made):
-            held = [i] if k == 0 else replies
-            placed.append((replace(memory, id=f"{scope}/{turn.dia_id}/{k}"), held))
+        incoming = Incoming(Person(scope, person), _said(last), Origin(OriginSource.DM))
+        exchange = Exchange(incoming, _said(last), reply, last.when, before, earlier=earlier)
+        held = [[k] for k in burst] + [replies]
+        for k, memory in enumerate(live_memories_of(exchange)):  # one per message (all have words here), then AIKI's
+            placed.append((replace(memory, id=f"{scope}/{turns[i].dia_id}/{k}"), held[k]))
+        i = (replies or burst)[-1] + 1
     return placed
 
 

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # DMs and mentions sent while AIKI was stopped are answered at start if they are at most this old (hours);
     # older ones are only learned. 0: never answer late.
     catch_up_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # After a message AIKI waits this many seconds for more, and longer while the person is still typing (at most
+    # 20 s): what someone sends in a row is read to the end and answered once, as a person would. 0: answer at once.
+    reply_pause_s: float = Field(default=1.5, ge=0, le=10)
     # An event a person says is coming ("exam on Friday") is followed up once it has passed. False: AIKI asks them
     # first (yes/no buttons where it was said); true: it follows up without asking (quiet hours and limits still hold).
     follow_up_without_asking: bool = False

@@ -1,13 +1,15 @@
-"""DMs and mentions go to the core and are answered like a person would: messages sent while AIKI is writing a
-reply are answered together in the next one, messages sent while AIKI was away are read back when it returns,
-and a reply cut short by a lost connection gets its cut-off note once Discord is back."""
+"""DMs and mentions go to the core and are answered like a person would: AIKI reads to the end before it answers
+(it waits a moment after a message, and while the person is still typing, so what they send in a row gets one
+reply), messages sent while AIKI is writing a reply are answered together in the next one, messages sent while
+AIKI was away are read back when it returns, and a reply cut short by a lost connection gets its cut-off note once
+Discord is back."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,6 +37,10 @@ READ_BACK_LIMIT = 100
 # The network under Discord's client failing (not Discord refusing): the reply is finished after reconnecting.
 CONNECTION_LOST = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 LOST_CONNECTION = "my connection to Discord was lost"
+# Discord shows "is typing" for this long after each typing event (a client that keeps typing sends another).
+TYPING_LASTS_S = 10.0
+# However long someone keeps typing, AIKI answers what they have sent after this long.
+LONGEST_PAUSE_S = 20.0
 
 
 # Where AIKI reads back: a DM or a server channel (or thread).
@@ -52,10 +58,19 @@ class Waiting:
 
 @dataclass
 class Conversation:
-    """One person in one channel: the messages the next reply answers, and whether a reply is being written."""
+    """One person in one channel: the messages the next reply answers, and whether a reply is being written.
+    Times are the cog's monotonic seconds: when their latest message came, and when they were last seen typing."""
 
     waiting: list[Waiting] = field(default_factory=list)
     answering: bool = False
+    last_message_at: float = 0.0
+    typing_at: float | None = None
+
+    def typing_until(self) -> float | None:
+        """When their typing indicator runs out, if they have been typing since their latest message."""
+        if self.typing_at is None or self.typing_at < self.last_message_at:
+            return None
+        return self.typing_at + TYPING_LASTS_S
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,8 @@ class ChatCog(commands.Cog):
         planner: CheckinPlanner | None,
         catch_up: timedelta = timedelta(hours=24),
         clock: Clock = utcnow,
+        pause: timedelta = timedelta(0),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot = bot  # AIKI's own user (mentions, replies to AIKI), channels and people to read back after a break
         self.core = core
@@ -82,6 +99,8 @@ class ChatCog(commands.Cog):
         self.planner = planner
         self.catch_up_window = catch_up
         self.clock = clock
+        self.pause_s = pause.total_seconds()
+        self.monotonic = monotonic
         # Storing keeps arrival order: a message waits here while the one before it fetches its reply chain.
         self._taking_in: dict[int, asyncio.Lock] = {}
         self._conversations: dict[tuple[int, int], Conversation] = {}
@@ -125,11 +144,20 @@ class ChatCog(commands.Cog):
             return False
         conversation = self._conversations.setdefault(_key(message), Conversation())
         conversation.waiting.append(Waiting(message, received, away))
+        conversation.last_message_at = self.monotonic()
         return True
 
+    @commands.Cog.listener()
+    async def on_raw_typing(self, event: discord.RawTypingEvent) -> None:
+        """Someone with a message waiting for AIKI's reply is writing more: the reply waits for it."""
+        conversation = self._conversations.get((event.user_id, event.channel_id))
+        if conversation is not None:
+            conversation.typing_at = self.monotonic()
+
     async def _answer_waiting(self, message: discord.Message) -> None:
-        """Answer what waits in this message's conversation. While a reply is being written, messages that come
-        in wait, and the next reply answers all of them together (one model call for a burst, not one each)."""
+        """Answer what waits in this message's conversation once the person has finished writing. While a reply is
+        being written, messages that come in wait, and the next reply answers all of them together (one model call
+        for a burst, not one each)."""
         key = _key(message)
         conversation = self._conversations.get(key)
         if conversation is None or conversation.answering:
@@ -137,12 +165,26 @@ class ChatCog(commands.Cog):
         conversation.answering = True
         try:
             while conversation.waiting:
+                await self._let_them_finish(conversation)
                 batch, conversation.waiting = conversation.waiting, []
                 await self._answer(batch)
         finally:
             conversation.answering = False
             if not conversation.waiting and self._conversations.get(key) is conversation:
                 del self._conversations[key]
+
+    async def _let_them_finish(self, conversation: Conversation) -> None:
+        """Wait until the person has sent nothing for `pause` and is not typing (at most LONGEST_PAUSE_S): a
+        person reads "hey", "so guess what", "I got the job!" to the end and answers once."""
+        if self.pause_s <= 0:
+            return
+        latest = self.monotonic() + LONGEST_PAUSE_S
+        while True:
+            quiet_at = max(conversation.last_message_at + self.pause_s, conversation.typing_until() or 0.0)
+            left = min(quiet_at, latest) - self.monotonic()
+            if left <= 0:
+                return
+            await asyncio.sleep(left)  # what came in meanwhile only moves the time to answer later
 
     async def _refuse(self, message: discord.Message) -> None:
         now = time.monotonic()

@@ -22,7 +22,7 @@ from bot.memory.server import QdrantServerMemoryStore  # noqa: E402
 from bot.mind.core import Consciousness  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 from tests.core_fixtures import Clock, Replies, build_core, close_core, open_core  # noqa: E402
-from tests.discord_world import world  # noqa: E402,F401  (the fixture of the Discord tests)
+from tests.discord_world import reply_pause_s, world  # noqa: E402,F401  (the fixtures of the Discord tests)
 from tests.llm_server import FakeLLMServer  # noqa: E402
 from tests.web_fixtures import attacker, browser, context, site  # noqa: E402,F401  (the page tests' fixtures)
 

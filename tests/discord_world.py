@@ -66,8 +66,18 @@ class World:
 
 
 @pytest.fixture
+def reply_pause_s() -> float:
+    """AIKI answers at once in these tests; a test of the pause asks for one with @pytest.mark.parametrize."""
+    return 0.0
+
+
+@pytest.fixture
 async def world(
-    tmp_path: Path, embedder: FastEmbedder, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    embedder: FastEmbedder,
+    server: FakeLLMServer,
+    monkeypatch: pytest.MonkeyPatch,
+    reply_pause_s: float,
 ) -> AsyncIterator[World]:
     server.reset()
     replies = Replies(default="Hei! Hyggelig å høre fra deg.")
@@ -75,7 +85,7 @@ async def world(
     core = await open_core(build_core(tmp_path, embedder, server, Clock()))
     intents = minimal_intents()
     intents.members = True  # dpytest builds its fake members through the member cache; AIKI itself does not
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, reply_pause_s=reply_pause_s)  # type: ignore[call-arg]
     scheduler = CheckinScheduler(core.clock)
     access = PeopleLater()
     bot, planner = build_bot(core, settings, scheduler, access, core.clock, sync_commands=False, intents=intents)  # type: ignore[arg-type]

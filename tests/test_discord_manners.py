@@ -4,6 +4,7 @@ reconnect, and a project named in a DM is never offered in a server."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -72,8 +73,9 @@ async def test_messages_sent_while_aiki_answers_are_answered_together_in_one_rep
     assert all(t.status == "ok" for t in turns)
     memories, _ = await world.core.list_memories(world.person(world.owner), 100, None)
     said = [m.text for m in memories if m.meta.get("by") != "aiki"]
-    for i in (0, 7, 19):  # each message learned once
-        assert sum(f"melding {i}" in text.splitlines() or text.endswith(f"melding {i}") for text in said) == 1
+    assert sorted(text.split(": ", 1)[1] for text in said) == sorted(
+        f"melding {i}" for i in range(20)
+    )  # each once, apart
 
 
 async def test_a_burst_in_a_dm_and_a_mention_in_a_server_are_never_answered_together(
@@ -90,6 +92,53 @@ async def test_a_burst_in_a_dm_and_a_mention_in_a_server_are_never_answered_toge
     assert world.bot_texts(world.channel) == ["ok"]
     in_server = next(body for body in chats(server) if body["messages"][-1]["content"] == "hei i serveren")
     assert "hemmelig" not in json.dumps(in_server, ensure_ascii=False)
+
+
+def answer_last(body: dict[str, Any]) -> str:
+    return json.dumps({"facts": []}) if body.get("response_format") else f"svar på {body['messages'][-1]['content']}"
+
+
+async def stored_user_turns(world: World, member: discord.Member, count: int) -> None:
+    """Until `count` of the member's messages are stored (the core stores each before anything else)."""
+    for _ in range(500):
+        turns = await world.core.state.turns_of(str(member.id))
+        if sum(turn.role == "user" for turn in turns) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} messages were not stored")
+
+
+@pytest.mark.parametrize("reply_pause_s", [1.0])
+async def test_messages_sent_in_a_row_are_read_to_the_end_and_answered_once(
+    world: World, server: FakeLLMServer
+) -> None:
+    server.responder = answer_last
+    dm = await world.owner.create_dm()
+    for text in ("hei", "vet du hva", "jeg fikk jobben!"):
+        backend.make_message(text, world.owner, dm)
+    await settle(world)
+
+    assert world.bot_texts(dm) == ["svar på hei\nvet du hva\njeg fikk jobben!"]
+    assert len(chats(server)) == 1
+    memories, _ = await world.core.list_memories(world.person(world.owner), 100, None)
+    said = sorted(m.text.split(": ", 1)[1] for m in memories if m.meta.get("by") != "aiki")
+    assert said == ["hei", "jeg fikk jobben!", "vet du hva"]  # each message a memory of its own, learned once
+
+
+@pytest.mark.parametrize("reply_pause_s", [0.3])
+async def test_aiki_waits_while_the_person_is_still_typing(world: World, server: FakeLLMServer) -> None:
+    server.responder = answer_last
+    dm = await world.owner.create_dm()
+    backend.make_message("vent litt, jeg skriver mer", world.owner, dm)
+    await stored_user_turns(world, world.owner, 1)
+    typing = {"channel_id": dm.id, "user_id": world.owner.id, "timestamp": int(time.time())}
+    world.bot._connection.parse_typing_start(typing)  # type: ignore[arg-type]  (Discord's TYPING_START)
+    await asyncio.sleep(1.0)  # more than three pauses: time enough to answer, had AIKI not seen the typing
+    assert world.bot_texts(dm) == []
+
+    backend.make_message("ferdig nå", world.owner, dm)
+    await settle(world)
+    assert world.bot_texts(dm) == ["svar på vent litt, jeg skriver mer\nferdig nå"]
 
 
 async def test_an_empty_message_is_told_at_once_without_a_model_call(world: World, server: FakeLLMServer) -> None:

@@ -118,6 +118,22 @@ def test_the_live_layout_stores_the_persons_words_and_aikis_apart(realtalk_dir: 
     assert placed[1][0].meta["by"] == "aiki" and placed[0][0].speaker == "Kari"
 
 
+def test_the_live_layout_replays_messages_in_a_row_as_a_burst_of_memories_answered_once() -> None:
+    at = datetime(2024, 1, 3, 18, 0, tzinfo=UTC)
+    said = [("Kari", "hei"), ("Kari", "vet du hva"), ("Kari", "jeg fikk jobben!"), ("Ola", "Gratulerer!")]
+    turns = [retrieval.Turn(f"D1:{n}", who, text, at, 1) for n, (who, text) in enumerate(said, 1)]
+    turns.append(retrieval.Turn("D2:1", "Ola", "God morgen", at, 2))  # a new session: not a reply to the burst
+    placed = retrieval.live_memories(retrieval.Conversation("c", turns), "p")
+
+    assert [(memory.text, held) for memory, held in placed] == [
+        ("Kari: hei", [0]),
+        ("Kari: vet du hva", [1]),
+        ("Kari: jeg fikk jobben!", [2]),
+        ("AIKI: Gratulerer!", [3]),
+    ]
+    assert placed[0][0].context == "Kari: vet du hva"  # the message after it, as AIKI stores a burst
+
+
 def test_the_benchmark_runs_end_to_end_and_prints_every_method(
     realtalk_dir: Path, model_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -29,11 +29,13 @@ CogFactory = Callable[[commands.Bot], commands.Cog]
 
 
 def minimal_intents() -> discord.Intents:
-    """DMs and mentions only. Discord sends message content for DMs and mentions without the privileged intent."""
+    """DMs and mentions only, and who is typing (AIKI waits while a person is still writing). Discord sends message
+    content for DMs and mentions without the privileged intent."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.dm_messages = True
     intents.guild_messages = True
+    intents.typing = True
     return intents
 
 
@@ -142,7 +144,18 @@ def build_bot(
     access = access or Access(frozenset(settings.owner_ids), frozenset(settings.allowed_user_ids))
     cogs: list[tuple[str, CogFactory]] = [
         # The factories run in setup_hook, once `planner` below exists.
-        ("chat", lambda bot: ChatCog(bot, core, access, planner, timedelta(hours=settings.catch_up_hours), clock)),
+        (
+            "chat",
+            lambda bot: ChatCog(
+                bot,
+                core,
+                access,
+                planner,
+                timedelta(hours=settings.catch_up_hours),
+                clock,
+                timedelta(seconds=settings.reply_pause_s),
+            ),
+        ),
         ("memory", lambda bot: MemoryCog(core, access)),
         ("mood", lambda bot: MoodCog(core, access)),
         ("checkin", lambda bot: CheckinCog(access, planner, scheduler)),

@@ -24,7 +24,7 @@ from bot.mind.checkin_hooks import CheckinHooks
 from bot.mind.faculties import Faculties
 from bot.mind.feelings import Feelings
 from bot.mind.intention import Situation, attune, choose
-from bot.mind.learning import AIKI_SPEAKER, Exchange
+from bot.mind.learning import AIKI_SPEAKER, Exchange, Said
 from bot.mind.prompt import PromptParts, as_said, build_messages, prompt_tokens, recent
 from bot.mind.recollection import Held, recollect
 from bot.mind.retrieval import Recalled
@@ -244,7 +244,9 @@ class Answering:
         self.stats.after_ms = self.stats.steps["store reply"] = (time.perf_counter() - started) * 1000
         last = self.burst.last
         before = _context_lines(prepared, self.incoming)
-        exchange = Exchange(self.incoming, self.burst.text, reply, last.at, before, last.turn_id, reply_id)
+        exchange = Exchange(
+            self.incoming, last.text, reply, last.at, before, last.turn_id, reply_id, earlier=self._earlier()
+        )
         looked_at = tuple(message for message in self.burst.messages if message.incoming.pictures and self._looked)
         self.afterwards.learn(replace(exchange, recalled=prepared.recalled, looked_at=looked_at))
 
@@ -258,7 +260,13 @@ class Answering:
         scope = self.incoming.person.scope
         log.info("turn for %s ended without a finished reply (%s)", scope, "partial" if partial else "failed")
         before = _context_lines(self.prepared, self.incoming) if self.prepared else ()
-        self.afterwards.learn(Exchange(self.incoming, self.burst.text, None, last.at, before, last.turn_id))
+        self.afterwards.learn(
+            Exchange(self.incoming, last.text, None, last.at, before, last.turn_id, earlier=self._earlier())
+        )
+
+    def _earlier(self) -> tuple[Said, ...]:
+        """The burst's messages before the last: each is learned as a memory of its own."""
+        return tuple(Said(message.text, message.at, message.turn_id) for message in self.burst.messages[:-1])
 
     def _reply(self, text: str, status: str) -> Turn:
         reply = stored_turn(self.incoming, "assistant", text, self.mind.clock())

@@ -1,9 +1,11 @@
 """What AIKI learns after each reply: what the person said, what AIKI said (kept apart), what was recalled, facts.
 
 The person's message is the memory, stored with the turns around it as its context (the layout retrieval finds
-best, bench/retrieval.py). AIKI's own reply is a memory of its own, marked as AIKI's words, shortened and of low
-importance: what AIKI invented must never come back as something the person said (issue: memory with a real
-model). A reply that failed or was cut off is not learned as said; the person's message still is.
+best, bench/retrieval.py); each message of a burst is a memory of its own (one memory per message finds more for
+the tokens it costs than a burst joined into one: docs/memory.md, "A burst as one memory"). AIKI's own reply is a
+memory of its own, marked as AIKI's words, shortened and of low importance: what AIKI invented must never come back
+as something the person said (issue: memory with a real model). A reply that failed or was cut off is not learned
+as said; the person's message still is.
 """
 
 from __future__ import annotations
@@ -33,18 +35,38 @@ PICTURE_ONLY = "(a picture)"  # what a message that was only a picture says, as 
 
 
 @dataclass(frozen=True)
+class Said:
+    """A message of a burst before its last one: its words, when, and its turn row."""
+
+    text: str
+    at: datetime
+    turn_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Exchange:
-    """One turn as learning sees it: the person's message, AIKI's reply (if it was finished) and what came before."""
+    """One turn as learning sees it: the person's (last) message, AIKI's reply (if it was finished), what came before,
+    and the burst's earlier messages when the reply answered several."""
 
     incoming: Incoming
-    text: str
+    text: str  # the last message's words
     reply: str | None  # None: the reply failed or was cut off, so nothing AIKI said is learned
     at: datetime
-    before: tuple[str, ...] = ()  # the turns just before, "Name: text", oldest first
+    before: tuple[str, ...] = ()  # the turns just before the burst, "Name: text", oldest first
     user_turn_id: int | None = None
     reply_turn_id: int | None = None
     recalled: list[Recalled] = field(default_factory=list)
     looked_at: tuple[Received, ...] = ()  # the messages whose pictures the model was shown (bot/mind/seeing.py)
+    earlier: tuple[Said, ...] = ()  # the burst's messages before the last, oldest first
+
+    @property
+    def messages(self) -> tuple[Said, ...]:
+        return (*self.earlier, Said(self.text, self.at, self.user_turn_id))
+
+    @property
+    def words(self) -> str:
+        """Everything the person said in this turn, as the reply read it."""
+        return "\n".join(message.text for message in self.messages if message.text)
 
 
 def _topic_prefix(incoming: Incoming) -> str:
@@ -56,9 +78,9 @@ def _nearest_first(lines: list[str]) -> str:
     kept: list[str] = []
     room = CONTEXT_CHARS
     for line in lines:
-        line = shorten(line, room) if room > 0 else ""  # shorten() cuts nothing off at a limit of 0 or less
-        if len(line) < 20:
+        if room < 20:  # no room left for a readable piece (a short line such as "Kari: ok" is kept whole)
             break
+        line = shorten(line, room)
         kept.append(line)
         room -= len(line) + 1
     return "\n".join(kept)
@@ -70,29 +92,35 @@ def _with_turn(meta: dict[str, object], turn_id: int | None) -> dict[str, object
 
 
 def memories_of(exchange: Exchange) -> list[NewMemory]:
-    """The person's words with their context, and AIKI's reply apart from them."""
+    """Each of the person's messages with the turns around it as context, and AIKI's reply apart from them."""
     incoming = exchange.incoming
     name = incoming.person.name or "The person"
     meta: dict[str, object] = {"topic": incoming.topic} if incoming.topic else {}
     said_by_aiki = f"{AIKI_SPEAKER}: {shorten(exchange.reply, AIKI_WORDS_CHARS)}" if exchange.reply else None
-    context = _nearest_first([*([said_by_aiki] if said_by_aiki else []), *reversed(exchange.before[-2:])])
-    importance = score_importance(exchange.text or PICTURE_ONLY, MemoryKind.EPISODE)
+    messages = exchange.messages
+    lines = [f"{name}: {message.text or PICTURE_ONLY}" for message in messages]
     memories: list[NewMemory] = []
-    if exchange.text.strip():  # a picture alone is remembered as what AIKI saw in it (bot/mind/seeing.py)
+    for i, message in enumerate(messages):
+        if not message.text.strip():  # a picture alone is remembered as what AIKI saw in it (bot/mind/seeing.py)
+            continue
+        after = lines[i + 1] if i + 1 < len(messages) else said_by_aiki
+        before = [*exchange.before, *lines[:i]][-2:]
+        context = _nearest_first([*([after] if after else []), *reversed(before)])
         memories.append(
             NewMemory(
                 incoming.person.scope,
-                f"{_topic_prefix(incoming)}{name}: {exchange.text}",
+                f"{_topic_prefix(incoming)}{name}: {message.text}",
                 MemoryKind.EPISODE,
-                importance,
+                score_importance(message.text, MemoryKind.EPISODE),
                 incoming.origin,
-                created_at=exchange.at,
-                meta=_with_turn(meta, exchange.user_turn_id),
+                created_at=message.at,
+                meta=_with_turn(meta, message.turn_id),
                 speaker=incoming.person.name,  # "what did Jovnna say about ..." favours their own words
                 context=context or None,
             )
         )
     if said_by_aiki:
+        importance = score_importance(exchange.words or PICTURE_ONLY, MemoryKind.EPISODE)
         memories.append(
             NewMemory(
                 incoming.person.scope,
@@ -103,7 +131,7 @@ def memories_of(exchange: Exchange) -> list[NewMemory]:
                 created_at=exchange.at,
                 meta={**_with_turn(meta, exchange.reply_turn_id), "by": "aiki"},
                 speaker=AIKI_SPEAKER,
-                context=f"{name}: {shorten(exchange.text or PICTURE_ONLY, CONTEXT_CHARS)}",
+                context=f"{name}: {shorten(exchange.words or PICTURE_ONLY, CONTEXT_CHARS)}",
             )
         )
     return memories
@@ -118,11 +146,11 @@ async def learn_from_exchange(bank: MemoryBank, llm: LLM, exchange: Exchange, ex
     for item in exchange.recalled:
         memory = item.hit.memory
         await bank.update(scope, memory.id, memory.with_changes(last_recalled_at=exchange.at))
-    if not extract_facts_too or not exchange.text.strip():
+    if not extract_facts_too or not exchange.words.strip():
         return
-    said = added[0]
+    said = [memory for memory in added if memory.meta.get("by") != "aiki"][-1]  # the burst's last words: its facts
     keys: set[str] = set()
-    for fact in await extract_facts(llm, incoming.person.name or "the person", exchange.text):
+    for fact in await extract_facts(llm, incoming.person.name or "the person", exchange.words):
         outcome, current = await learn_fact(bank, llm, scope, fact, incoming.origin, exchange.at, said.id)
         log.info("fact %s for %s%s", outcome, scope, f" (memory {current.id})" if current is not None else "")
         if current is not None:

@@ -3,11 +3,13 @@ the turns around them as context, and nothing AIKI said when its reply failed.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.memory.bank import NewMemory
 from bot.memory.models import MemoryKind
-from bot.mind.learning import AIKI_WORDS_CHARS, CONTEXT_CHARS, Exchange, memories_of
+from bot.mind.learning import AIKI_WORDS_CHARS, CONTEXT_CHARS, Exchange, Said, memories_of
 from bot.mind.turn import Incoming, Person
 from tests.mind.memories import DM, T0
 
@@ -89,3 +91,25 @@ def test_someone_without_a_name_is_the_person() -> None:
 def test_both_memories_belong_to_the_person_they_were_said_with() -> None:
     memories: list[NewMemory] = memories_of(exchange())
     assert {m.scope for m in memories} == {KARI.scope}
+
+
+def test_each_message_of_a_burst_is_a_memory_of_its_own_with_its_time_and_the_messages_around_it() -> None:
+    earlier = (Said("hey", T0 - timedelta(seconds=20), 1), Said("so guess what", T0 - timedelta(seconds=9), 2))
+    said = "I got the job at Equinor!"
+    incoming = Incoming(KARI, said, DM)
+    before = ("AIKI: How did the interview go?",)
+    memories = memories_of(Exchange(incoming, said, "Congratulations!", T0, before, 3, 4, earlier=earlier))
+
+    assert [m.text for m in memories] == [
+        "Kari: hey",
+        "Kari: so guess what",
+        "Kari: I got the job at Equinor!",
+        "AIKI: Congratulations!",
+    ]
+    assert [m.meta["turn_id"] for m in memories] == [1, 2, 3, 4]  # each one's turn: in the history, not repeated
+    assert [m.created_at for m in memories[:3]] == [earlier[0].at, earlier[1].at, T0]
+    hey, guess, job, aiki = memories
+    assert hey.context == "Kari: so guess what\nAIKI: How did the interview go?"  # the turns around it
+    assert guess.context == "Kari: I got the job at Equinor!\nKari: hey\nAIKI: How did the interview go?"
+    assert job.context == "AIKI: Congratulations!\nKari: so guess what\nKari: hey"
+    assert aiki.context == "Kari: hey so guess what I got the job at Equinor!"  # the reply answered all three
