@@ -161,6 +161,11 @@ IDIOMS: tuple[Cues, ...] = (
             r"(?:det|dette) (?:var|er) (?:ikke|ikkje) det (?:jeg|eg) (?:spurte om|mente|ba om|sa|ville)",
             r"(?:did|have) you even read",
             r"(?:leste|har) du (?:i det hele tatt|egentlig) (?:lest )?",
+            # A correction: "i asked for sunday, not saturday", "jeg spurte om bokmål, ikke nynorsk". Only what the
+            # person asked or said, and a short "what" unless it is "about"/"for"/"om": "i wanted pizza, not sushi"
+            # and "i asked my boss for a raise, not a bonus" are no correction of AIKI.
+            r"(?:i|jeg|eg|æ) (?:asked|said|meant|spurte|spurde|ba|sa|mente)(?: jo)?"
+            r"(?: (?:about|for|om|etter|you|u|deg|du) [^.!?,]{1,50}?| [\w'-]+(?: [\w'-]+)?),? (?:not|ikke|ikkje)",
         ),
     ),
     Cues(
