@@ -153,6 +153,20 @@ IDIOMS: tuple[Cues, ...] = (
         rules_out=(GRIEVING, DISTRESSED),
     ),
     Cues(
+        None,
+        "a death that is no loss",
+        (
+            # Nobody grieves for themselves: "i'm dead lol", "æ e daud" (a laugh or a tired day, not a loss).
+            r"(?:i'?m|i am|im) (?:literally |actually |so |just )?dead",
+            r"(?:jeg|eg|æ) (?:er|e) (?:jo |helt |heilt )?(?:død|daud)",
+            # A death in a game: "my character died on the last boss", "karakteren min døde", "my minecraft dog".
+            r"(?:character|karakter\w*|avatar|npc|minecraft(?: \w+)?|tamagotchi\w*|sim)(?: \w+){0,2} "
+            r"(?:died|dies|dead|døde|dødde|døydde|dør|død)",
+            r"(?:died|dies|døde|dødde|døydde|dør) (?:\w+ ){0,4}(?:last|final|same|siste|samme|første) boss\w*",
+        ),
+        rules_out=(GRIEVING,),
+    ),
+    Cues(
         CRITICISED,
         "they said I missed their point",
         (
