@@ -1358,6 +1358,14 @@ HELP_NOUNS = (
     r"tips\w*",
 )
 # What irony says the opposite of.
+# Thanks or praise, then what came of it, gone wrong: "takk for den, nå starter ikke pc-en", "amazing advice, now my
+# plants are dead". What came of it follows "now" ("nå", nynorsk "no"); it went wrong if it is denied or lost.
+IRONY_CONSEQUENCE = r"[,.!]\s*(?:and |og )?(?:now|nå|no)\s+([^.!?]*)"
+IRONY_LOSSES = frozenset(
+    {"gone", "borte", "deleted", "slettet", "sletta", "feil", "wrong", "ruined", "less", "mindre", "dead", "broken",
+     "død", "daud", "ødelagt", "crashes", "crashed", "krasjer", "krasja", "svart", "burnt", "cant", "cannot", "wont",
+     "dont", "doesnt"}
+)  # fmt: skip
 IRONY_RULES_OUT = (HAPPY, THANKED, MILESTONE)
 
 # Work still going on: "I spent the day working on my proxy", "jobber med oppgaven". Meaning hears an achievement
