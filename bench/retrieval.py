@@ -23,6 +23,9 @@ What it does, on the offline test model (all-MiniLM-L6-v2 int8, scripts/test_mod
   the transcripts skipped and counted): recall@k = the share of a question's evidence turns in the top k,
   averaged (the metric of the numbers in REALTALK's README); any@10 = at least one evidence turn in the top 10;
   all@10 = every evidence turn in the top 10; MRR = 1 / rank of the first evidence turn (0 beyond the top 30).
+* What the prompt shows: for the hybrid, the memories the core's `recollect` picks for the prompt (at most 8
+  lines within the memories' 1,200 tokens, no recent history), the share of the evidence turns among them and what
+  they cost in tokens. Recall@k counts memories whatever their length; this counts what the model reads.
 * Latency: the wall time of `recall` minus the time spent in the query embedding (timed inside the embedder),
   i.e. time parsing, the word-match query for "after <event>", both Qdrant calls and payload parsing.
 
@@ -71,9 +74,11 @@ from bot.memory.models import ChunkVectors, MemoryKind, SearchFilter, Vector  # 
 from bot.mind.importance import score_importance  # noqa: E402
 from bot.mind.learning import AIKI_SPEAKER, Exchange  # noqa: E402
 from bot.mind.learning import memories_of as live_memories_of  # noqa: E402
-from bot.mind.recollection import CANDIDATES  # noqa: E402
-from bot.mind.turn import Incoming, Person  # noqa: E402
+from bot.mind.recollection import CANDIDATES, recollect  # noqa: E402
+from bot.mind.retrieval import shown_text  # noqa: E402
+from bot.mind.turn import Budgets, Incoming, Person  # noqa: E402
 from bot.places import Origin, OriginSource  # noqa: E402
+from bot.tokens import estimate_tokens  # noqa: E402
 from scripts.test_model import TEST_MODEL, seed_cache  # noqa: E402
 
 NAIVE_BATCH = 64
@@ -353,6 +358,8 @@ class TimedEmbedder:
 class Scores:
     per_question: list[tuple[str, list[float]]] = field(default_factory=list)  # (category, metric values)
     latency_ms: list[float] = field(default_factory=list)
+    # What the prompt's memory block shows (the product's recollect): (category, evidence share, tokens).
+    shown: list[tuple[str, float, int]] = field(default_factory=list)
 
 
 METRICS = [f"R@{k}" for k in KS] + ["any@10", "all@10", "MRR"]
@@ -421,6 +428,20 @@ async def ask(
             ranked = [ids[hit.memory.id] for hit in hits]
             scores[method].per_question.append((question.category, question_metrics(ranked, question.evidence)))
             scores[method].latency_ms.append(1000 * spent)
+            if mode is Mode.HYBRID and not changes:
+                scores[method].shown.append((question.category, *await shown(bank, question, where, now, ids)))
+
+
+async def shown(
+    bank: MemoryBank, question: Question, where: SearchFilter, now: datetime, ids: dict[str, list[int]]
+) -> tuple[float, int]:
+    """The share of the evidence turns in the memories a prompt shows (what the core's `recollect` picks: at most
+    8 lines within the memories' budget), and what those lines cost in tokens. Unlike recall@k this counts what
+    the model reads: a longer memory takes more of the budget."""
+    recalled = await recollect(bank, question.text, where, now, UTC_ZONE, Budgets().memory_tokens)
+    held = {turn for item in recalled for turn in ids.get(item.hit.memory.id, [])}
+    tokens = sum(estimate_tokens(shown_text(item.hit.memory)) for item in recalled)
+    return len(set(question.evidence) & held) / len(set(question.evidence)), tokens
 
 
 # --------------------------------------------------------------------------- report
@@ -436,6 +457,22 @@ def table(scores: dict[str, Scores], categories: list[str]) -> list[str]:
             rows = [v for c, v in result.per_question if category in ("all", c)]
             means = np.mean(np.asarray(rows), axis=0) if rows else [math.nan] * len(METRICS)
             lines.append(f"| {method} | {len(rows)} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    return lines
+
+
+def shown_table(scores: dict[str, Scores], categories: list[str]) -> list[str]:
+    lines = ["\nWhat the prompt shows (the core's `recollect`: at most 8 lines within 1,200 tokens, no history):\n"]
+    lines += ["| questions | evidence in the prompt | memory lines' tokens, mean | median |", "|---|---|---|---|"]
+    for method, result in scores.items():
+        for category in ["all", *categories]:
+            rows = [(share, tokens) for c, share, tokens in result.shown if category in ("all", c)]
+            if rows:
+                shares, tokens = zip(*rows, strict=True)
+                name = f"{method}, {'all' if category == 'all' else f'category {category}'}"
+                lines.append(
+                    f"| {name}: {len(rows)} | {statistics.mean(shares):.3f} | {statistics.mean(tokens):.0f} |"
+                    f" {statistics.median(tokens):.0f} |"
+                )
     return lines
 
 
@@ -564,6 +601,7 @@ async def run(args: argparse.Namespace) -> None:
     for layout, (scores, ingest_s, stored) in results.items():
         lines.append(f"\n### Layout: {layout} ({LAYOUT_WORDS[layout]}; {stored:,} memories)")
         lines += table(scores, categories)
+        lines += shown_table(scores, categories)
         lines.append("\nQuery latency, excluding the query embedding (ms):\n")
         lines += ["| method | p50 | p95 | max |", "|---|---|---|---|"]
         for method, result in scores.items():

@@ -129,3 +129,5 @@ def test_the_benchmark_runs_end_to_end_and_prints_every_method(
     assert "Category 2" in out and "turns/s" in out and "p50" in out
     hybrid = next(line for line in out.splitlines() if line.startswith("| AIKI hybrid | 2 |"))
     assert float(hybrid.split("|")[5]) == 1.0  # recall@10: both questions find their evidence
+    shown = next(line for line in out.splitlines() if line.startswith("| AIKI hybrid, all: 2 |"))
+    assert float(shown.split("|")[2]) == 1.0 and int(shown.split("|")[3]) > 0  # the prompt shows it, at a cost
