@@ -10,13 +10,15 @@ The sets, all hand-written and half Norwegian:
   criticism of AIKI, grief, negation, mixed feelings and questions about others' feelings, each line in a "dev" or
   "test" half. Its test half was reported once; the default here.
 - bot/mind/appraisal_data/appraisal_everyday.jsonl (440 lines, the first round), appraisal_blind.jsonl (320, the
-  third round's blind set), appraisal_blind2.jsonl (240, the fourth round's) and appraisal_voices.jsonl (920, the
+  third round's blind set), appraisal_blind2.jsonl (240, the fourth round's), appraisal_voices.jsonl (920, the
   fifth round's, by three authors: an "author" field a, b, c), appraisal_voices2.jsonl (915, the sixth round's, by
-  three more: d, e, f): all reported once or written as tuning data, so all tuning data now. The product trains its
-  head from these six sets for any model that has none committed.
+  three more: d, e, f), appraisal_blind3.jsonl (386, the fifth round's blind set), appraisal_blind4.jsonl (379, the
+  sixth round's) and appraisal_voices3.jsonl (the seventh round's, by two more authors: g, h): all reported once or
+  written as tuning data, so all tuning data now. The product trains its head from these sets for any model that
+  has none committed.
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
-- tests/data/appraisal_blind3.jsonl: the fifth round's blind set, run once by the lead at the end of the round.
+- tests/data/appraisal_blind5.jsonl: the seventh round's blind set, run once by the lead at the end of the round.
 
 It runs the product's own path with the real embedder: each message is embedded as a turn's recall embeds it
 (`embed_query`), then `sense_of` (which finds that vector among the embedder's recent ones) and
@@ -33,9 +35,9 @@ the two combined (the product).
 
 `--cv` is the honest estimate while tuning: the meaning head (bot/mind/appraisal_head.py) is trained as the
 product trains it (bot/mind/appraisal_training.py) on every tuning set but one (and the example sentences) and
-scored on the one left out, each message read through `Prototypes.sense` and `read` as in a turn; the voices set is
-left out one author at a time. "new authors" pools the folds the word rules were not written against (blind2 and
-the voices): the word rules were written while reading the others, so their share there is fit.
+scored on the one left out, each message read through `Prototypes.sense` and `read` as in a turn; the voices sets
+are left out one author at a time. "new authors" pools the folds the word rules were not written against (all but
+everyday, fresh and blind: RULES_READ): the word rules were written while reading those, so their share there is fit.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from bot.mind.appraisal_meaning import Sense, examples_embedded, prototypes_for,
 from bot.mind.appraisal_training import (
     FRESH_SET,
     L2,
+    RULES_READ,
     TUNING_SETS,
     WORD_PENALTY,
     WORD_SCALE,
@@ -303,35 +306,43 @@ async def run(args: argparse.Namespace) -> None:
 # -- leave one set out ----------------------------------------------------------------------------------------
 
 
-def folds() -> list[tuple[str, list[Example]]]:
-    """Each tuning set a fold, and each author of a set written by several (the honest proxy for a new author)."""
-    found: list[tuple[str, list[Example]]] = []
+@dataclass(frozen=True)
+class Fold:
+    """One tuning set, or one author of a set written by several (the honest proxy for a new author)."""
+
+    name: str
+    examples: list[Example]
+    new: bool  # written by someone whose lines the word rules were not written against
+
+
+def folds() -> list[Fold]:
+    found: list[Fold] = []
     for path in TUNING_SETS:
         examples = load_set(path)
-        authors = sorted({e.author for e in examples})
-        for author in authors:
+        for author in sorted({e.author for e in examples}):
             name = path.stem.removeprefix("appraisal_") + (f"/{author}" if author else "")
-            found.append((name, [e for e in examples if e.author == author]))
+            found.append(Fold(name, [e for e in examples if e.author == author], path not in RULES_READ))
     return found
 
 
 async def cross_validate(args: argparse.Namespace) -> None:
     """Train the head without one fold, read that fold as a turn would, and pool the held-out readings."""
     sets = folds()
-    say(f"leave one set out over {' + '.join(str(len(s)) for _, s in sets)} labelled messages; {machine_line()}")
+    say(f"leave one set out over {' + '.join(str(len(f.examples)) for f in sets)} labelled messages; {machine_line()}")
     embedder = load_embedder(args)
     try:
         before = await examples_embedded(embedder)  # no head: a committed or cached one saw every set
         extra = prototype_lines()
-        texts = [e.text for _, examples in sets for e in examples] + [text for text, _, _ in extra]
+        texts = [e.text for fold in sets for e in fold.examples] + [text for text, _, _ in extra]
         vectors = dict(zip(texts, await embed(embedder, texts), strict=True))
     finally:
         embedder.close()
     held_out: dict[str, Sense | None] = {}
     say(f"\n  {'held out':<12} {'lines':>5} {'rules':>7} {'meaning':>8} {'both':>7}")
-    unseen: list[Example] = []  # lines the word rules were not written against: blind2 and the voices
-    for name, examples in sets:
-        lines = [(e.text, e.must, e.may) for _, other in sets if other is not examples for e in other] + extra
+    unseen: list[Example] = []  # lines the word rules were not written against
+    for held in sets:
+        name, examples = held.name, held.examples
+        lines = [(e.text, e.must, e.may) for other in sets if other is not held for e in other.examples] + extra
         training = np.asarray([vectors[text] for text, _, _ in lines])
         head = train(embedder.model_name, lines, training, before, args.l2, args.word_penalty, args.word_scale)
         fold = replace(before, head=head)
@@ -339,19 +350,20 @@ async def cross_validate(args: argparse.Namespace) -> None:
         held_out |= senses.of
         shares = [score(examples, r).share for r in (product_reader, meaning_reader(senses), combined_reader(senses))]
         say(f"  {name:<12} {len(examples):>5} " + " ".join(f"{s:>7.1%}" for s in shares))
-        unseen += examples if name.startswith(("blind2", "voices")) else []
+        unseen += examples if held.new else []
     senses = Senses(held_out, 0.0, 0.0, 0.0)
     shares = [score(unseen, r).share for r in (product_reader, meaning_reader(senses), combined_reader(senses))]
     say(f"  {'new authors':<12} {len(unseen):>5} " + " ".join(f"{s:>7.1%}" for s in shares))
-    pooled = [e for _, examples in sets for e in examples]
-    report_cv(pooled, Senses(held_out, 0.0, 0.0, 0.0), args.wrong)
+    pooled = [e for fold in sets for e in fold.examples]
+    report_cv(pooled, unseen, senses, args.wrong)
 
 
-def report_cv(pooled: list[Example], after: Senses, wrong: bool) -> None:
+def report_cv(pooled: list[Example], unseen: list[Example], after: Senses, wrong: bool) -> None:
     report("word rules alone (fit on everyday, fresh, blind)", score(pooled, product_reader), True)
     report("meaning alone: the head, held out", score(pooled, meaning_reader(after)), True)
     product = score(pooled, combined_reader(after))
-    report("both: rules + the head, held out (the estimate)", product, True)
+    report("both: rules + the head, held out, all folds", product, True)
+    report("both: rules + the head, held out, new authors (the estimate)", score(unseen, combined_reader(after)), True)
     if wrong:
         report_wrong(product, after)
 

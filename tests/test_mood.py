@@ -150,6 +150,8 @@ ISSUE_23: list[tuple[str, MoodEventKind | None, str | None]] = [
     ("Du fant bare på det der.", MoodEventKind.CRITICISED, "hurt"),
     ("What do you say to a friend whose dog died?", None, None),
 ]
+# Getting engaged is a joy and, as the labelled sets have it, a milestone (a joy too): either reading is right.
+ENGAGED = {"We got engaged last night!!", "Vi forlovet oss i går kveld!!"}
 
 
 async def test_everyday_messages_move_the_mood_as_a_person_would_expect(
@@ -162,6 +164,8 @@ async def test_everyday_messages_move_the_mood_as_a_person_would_expect(
         # Recall's vector, read again by appraisal: never a second run (none if another test embedded the text).
         assert embedder.queries_embedded - embedded <= 1, text
         report = await core.mood_report(person)
+        if text in ENGAGED and [e.kind for e in report.events] == [MoodEventKind.MILESTONE]:
+            kind, feeling = MoodEventKind.MILESTONE, "proud"
         assert [e.kind for e in report.events] == ([kind] if kind else []), text
         assert report.state.name == feeling if feeling else report.state.feeling is None, text
         assert all("(words" in e.reason or "(meaning" in e.reason for e in report.events), text

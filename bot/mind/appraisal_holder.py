@@ -21,6 +21,9 @@ _FEELINGS = (MoodEventKind.PERSON_DISTRESSED, MoodEventKind.PERSON_HAPPY)
 _WORD = re.compile(r"\w")
 _CONTRACTED = re.compile(r"\w's$")
 _GENITIVE = re.compile(r"(?:" + _ROOTS + r")(?:en|a|et|n|ren)?(?:s|'s)")
+_KIN = re.compile(r"(?:" + "|".join(lex.KIN) + r")(?:en|a|et|n|ren|e)?")
+_THIRD_OWNERS = frozenset({"hennes", "hans", "deres"})
+_REFLEXIVE_OWNERS = frozenset({"sin", "si", "sitt", "sine"})
 _KIN_GENITIVE = re.compile(r"(?:" + "|".join(lex.KIN) + r")(?:en|a|et|n|ren)?(?:s|'s)")
 
 
@@ -75,7 +78,15 @@ def _loss_of_other(before: list[str], cue: str) -> bool:
     if cue in lex.LOSS_VERBS:
         return _holder(before) == "other"  # "kollegaen min mista faren sin"; "I lost my dad" is the person's
     pairs = pairwise([*before, ""])
-    return any(_others(t) and _BEING.fullmatch(n) for t, n in pairs)
+    return any((_others(t) and _BEING.fullmatch(n)) or _owned_after(t, n) for t, n in pairs)
+
+
+def _owned_after(being: str, owner: str) -> bool:
+    """A Norwegian possessive after its being: "faren hans", "katten sin" (the subject's own, another's then); a
+    close one's ("mamma sin hund") is the person's loss, as "my sister's dog" is."""
+    if owner in _THIRD_OWNERS:
+        return _BEING.fullmatch(being) is not None
+    return owner in _REFLEXIVE_OWNERS and _BEING.fullmatch(being) is not None and not _KIN.fullmatch(being)
 
 
 def _others(token: str) -> bool:

@@ -29,6 +29,8 @@ _TAKEN_BACK = re.compile(r"(?<![\w'])" + lex.TAKEN_BACK + _END)
 _PRAISE_IN_CLAUSE = re.compile(r"(?<![\w'])(" + lex.IRONY_PRAISE + r")" + _END + r"[^.!?]*[.!?]")
 _MISHAP = re.compile(r"(?<![\w'])" + _any(lex.IRONY_MISHAPS) + _END)
 _HELP = re.compile(r"(?<![\w'])" + _any(lex.HELP_NOUNS) + _END)
+_CONSEQUENCE = re.compile(lex.IRONY_CONSEQUENCE)
+_TOKEN = re.compile(r"[\w']+")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,18 @@ def irony(normal: str, addressed: bool) -> Irony | None:
     if praise is not None and (strong or _MISHAP.search(normal) is not None):
         return Irony(praise.group(1), addressed or _HELP.search(normal) is not None)
     thanks = _OPENING_THANKS.search(normal)
-    if thanks is not None and strong:
+    if thanks is not None and (strong or _went_wrong(normal)):
         return Irony(thanks.group(1), True)
+    opening = _OPENING_PRAISE.search(normal)
+    if opening is not None and _went_wrong(normal):
+        return Irony(opening.group(1), addressed or _HELP.search(normal) is not None)
     return None
+
+
+def _went_wrong(normal: str) -> bool:
+    """Whether what came of it ("now ...", "nå ...") is denied or lost: "nå starter ikke pc-en", "now it's gone"."""
+    after = _CONSEQUENCE.search(normal)
+    if after is None:
+        return False
+    tokens = _TOKEN.findall(after.group(1))
+    return any(t in lex.NEGATORS or t.endswith("n't") or t in lex.IRONY_LOSSES for t in tokens)

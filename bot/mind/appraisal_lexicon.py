@@ -153,6 +153,20 @@ IDIOMS: tuple[Cues, ...] = (
         rules_out=(GRIEVING, DISTRESSED),
     ),
     Cues(
+        None,
+        "a death that is no loss",
+        (
+            # Nobody grieves for themselves: "i'm dead lol", "æ e daud" (a laugh or a tired day, not a loss).
+            r"(?:i'?m|i am|im) (?:literally |actually |so |just )?dead",
+            r"(?:jeg|eg|æ) (?:er|e) (?:jo |helt |heilt )?(?:død|daud)",
+            # A death in a game: "my character died on the last boss", "karakteren min døde", "my minecraft dog".
+            r"(?:character|karakter\w*|avatar|npc|minecraft(?: \w+)?|tamagotchi\w*|sim)(?: \w+){0,2} "
+            r"(?:died|dies|dead|døde|dødde|døydde|dør|død)",
+            r"(?:died|dies|døde|dødde|døydde|dør) (?:\w+ ){0,4}(?:last|final|same|siste|samme|første) boss\w*",
+        ),
+        rules_out=(GRIEVING,),
+    ),
+    Cues(
         CRITICISED,
         "they said I missed their point",
         (
@@ -161,6 +175,11 @@ IDIOMS: tuple[Cues, ...] = (
             r"(?:det|dette) (?:var|er) (?:ikke|ikkje) det (?:jeg|eg) (?:spurte om|mente|ba om|sa|ville)",
             r"(?:did|have) you even read",
             r"(?:leste|har) du (?:i det hele tatt|egentlig) (?:lest )?",
+            # A correction: "i asked for sunday, not saturday", "jeg spurte om bokmål, ikke nynorsk". Only what the
+            # person asked or said, and a short "what" unless it is "about"/"for"/"om": "i wanted pizza, not sushi"
+            # and "i asked my boss for a raise, not a bonus" are no correction of AIKI.
+            r"(?:i|jeg|eg|æ) (?:asked|said|meant|spurte|spurde|ba|sa|mente)(?: jo)?"
+            r"(?: (?:about|for|om|etter|you|u|deg|du) [^.!?,]{1,50}?| [\w'-]+(?: [\w'-]+)?),? (?:not|ikke|ikkje)",
         ),
     ),
     Cues(
@@ -1339,6 +1358,14 @@ HELP_NOUNS = (
     r"tips\w*",
 )
 # What irony says the opposite of.
+# Thanks or praise, then what came of it, gone wrong: "takk for den, nå starter ikke pc-en", "amazing advice, now my
+# plants are dead". What came of it follows "now" ("nå", nynorsk "no"); it went wrong if it is denied or lost.
+IRONY_CONSEQUENCE = r"[,.!]\s*(?:and |og )?(?:now|nå|no)\s+([^.!?]*)"
+IRONY_LOSSES = frozenset(
+    {"gone", "borte", "deleted", "slettet", "sletta", "feil", "wrong", "ruined", "less", "mindre", "dead", "broken",
+     "død", "daud", "ødelagt", "crashes", "crashed", "krasjer", "krasja", "svart", "burnt", "cant", "cannot", "wont",
+     "dont", "doesnt"}
+)  # fmt: skip
 IRONY_RULES_OUT = (HAPPY, THANKED, MILESTONE)
 
 # Work still going on: "I spent the day working on my proxy", "jobber med oppgaven". Meaning hears an achievement
