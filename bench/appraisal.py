@@ -19,6 +19,7 @@ The sets, all hand-written and half Norwegian:
 - tests/data/appraisal.jsonl (219) and appraisal_holdout.jsonl (73): the sets the word rules were written against
   (issue 13); the rules score 100 % on the first, which says little about new messages.
 - tests/data/appraisal_blind5.jsonl: the seventh round's blind set, run once by the lead at the end of it (spent).
+- tests/data/appraisal_blind6.jsonl: the next round's blind set, unopened; the lead runs it once at the end.
 
 It runs the product's own path with the real embedder: each message is embedded as a turn's recall embeds it
 (`embed_query`), then `sense_of` (which finds that vector among the embedder's recent ones) and
