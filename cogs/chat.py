@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,7 +59,7 @@ class Waiting:
 @dataclass
 class Conversation:
     """One person in one channel: the messages the next reply answers, and whether a reply is being written.
-    Times are the cog's monotonic seconds: when their latest message came, and when they were last seen typing."""
+    Times are time.monotonic() seconds: when their latest message came, and when they were last seen typing."""
 
     waiting: list[Waiting] = field(default_factory=list)
     answering: bool = False
@@ -91,7 +91,6 @@ class ChatCog(commands.Cog):
         catch_up: timedelta = timedelta(hours=24),
         clock: Clock = utcnow,
         pause: timedelta = timedelta(0),
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot = bot  # AIKI's own user (mentions, replies to AIKI), channels and people to read back after a break
         self.core = core
@@ -100,7 +99,6 @@ class ChatCog(commands.Cog):
         self.catch_up_window = catch_up
         self.clock = clock
         self.pause_s = pause.total_seconds()
-        self.monotonic = monotonic
         # Storing keeps arrival order: a message waits here while the one before it fetches its reply chain.
         self._taking_in: dict[int, asyncio.Lock] = {}
         self._conversations: dict[tuple[int, int], Conversation] = {}
@@ -144,7 +142,7 @@ class ChatCog(commands.Cog):
             return False
         conversation = self._conversations.setdefault(_key(message), Conversation())
         conversation.waiting.append(Waiting(message, received, away))
-        conversation.last_message_at = self.monotonic()
+        conversation.last_message_at = time.monotonic()
         return True
 
     @commands.Cog.listener()
@@ -152,7 +150,7 @@ class ChatCog(commands.Cog):
         """Someone with a message waiting for AIKI's reply is writing more: the reply waits for it."""
         conversation = self._conversations.get((event.user_id, event.channel_id))
         if conversation is not None:
-            conversation.typing_at = self.monotonic()
+            conversation.typing_at = time.monotonic()
 
     async def _answer_waiting(self, message: discord.Message) -> None:
         """Answer what waits in this message's conversation once the person has finished writing. While a reply is
@@ -178,10 +176,10 @@ class ChatCog(commands.Cog):
         person reads "hey", "so guess what", "I got the job!" to the end and answers once."""
         if self.pause_s <= 0:
             return
-        latest = self.monotonic() + LONGEST_PAUSE_S
+        latest = time.monotonic() + LONGEST_PAUSE_S
         while True:
             quiet_at = max(conversation.last_message_at + self.pause_s, conversation.typing_until() or 0.0)
-            left = min(quiet_at, latest) - self.monotonic()
+            left = min(quiet_at, latest) - time.monotonic()
             if left <= 0:
                 return
             await asyncio.sleep(left)  # what came in meanwhile only moves the time to answer later
