@@ -36,7 +36,7 @@ PICTURE_ONLY = "(a picture)"  # what a message that was only a picture says, as 
 
 @dataclass(frozen=True)
 class Said:
-    """A message of a burst before its last one: its words, when, and its turn row."""
+    """One message of a burst: its words, when it was written, and its turn row."""
 
     text: str
     at: datetime
